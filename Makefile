@@ -1,0 +1,62 @@
+# Tandem: `make run` and `make test` are the only commands a fresh Debian 12 machine needs.
+SHELL := /bin/bash
+SWIFT ?= swift
+CONFIG ?= tandem.yaml
+FUZZ_RUNS ?= 1000000
+FUZZ_SECONDS ?= 600
+FUZZ_SCRATCH := .build-fuzz
+FUZZ_FLAGS := -c debug --sanitize=fuzzer --sanitize=address \
+	-Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp --scratch-path $(FUZZ_SCRATCH)
+INTEROP ?= $(abspath ../shared/interop-data)
+
+# Build: compilers' C libraries. Tests and peers: SIP phones, proxy, capture.
+DEB_BUILD := pkg-config libssl-dev libsrtp2-dev libopus-dev libspandsp-dev libtiff-dev libxml2-dev
+DEB_PEERS := sip-tester baresip kamailio tcpdump
+DEB_PACKAGES := $(DEB_BUILD) $(DEB_PEERS)
+
+.PHONY: deps build release run test bench fuzz fuzz-sip fuzz-sdp certs clean
+
+# Installs only what is missing, so a second run costs a dpkg query.
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		SUDO=$$( [ $$(id -u) -eq 0 ] || echo sudo ); \
+		$$SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product tandem
+
+certs: build
+	$(SWIFT) run tandem certs generate
+
+run: release
+	.build/release/tandem run --config $(CONFIG)
+
+test: deps
+	$(SWIFT) build --build-tests
+	TANDEM_INTEROP_DATA=$(INTEROP) $(SWIFT) test --skip-build
+
+bench: deps
+	@echo "no benchmarks yet: the media path arrives with the media bridge issue" >&2; exit 1
+
+fuzz: fuzz-sip fuzz-sdp
+
+fuzz-%: deps
+	$(SWIFT) build $(FUZZ_FLAGS) --product Fuzz$(shell echo $* | tr a-z A-Z)
+	@corpus=$$(mktemp -d); trap 'rm -rf $$corpus' EXIT; \
+	up=$$(echo $* | tr a-z A-Z); \
+	cp Tests/$${up}Tests/Fuzz/corpus/* $$corpus/ 2>/dev/null; \
+	extra=""; [ $* = sip ] && [ -d $(INTEROP)/rfc4475 ] && extra=$(INTEROP)/rfc4475; \
+	[ $* = sdp ] && [ -d $(INTEROP) ] && cp $(INTEROP)/*.sdp $$corpus/ 2>/dev/null; \
+	mkdir -p fuzz-artifacts; \
+	SWIFT_BACKTRACE=enable=no $(FUZZ_SCRATCH)/debug/Fuzz$$up -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_SECONDS) \
+		-artifact_prefix=fuzz-artifacts/$*- $$corpus $$extra
+
+clean:
+	rm -rf .build $(FUZZ_SCRATCH) fuzz-artifacts

@@ -1,0 +1,88 @@
+/// A listening socket address from the config, such as `127.0.0.1:5060` or `[::1]:8088`.
+public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `host:port`, `[v6]:port`; nil when malformed.
+    public init?(parsing text: String) {
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            host = String(text[text.index(after: text.startIndex)..<close])
+            let rest = text[text.index(after: close)...]
+            guard rest.hasPrefix(":"), let p = Int(rest.dropFirst()), (0...65535).contains(p) else { return nil }
+            port = p
+        } else {
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 2, !parts[0].isEmpty, let p = Int(parts[1]), (0...65535).contains(p) else { return nil }
+            host = String(parts[0])
+            port = p
+        }
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// Everything `tandem run` reads from its one config file. Defaults here are the documented defaults
+/// (docs/config.md); a key left out of the file keeps its default.
+public struct GatewayConfig: Sendable, Equatable {
+    /// Where Tandem listens; a listener set to `null`/`off` in the file is disabled.
+    public struct Listeners: Sendable, Equatable {
+        public var sipUDP: ListenAddress? = ListenAddress(host: "127.0.0.1", port: 5060)
+        public var sipTCP: ListenAddress? = ListenAddress(host: "127.0.0.1", port: 5060)
+        public var sipTLS: ListenAddress? = ListenAddress(host: "127.0.0.1", port: 5061)
+        /// HTTP for the web phone and health, and SIP over WebSocket (RFC 7118) on the same port.
+        public var http: ListenAddress? = ListenAddress(host: "127.0.0.1", port: 8088)
+        /// The same over TLS: HTTPS and WSS.
+        public var https: ListenAddress? = ListenAddress(host: "127.0.0.1", port: 8089)
+        public init() {}
+    }
+
+    /// The media side: which UDP ports legs take and which addresses the SDP advertises.
+    public struct Media: Sendable, Equatable {
+        public var portRange: ClosedRange<Int> = 20000...29999
+        /// Addresses whose candidates and c= lines we advertise; empty means the SIP listener's address.
+        public var localAddresses: [String] = []
+        /// The public address of a 1:1 NAT (cloud deployments), advertised in addition.
+        public var publicAddress: String? = nil
+        public init() {}
+    }
+
+    /// A browser user allowed to register, with the digest HA1 (or a plain password for labs).
+    public struct User: Sendable, Equatable {
+        public var name: String
+        public var ha1: String?
+        public var password: String?
+    }
+
+    /// A SIP peer calls are bridged to (a PBX, a carrier, a phone).
+    public struct Trunk: Sendable, Equatable {
+        public enum Transport: String, Sendable, CaseIterable { case udp, tcp, tls }
+        public enum DTMFMode: String, Sendable, CaseIterable { case rfc4733, info, inband }
+        public var name: String
+        public var address: String
+        public var transport: Transport = .udp
+        public var username: String? = nil
+        public var password: String? = nil
+        public var register: Bool = false
+        public var codecs: [String] = ["PCMU", "PCMA"]
+        public var dtmf: DTMFMode = .rfc4733
+    }
+
+    public var listen = Listeners()
+    public var media = Media()
+    public var realm = "tandem"
+    public var users: [User] = []
+    /// Secret for time-limited HMAC tokens (`expiry:user` usernames); nil disables tokens.
+    public var tokenSecret: String? = nil
+    public var trunks: [Trunk] = []
+    public var dialplanDirectory = "dialplans"
+    public var certificateDirectory = "certs"
+    public var logLevel = "info"
+
+    public init() {}
+}

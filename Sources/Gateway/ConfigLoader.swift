@@ -1,0 +1,223 @@
+import Foundation
+import Yams
+
+/// A config file Tandem refuses, named by file, line and key so the operator can go straight to it.
+public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let file: String
+    public let line: Int
+    public let key: String
+    public let reason: String
+    public var description: String { "\(file):\(line): \(key): \(reason)" }
+}
+
+/// Reads the YAML config into `GatewayConfig`. Every key is checked: unknown keys and wrong types
+/// are refused rather than ignored, since a typo silently falling back to a default is how
+/// telephony outages start.
+public enum ConfigLoader {
+    public static func load(file: String) throws -> GatewayConfig {
+        let text: String
+        do {
+            text = try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw ConfigError(file: file, line: 0, key: "-", reason: "cannot read: \(error.localizedDescription)")
+        }
+        return try parse(text, file: file)
+    }
+
+    public static func parse(_ text: String, file: String) throws(ConfigError) -> GatewayConfig {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            switch error {
+            case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
+                throw ConfigError(file: file, line: mark.line, key: "-", reason: "YAML syntax: \(problem) at column \(mark.column)")
+            case let .duplicatedKeysInMapping(duplicates, context):
+                throw ConfigError(file: file, line: context.mark.line, key: duplicates.joined(separator: ","), reason: "duplicate key")
+            default:
+                throw ConfigError(file: file, line: 0, key: "-", reason: "YAML: \(error)")
+            }
+        } catch {
+            throw ConfigError(file: file, line: 0, key: "-", reason: "YAML syntax: \(error)")
+        }
+        var config = GatewayConfig()
+        guard let root else { return config }
+        let r = Reader(file: file)
+        try r.mapping(root, path: "") { key, value, path throws(ConfigError) in
+            switch key {
+            case "listen":
+                try r.mapping(value, path: path) { key, value, path throws(ConfigError) in
+                    let address = try r.listenAddress(value, path: path)
+                    switch key {
+                    case "sip_udp": config.listen.sipUDP = address
+                    case "sip_tcp": config.listen.sipTCP = address
+                    case "sip_tls": config.listen.sipTLS = address
+                    case "http": config.listen.http = address
+                    case "https": config.listen.https = address
+                    default: throw r.unknown(value, path)
+                    }
+                }
+            case "media":
+                try r.mapping(value, path: path) { key, value, path throws(ConfigError) in
+                    switch key {
+                    case "rtp_ports": config.media.portRange = try r.portRange(value, path: path)
+                    case "local_addresses": config.media.localAddresses = try r.strings(value, path: path)
+                    case "public_address": config.media.publicAddress = try r.optionalString(value, path: path)
+                    default: throw r.unknown(value, path)
+                    }
+                }
+            case "realm": config.realm = try r.string(value, path: path)
+            case "token_secret": config.tokenSecret = try r.optionalString(value, path: path)
+            case "dialplans": config.dialplanDirectory = try r.string(value, path: path)
+            case "certs": config.certificateDirectory = try r.string(value, path: path)
+            case "log_level":
+                let level = try r.string(value, path: path)
+                guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(level) else {
+                    throw r.error(value, path, "expected one of trace, debug, info, notice, warning, error, critical")
+                }
+                config.logLevel = level
+            case "users":
+                config.users = try r.sequence(value, path: path) { item, path throws(ConfigError) in
+                    var name: String?, ha1: String?, password: String?
+                    try r.mapping(item, path: path) { key, value, path throws(ConfigError) in
+                        switch key {
+                        case "name": name = try r.string(value, path: path)
+                        case "ha1": ha1 = try r.string(value, path: path)
+                        case "password": password = try r.string(value, path: path)
+                        default: throw r.unknown(value, path)
+                        }
+                    }
+                    guard let name else { throw r.error(item, path + ".name", "missing") }
+                    guard (ha1 == nil) != (password == nil) else {
+                        throw r.error(item, path, "give exactly one of ha1 or password")
+                    }
+                    if let ha1, ha1.count != 32 || !ha1.allSatisfy(\.isHexDigit) {
+                        throw r.error(item, path + ".ha1", "expected 32 hex digits (MD5 of user:realm:password)")
+                    }
+                    return GatewayConfig.User(name: name, ha1: ha1, password: password)
+                }
+            case "trunks":
+                config.trunks = try r.sequence(value, path: path) { item, path throws(ConfigError) in
+                    try trunk(item, path: path, reader: r)
+                }
+            default: throw r.unknown(value, path)
+            }
+        }
+        return config
+    }
+
+    private static func trunk(_ node: Node, path: String, reader r: Reader) throws(ConfigError) -> GatewayConfig.Trunk {
+        var name: String?, address: String?
+        var trunk = GatewayConfig.Trunk(name: "", address: "")
+        try r.mapping(node, path: path) { key, value, path throws(ConfigError) in
+            switch key {
+            case "name": name = try r.string(value, path: path)
+            case "address": address = try r.string(value, path: path)
+            case "transport": trunk.transport = try r.choice(value, path: path)
+            case "username": trunk.username = try r.string(value, path: path)
+            case "password": trunk.password = try r.string(value, path: path)
+            case "register": trunk.register = try r.bool(value, path: path)
+            case "codecs": trunk.codecs = try r.strings(value, path: path)
+            case "dtmf": trunk.dtmf = try r.choice(value, path: path)
+            default: throw r.unknown(value, path)
+            }
+        }
+        guard let name else { throw r.error(node, path + ".name", "missing") }
+        guard let address else { throw r.error(node, path + ".address", "missing") }
+        trunk.name = name
+        trunk.address = address
+        return trunk
+    }
+}
+
+/// Typed reads of YAML nodes that fail with the node's line and dotted key path.
+private struct Reader {
+    let file: String
+
+    func error(_ node: Node, _ path: String, _ reason: String) -> ConfigError {
+        ConfigError(file: file, line: node.mark?.line ?? 0, key: path, reason: reason)
+    }
+
+    func unknown(_ node: Node, _ path: String) -> ConfigError {
+        error(node, path, "unknown key")
+    }
+
+    func mapping(_ node: Node, path: String, _ each: (String, Node, String) throws(ConfigError) -> Void) throws(ConfigError) {
+        guard case .mapping(let map) = node else { throw error(node, path.isEmpty ? "-" : path, "expected a mapping") }
+        for (k, v) in map {
+            guard case .scalar(let s) = k else { throw error(k, path, "keys must be plain words") }
+            let child = path.isEmpty ? s.string : "\(path).\(s.string)"
+            // Report an unknown key on the key's own line, not its value's.
+            do {
+                try each(s.string, v, child)
+            } catch {
+                guard error.reason == "unknown key", error.key == child else { throw error }
+                throw ConfigError(file: file, line: k.mark?.line ?? error.line, key: error.key, reason: error.reason)
+            }
+        }
+    }
+
+    func sequence<T>(_ node: Node, path: String, _ each: (Node, String) throws(ConfigError) -> T) throws(ConfigError) -> [T] {
+        if isNull(node) { return [] }
+        guard case .sequence(let seq) = node else { throw error(node, path, "expected a list") }
+        var out: [T] = []
+        for (i, item) in seq.enumerated() { out.append(try each(item, "\(path)[\(i)]")) }
+        return out
+    }
+
+    func isNull(_ node: Node) -> Bool {
+        guard case .scalar(let s) = node, s.style == .plain else { return false }
+        return ["", "~", "null", "Null", "NULL"].contains(s.string)
+    }
+
+    func string(_ node: Node, path: String) throws(ConfigError) -> String {
+        guard case .scalar(let s) = node, !isNull(node) else { throw error(node, path, "expected a string") }
+        return s.string
+    }
+
+    func optionalString(_ node: Node, path: String) throws(ConfigError) -> String? {
+        isNull(node) ? nil : try string(node, path: path)
+    }
+
+    func strings(_ node: Node, path: String) throws(ConfigError) -> [String] {
+        try sequence(node, path: path) { item, path throws(ConfigError) in try string(item, path: path) }
+    }
+
+    func bool(_ node: Node, path: String) throws(ConfigError) -> Bool {
+        guard case .scalar(let s) = node, s.style == .plain else { throw error(node, path, "expected true or false") }
+        switch s.string {
+        case "true", "True", "TRUE", "yes", "on": return true
+        case "false", "False", "FALSE", "no", "off": return false
+        default: throw error(node, path, "expected true or false, got '\(s.string)'")
+        }
+    }
+
+    func choice<T: RawRepresentable & CaseIterable>(_ node: Node, path: String) throws(ConfigError) -> T where T.RawValue == String {
+        let text = try string(node, path: path)
+        guard let v = T(rawValue: text.lowercased()) else {
+            throw error(node, path, "expected one of \(T.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'")
+        }
+        return v
+    }
+
+    /// `host:port`, or null/off to disable the listener.
+    func listenAddress(_ node: Node, path: String) throws(ConfigError) -> ListenAddress? {
+        if isNull(node) { return nil }
+        if case .scalar(let s) = node, s.style == .plain, s.string == "off" || s.string == "false" { return nil }
+        let text = try string(node, path: path)
+        guard let a = ListenAddress(parsing: text) else {
+            throw error(node, path, "expected host:port or [ipv6]:port (or off), got '\(text)'")
+        }
+        return a
+    }
+
+    /// `20000-29999`: an even first port, since RTCP traditionally takes the odd one above.
+    func portRange(_ node: Node, path: String) throws(ConfigError) -> ClosedRange<Int> {
+        let text = try string(node, path: path)
+        let parts = text.split(separator: "-").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, let lo = parts[0], let hi = parts[1], 1024 <= lo, lo < hi, hi <= 65535 else {
+            throw error(node, path, "expected FIRST-LAST within 1024-65535, got '\(text)'")
+        }
+        return lo...hi
+    }
+}

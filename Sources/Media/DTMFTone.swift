@@ -1,0 +1,47 @@
+import CSpanDSP
+
+/// In-band DTMF generation at 8 kHz (spandsp), for legs that cannot carry RFC 4733 events.
+public final class DTMFToneGenerator {
+    private let state: OpaquePointer
+
+    public init() {
+        // spandsp 0.0.6's dtmf_tx_init takes only the state.
+        state = dtmf_tx_init(nil)
+    }
+
+    deinit { dtmf_tx_free(state) }
+
+    /// Queues digits (0-9 * # A-D); returns how many were accepted.
+    @discardableResult
+    public func queue(_ digits: String) -> Int {
+        let rc = dtmf_tx_put(state, digits, Int32(digits.utf8.count))
+        return rc == 0 ? digits.utf8.count : 0
+    }
+
+    /// Fills `pcm` with up to `count` samples of tone; returns how many samples were generated.
+    public func generate(into pcm: UnsafeMutablePointer<Int16>, count: Int) -> Int {
+        Int(dtmf_tx(state, pcm, Int32(count)))
+    }
+}
+
+/// In-band DTMF detection at 8 kHz (spandsp), polled instead of called back so no C callback is needed.
+public final class DTMFToneDetector {
+    private let state: OpaquePointer
+
+    public init() {
+        state = dtmf_rx_init(nil, nil, nil)
+    }
+
+    deinit { dtmf_rx_free(state) }
+
+    public func process(_ pcm: UnsafePointer<Int16>, count: Int) {
+        _ = dtmf_rx(state, pcm, Int32(count))
+    }
+
+    /// Digits detected since the last call.
+    public func takeDigits() -> String {
+        var buf = [CChar](repeating: 0, count: 64)
+        let n = dtmf_rx_get(state, &buf, Int32(buf.count - 1))
+        return String(decoding: buf.prefix(Int(n)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
