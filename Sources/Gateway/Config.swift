@@ -57,6 +57,12 @@ public struct GatewayConfig: Sendable, Equatable {
         public var name: String
         public var ha1: String?
         public var password: String?
+
+        public init(name: String, ha1: String? = nil, password: String? = nil) {
+            self.name = name
+            self.ha1 = ha1
+            self.password = password
+        }
     }
 
     /// A SIP peer calls are bridged to (a PBX, a carrier, a phone).
@@ -71,6 +77,11 @@ public struct GatewayConfig: Sendable, Equatable {
         public var register: Bool = false
         public var codecs: [String] = ["PCMU", "PCMA"]
         public var dtmf: DTMFMode = .rfc4733
+
+        public init(name: String, address: String) {
+            self.name = name
+            self.address = address
+        }
     }
 
     public var listen = Listeners()

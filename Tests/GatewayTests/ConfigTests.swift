@@ -1,0 +1,118 @@
+import Gateway
+import Testing
+
+@Suite struct ConfigTests {
+    func refuse(_ yaml: String) -> ConfigError? {
+        do {
+            _ = try ConfigLoader.parse(yaml, file: "t.yaml")
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func emptyFileGivesDocumentedDefaults() throws {
+        let c = try ConfigLoader.parse("", file: "t.yaml")
+        #expect(c == GatewayConfig())
+        #expect(c.listen.sipUDP == ListenAddress(host: "127.0.0.1", port: 5060))
+        #expect(c.listen.http?.port == 8088)
+        #expect(c.media.portRange == 20000...29999)
+        #expect(c.dialplanDirectory == "dialplans")
+    }
+
+    @Test func shippedConfigLoads() throws {
+        let root = #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
+        let c = try ConfigLoader.load(file: "/" + root + "/tandem.yaml")
+        #expect(c.users.map(\.name) == ["alice", "bob"])
+    }
+
+    @Test func everyKeyIsRead() throws {
+        let c = try ConfigLoader.parse("""
+        listen:
+          sip_udp: 0.0.0.0:5070
+          sip_tcp: off
+          sip_tls: "[::1]:5071"
+          http: null
+          https: 127.0.0.1:9443
+        media:
+          rtp_ports: 30000-30999
+          local_addresses: [10.0.0.5, "fd00::5"]
+          public_address: 203.0.113.7
+        realm: example.org
+        token_secret: s3cret
+        users:
+          - {name: alice, ha1: 0123456789abcdef0123456789abcdef}
+        trunks:
+          - name: pbx
+            address: pbx.example.org:5060
+            transport: TCP
+            username: gw
+            password: pw
+            register: true
+            codecs: [PCMA]
+            dtmf: info
+        dialplans: /etc/tandem/dialplans
+        certs: /etc/tandem/certs
+        log_level: debug
+        """, file: "t.yaml")
+        #expect(c.listen.sipUDP == ListenAddress(host: "0.0.0.0", port: 5070))
+        #expect(c.listen.sipTCP == nil)
+        #expect(c.listen.sipTLS == ListenAddress(host: "::1", port: 5071))
+        #expect(c.listen.http == nil)
+        #expect(c.media.portRange == 30000...30999)
+        #expect(c.media.localAddresses == ["10.0.0.5", "fd00::5"])
+        #expect(c.media.publicAddress == "203.0.113.7")
+        #expect(c.tokenSecret == "s3cret")
+        #expect(c.users == [GatewayConfig.User(name: "alice", ha1: "0123456789abcdef0123456789abcdef", password: nil)])
+        #expect(c.trunks.first?.transport == .tcp)
+        #expect(c.trunks.first?.register == true)
+        #expect(c.trunks.first?.dtmf == .info)
+        #expect(c.logLevel == "debug")
+    }
+
+    @Test func unknownKeyIsRefusedWithItsLine() {
+        let e = refuse("realm: x\nlisten:\n  sip_udp: 127.0.0.1:5060\n  sip_upd: 127.0.0.1:5062\n")
+        #expect(e?.line == 4)
+        #expect(e?.key == "listen.sip_upd")
+        #expect(e?.reason == "unknown key")
+        #expect(e?.description == "t.yaml:4: listen.sip_upd: unknown key")
+    }
+
+    @Test func wrongTypesAreRefusedWithLineAndKey() {
+        let list = refuse("users: alice\n")
+        #expect(list?.key == "users" && list?.reason == "expected a list" && list?.line == 1)
+        let bool = refuse("trunks:\n  - name: a\n    address: b\n    register: maybe\n")
+        #expect(bool?.key == "trunks[0].register" && bool?.line == 4)
+        let choice = refuse("trunks:\n  - name: a\n    address: b\n    transport: sctp\n")
+        #expect(choice?.reason == "expected one of udp, tcp, tls, got 'sctp'")
+        let map = refuse("listen: 5060\n")
+        #expect(map?.key == "listen" && map?.reason == "expected a mapping")
+    }
+
+    @Test func badValuesAreRefused() {
+        #expect(refuse("listen:\n  sip_udp: localhost\n")?.key == "listen.sip_udp")
+        #expect(refuse("listen:\n  sip_udp: 1.2.3.4:70000\n")?.reason.contains("host:port") == true)
+        #expect(refuse("media:\n  rtp_ports: 30000-20000\n")?.key == "media.rtp_ports")
+        #expect(refuse("users:\n  - password: x\n")?.key == "users[0].name")
+        #expect(refuse("users:\n  - name: a\n")?.reason == "give exactly one of ha1 or password")
+        #expect(refuse("users:\n  - name: a\n    ha1: nothex\n")?.key == "users[0].ha1")
+        #expect(refuse("log_level: loud\n")?.key == "log_level")
+        #expect(refuse("trunks:\n  - name: a\n")?.key == "trunks[0].address")
+    }
+
+    @Test func yamlSyntaxErrorHasALine() {
+        let e = refuse("listen:\n  sip_udp: [1\nrealm: x\n")
+        #expect(e?.line ?? 0 >= 2)
+        #expect(e?.reason.hasPrefix("YAML syntax") == true)
+        let dup = refuse("realm: a\nrealm: b\n")
+        #expect(dup?.reason == "duplicate key")
+    }
+
+    @Test func listenAddressForms() {
+        #expect(ListenAddress(parsing: "[::1]:5060") == ListenAddress(host: "::1", port: 5060))
+        #expect(ListenAddress(parsing: "[::1]5060") == nil)
+        #expect(ListenAddress(parsing: "::1:5060") == nil)
+        #expect(ListenAddress(parsing: ":5060") == nil)
+        #expect(ListenAddress(host: "::1", port: 1).description == "[::1]:1")
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+
+/// The `tandem` executable as an operator runs it.
+@Suite(.serialized) struct TandemCommandTests {
+    func tempDir() throws -> String {
+        let dir = NSTemporaryDirectory() + "tandem-cmd-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test func runListensLogsAndStopsOnSIGTERM() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try """
+        listen:
+          sip_udp: 127.0.0.1:0
+          sip_tcp: 127.0.0.1:0
+          sip_tls: 127.0.0.1:0
+          http: 127.0.0.1:0
+          https: 127.0.0.1:0
+        certs: \(dir)/certs
+        """.write(toFile: dir + "/t.yaml", atomically: true, encoding: .utf8)
+        let tandem = try ChildProcess(tandemBinary, ["run", "--config", dir + "/t.yaml"])
+        defer { tandem.stop() }
+        #expect(tandem.waitFor { $0.contains("ready") }, "output: \(tandem.text)")
+        for listener in ["sip-udp", "sip-tcp", "sip-tls", "http+ws", "https+wss"] {
+            #expect(tandem.text.contains("listener=\(listener)"))
+        }
+        #expect(tandem.text.contains("sha-256="))
+        kill(tandem.process.processIdentifier, SIGTERM)
+        #expect(tandem.waitForExit() == 0)
+        #expect(tandem.text.contains("stopping"))
+    }
+
+    @Test func badConfigExitsWithFileLineAndKey() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "realm: x\nmedia:\n  rtp_port: 1-2\n".write(toFile: dir + "/bad.yaml", atomically: true, encoding: .utf8)
+        let tandem = try ChildProcess(tandemBinary, ["run", "--config", dir + "/bad.yaml"])
+        defer { tandem.stop() }
+        #expect(tandem.waitForExit() == 2)
+        #expect(tandem.text.contains("bad.yaml:3: media.rtp_port: unknown key"), "output: \(tandem.text)")
+    }
+
+    @Test func certsGeneratePrintsFingerprints() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let gen = try ChildProcess(tandemBinary, ["certs", "generate", "--dir", dir + "/certs"])
+        defer { gen.stop() }
+        #expect(gen.waitForExit() == 0)
+        let lines = gen.text.split(separator: "\n")
+        #expect(lines.filter { $0.contains("created") }.count == 2)
+        let fingerprints = lines.filter { $0.contains("sha-256 ") }
+        #expect(fingerprints.count == 2)
+        #expect(fingerprints.allSatisfy { $0.split(separator: " ").last?.count == 95 })
+        for key in ["tls.key", "dtls.key"] {
+            let mode = try FileManager.default.attributesOfItem(atPath: "\(dir)/certs/\(key)")[.posixPermissions] as? NSNumber
+            #expect(mode?.intValue == 0o600)
+        }
+    }
+
+    @Test func versionPrints() throws {
+        let v = try ChildProcess(tandemBinary, ["version"])
+        defer { v.stop() }
+        #expect(v.waitForExit() == 0)
+        #expect(v.text.hasPrefix("tandem "))
+    }
+}
