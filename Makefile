@@ -11,7 +11,7 @@ INTEROP ?= $(abspath ../shared/interop-data)
 
 # Build: compilers' C libraries. Tests and peers: SIP phones, proxy, capture.
 DEB_BUILD := pkg-config libssl-dev libsrtp2-dev libopus-dev libspandsp-dev libtiff-dev libxml2-dev
-DEB_PEERS := sip-tester baresip kamailio tcpdump
+DEB_PEERS := sip-tester baresip kamailio tcpdump espeak-ng sox
 DEB_PACKAGES := $(DEB_BUILD) $(DEB_PEERS)
 
 .PHONY: deps build release run test bench fuzz fuzz-sip fuzz-sdp certs clean
@@ -43,7 +43,9 @@ test: deps
 	TANDEM_INTEROP_DATA=$(INTEROP) $(SWIFT) test --skip-build
 
 bench: deps
-	@echo "no benchmarks yet: the media path arrives with the media bridge issue" >&2; exit 1
+	$(SWIFT) build -c release --product TandemBench
+	@mkdir -p bench
+	.build/release/TandemBench bench/results.tsv
 
 fuzz: fuzz-sip fuzz-sdp
 

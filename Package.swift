@@ -60,6 +60,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // `make bench`: per-operation costs, release build.
+        .executableTarget(name: "TandemBench", dependencies: ["RTP", "WebRTC", "Media"]),
+
         // libFuzzer entry points; `make fuzz` builds them with -sanitize=fuzzer.
 // TEMP-NOSIP        .executableTarget(name: "FuzzSIP", dependencies: ["SIP"]),
 // TEMP-NOSIP        .executableTarget(name: "FuzzSDP", dependencies: ["SDP"]),
