@@ -72,6 +72,7 @@ let package = Package(
         .testTarget(name: "CLibraryTests", dependencies: [
             "COpus", "COpusShim", "CSRTP", "CSpanDSP", "CLibXML2", "COpenSSL", "COpenSSLShim", "WebRTC", "Media", "Dialplan",
         ]),
+        .testTarget(name: "RTPTests", dependencies: ["RTP"]),
         .testTarget(name: "WebRTCTests", dependencies: ["WebRTC", "RTP"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
     ],
