@@ -11,10 +11,11 @@ INTEROP ?= $(abspath ../shared/interop-data)
 
 # Build: compilers' C libraries. Tests and peers: SIP phones, proxy, capture.
 DEB_BUILD := pkg-config libssl-dev libsrtp2-dev libopus-dev libspandsp-dev libtiff-dev libxml2-dev
-DEB_PEERS := sip-tester baresip kamailio tcpdump espeak-ng sox
+DEB_PEERS := sip-tester baresip kamailio tcpdump espeak-ng sox python3-venv python3-pip
+VENV := .venv
 DEB_PACKAGES := $(DEB_BUILD) $(DEB_PEERS)
 
-.PHONY: deps build release run test bench fuzz fuzz-sip fuzz-sdp certs clean
+.PHONY: deps build release run test bench fuzz fuzz-sip fuzz-sdp certs clean venv
 
 # Installs only what is missing, so a second run costs a dpkg query.
 deps:
@@ -25,6 +26,13 @@ deps:
 		$$SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends $$missing; \
 	fi
+
+# Python peers for the interop tests (aiortc as the WebRTC client), pinned in requirements.txt.
+venv: $(VENV)/.installed
+$(VENV)/.installed: Tests/Interop/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r Tests/Interop/requirements.txt
+	touch $@
 
 build: deps
 	$(SWIFT) build
@@ -38,7 +46,7 @@ certs: build
 run: release
 	.build/release/tandem run --config $(CONFIG)
 
-test: deps
+test: deps venv
 	$(SWIFT) build --build-tests
 	TANDEM_INTEROP_DATA=$(INTEROP) $(SWIFT) test --skip-build
 
@@ -61,4 +69,4 @@ fuzz-%: deps
 		-artifact_prefix=fuzz-artifacts/$*- $$corpus $$extra
 
 clean:
-	rm -rf .build $(FUZZ_SCRATCH) fuzz-artifacts
+	rm -rf .build $(FUZZ_SCRATCH) fuzz-artifacts $(VENV)

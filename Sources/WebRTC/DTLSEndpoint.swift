@@ -7,6 +7,8 @@ public enum DTLSError: Error, Sendable, Equatable {
     case handshake(String)
     case fingerprintMismatch(expected: String, got: String)
     case noSRTPProfile
+    /// The peer sent close_notify: an orderly end, not an error.
+    case closed
 }
 
 /// The shared, immutable half of DTLS: our identity and the SRTP profiles we offer, in one `SSL_CTX`.
@@ -143,7 +145,7 @@ public final class DTLSEndpoint {
             var scratch = [UInt8](repeating: 0, count: 1500)
             let n = SSL_read(ssl, &scratch, Int32(scratch.count))
             if n <= 0, SSL_get_error(ssl, n) == SSL_ERROR_ZERO_RETURN {
-                throw .handshake("peer closed DTLS")
+                throw .closed
             }
         }
         return drainOutput()

@@ -14,6 +14,8 @@ public struct WebRTCCounters: Sendable, Equatable {
     /// DTLS or media from an address that never passed an ICE check.
     public var fromUnvalidatedAddress = 0
     public var dtlsErrors = 0
+    /// DTLS that arrived before the SDP answer said which role we play (retransmitted by the peer).
+    public var dtlsBeforeAnswer = 0
     /// SRTP before DTLS finished: nothing to decrypt with yet.
     public var srtpBeforeKeys = 0
     public var srtpAuthenticationFailed = 0

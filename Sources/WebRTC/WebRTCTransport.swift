@@ -25,7 +25,8 @@ public final class WebRTCTransport {
     }
 
     public let ice: ICELiteAgent
-    public let dtls: DTLSEndpoint
+    /// Nil until the remote SDP fixes our DTLS role: when we offer, the answer says who is client.
+    public private(set) var dtls: DTLSEndpoint?
     public private(set) var state: State = .checking
     public private(set) var counters = WebRTCCounters()
     private var inbound: SRTPSession?
@@ -34,7 +35,7 @@ public final class WebRTCTransport {
     private let send: (UnsafeRawBufferPointer, TransportAddress) -> Void
     private let onEvent: (WebRTCEvent) -> Void
 
-    public init(ice: ICELiteAgent, dtls: DTLSEndpoint,
+    public init(ice: ICELiteAgent, dtls: DTLSEndpoint?,
                 send: @escaping (UnsafeRawBufferPointer, TransportAddress) -> Void,
                 onEvent: @escaping (WebRTCEvent) -> Void) {
         self.ice = ice
@@ -44,6 +45,14 @@ public final class WebRTCTransport {
     }
 
     public var srtpProfile: SRTPProfile? { outbound?.profile }
+
+    /// Supplies the DTLS endpoint once the answer is known; a client starts at once if ICE is up.
+    /// A leg's DTLS session is set once and kept for the call (re-offers never change it).
+    public func setDTLS(_ endpoint: DTLSEndpoint, now: UInt64) {
+        guard dtls == nil else { return }
+        dtls = endpoint
+        if endpoint.role == .client, let to = ice.sendAddress { startClient(to: to, now: now) }
+    }
 
     /// Handles one datagram that arrived from `source`; media is decrypted in place in `buffer`.
     public func receive(_ buffer: UnsafeMutableRawBufferPointer, from source: TransportAddress, now: UInt64) -> Received {
@@ -115,7 +124,7 @@ public final class WebRTCTransport {
     /// Runs timers: DTLS retransmission and consent freshness.
     public func poll(now: UInt64) {
         if case .failed = state { return }
-        if let deadline = dtlsDeadline, now >= deadline, let to = ice.sendAddress {
+        if let deadline = dtlsDeadline, now >= deadline, let to = ice.sendAddress, let dtls {
             let out = dtls.handleTimeout()
             sendBytes(out, to: to)
             armDTLSTimer(now: now)
@@ -132,15 +141,7 @@ public final class WebRTCTransport {
             response.withUnsafeBytes { send($0, source) }
             if nominated { onEvent(.nominated(source)) }
             // The DTLS client speaks first, once it has somewhere to speak to.
-            if dtls.role == .client, state == .checking {
-                state = .handshaking
-                do {
-                    sendBytes(try dtls.start(), to: source)
-                    armDTLSTimer(now: now)
-                } catch {
-                    fail("DTLS: \(error)")
-                }
-            }
+            if dtls?.role == .client, state == .checking { startClient(to: source, now: now) }
         case .reject(let response, let reason):
             counters.count(reason)
             response.withUnsafeBytes { send($0, source) }
@@ -149,8 +150,21 @@ public final class WebRTCTransport {
         }
     }
 
+    private func startClient(to: TransportAddress, now: UInt64) {
+        guard let dtls else { return }
+        state = .handshaking
+        do {
+            sendBytes(try dtls.start(), to: to)
+            armDTLSTimer(now: now)
+        } catch {
+            fail("DTLS: \(error)")
+        }
+    }
+
     private func handleDTLS(_ bytes: UnsafeRawBufferPointer, from source: TransportAddress, now: UInt64) {
         guard ice.isValidated(source) else { counters.fromUnvalidatedAddress += 1; return }
+        // Before the answer arrives we cannot take part; the peer retransmits its flight.
+        guard let dtls else { counters.dtlsBeforeAnswer += 1; return }
         if case .failed = state { return }
         if state == .checking { state = .handshaking }
         do {
@@ -171,6 +185,8 @@ public final class WebRTCTransport {
             } else if !dtls.isConnected {
                 armDTLSTimer(now: now)
             }
+        } catch .closed {
+            fail("DTLS closed by the peer")
         } catch {
             counters.dtlsErrors += 1
             fail("DTLS: \(error)")
@@ -178,7 +194,7 @@ public final class WebRTCTransport {
     }
 
     private func armDTLSTimer(now: UInt64) {
-        dtlsDeadline = dtls.timeoutMilliseconds.map { now + UInt64($0) * 1_000_000 }
+        dtlsDeadline = dtls?.timeoutMilliseconds.map { now + UInt64($0) * 1_000_000 }
     }
 
     private func sendBytes(_ bytes: [UInt8], to: TransportAddress) {
