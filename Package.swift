@@ -61,7 +61,8 @@ let package = Package(
         ], exclude: ["DialplanCommand.swift"]), // TEMP-NODP
 
         // `make bench`: per-operation costs, release build.
-        .executableTarget(name: "TandemBench", dependencies: ["RTP", "WebRTC", "Media"], exclude: ["DialplanBench.swift"]), // TEMP-NODP
+        .target(name: "CMallocCounter"),
+        .executableTarget(name: "TandemBench", dependencies: ["RTP", "WebRTC", "Media", "CMallocCounter"], exclude: ["DialplanBench.swift"]), // TEMP-NODP
 
         // libFuzzer entry points; `make fuzz` builds them with -sanitize=fuzzer.
 // TEMP-NOSIP        .executableTarget(name: "FuzzSIP", dependencies: ["SIP"]),

@@ -1,3 +1,4 @@
+import CMallocCounter
 import Foundation
 
 /// One benchmark result: the best of several timed batches, per operation.
@@ -5,6 +6,8 @@ struct Measurement {
     let name: String
     let nanosecondsPerOp: Double
     let note: String
+    /// Heap allocations per operation, from the process-wide malloc counter; nil when not measured.
+    var allocationsPerOp: Double? = nil
 }
 
 /// Times `body` in batches of `iterations` and keeps the fastest batch: the least disturbed by
@@ -13,6 +16,7 @@ func measure(_ name: String, iterations: Int, batches: Int = 5, note: String = "
     for _ in 0..<max(1, iterations / 10) { try body() }
     var best = Double.infinity
     let clock = ContinuousClock()
+    let allocationsBefore = tandem_allocation_count()
     for _ in 0..<batches {
         let start = clock.now
         for _ in 0..<iterations { try body() }
@@ -20,7 +24,8 @@ func measure(_ name: String, iterations: Int, batches: Int = 5, note: String = "
         let ns = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
         best = min(best, ns / Double(iterations))
     }
-    return Measurement(name: name, nanosecondsPerOp: best, note: note)
+    let allocations = Double(tandem_allocation_count() - allocationsBefore) / Double(iterations * batches)
+    return Measurement(name: name, nanosecondsPerOp: best, note: note, allocationsPerOp: allocations)
 }
 
 /// Writes results as `name<TAB>ns/op` lines and prints them beside the previous run's values.
@@ -39,6 +44,7 @@ func report(_ results: [Measurement], file: String) {
         if let p = previous[r.name] {
             line += String(format: "  (was %.1f, %+.1f%%)", p, (r.nanosecondsPerOp / p - 1) * 100)
         }
+        if let a = r.allocationsPerOp { line += String(format: "  %.2f allocs/op", a) }
         if !r.note.isEmpty { line += "  " + r.note }
         print(line)
         out += "\(r.name)\t\(String(format: "%.1f", r.nanosecondsPerOp))\t\(r.note)\n"

@@ -55,4 +55,6 @@ do {
     })
 }
 
+results += try webRTCLegBenchmarks()
+
 report(results, file: resultsFile)
