@@ -50,13 +50,13 @@ import WebRTC
                 CertificateFingerprint(bytes: fp.bytes), sdp.iceUsernameFragment(for: media))
     }
 
-    func runEcho(weOffer: Bool, tamperFingerprint: Bool = false, seconds: Double = 2) async throws -> Outcome {
+    func runEcho(weOffer: Bool, tamperFingerprint: Bool = false, seconds: Double = 2, garbage: Int = 0) async throws -> Outcome {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let peer = try PeerProcess(pythonBinary, [aiortcPeerScript, weOffer ? "answer" : "offer", "--tone", "1000",
                                                   "--seconds", String(seconds)])
         defer { peer.stop() }
         do {
-            let outcome = try await echo(loop: group.next(), peer: peer, weOffer: weOffer, tamper: tamperFingerprint)
+            let outcome = try await echo(loop: group.next(), peer: peer, weOffer: weOffer, tamper: tamperFingerprint, garbage: garbage)
             try await group.shutdownGracefully()
             return outcome
         } catch {
@@ -65,7 +65,7 @@ import WebRTC
         }
     }
 
-    private func echo(loop: EventLoop, peer: PeerProcess, weOffer: Bool, tamper: Bool) async throws -> Outcome {
+    private func echo(loop: EventLoop, peer: PeerProcess, weOffer: Bool, tamper: Bool, garbage: Int) async throws -> Outcome {
         let identity = try DTLSIdentity.generate()
         let context = try DTLSContext(identity: identity)
         let ice = ICELiteAgent()
@@ -99,6 +99,20 @@ import WebRTC
             #expect(answer.accepted()?.codec?.name.lowercased() == "opus")
             try peer.writeJSON(["type": "answer", "sdp": answer.sessionDescription.serialized()])
         }
+        if garbage > 0 {
+            // While the call runs, a stranger sprays the leg's port with random datagrams shaped like
+            // STUN, DTLS, RTP and nothing at all, in bursts; each burst must be counted before the next
+            // (so a full socket buffer cannot make the count flaky).
+            let before = try await loop.submit { leg.transport.counters.totalDropped }.get()
+            for burst in 1...(garbage / 50) {
+                try sprayGarbage(count: 50, port: template.port)
+                let deadline = ContinuousClock.now + .seconds(3)
+                while try await loop.submit({ leg.transport.counters.totalDropped }).get() - before < burst * 50,
+                      ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+            }
+        }
         let result = peer.readJSON(timeout: 40) ?? ["error": "no result: \(peer.stderr.suffix(2000))"]
         let (counters, echoed, events) = try await loop.submit { (leg.transport.counters, echo.echoed, echo.events) }.get()
         return Outcome(result: result, counters: counters, echoed: echoed, events: events)
@@ -119,6 +133,35 @@ import WebRTC
         let o = try await runEcho(weOffer: false)
         expectToneEchoed(o)
         #expect(o.counters.totalDropped == 0, "\(o.counters)")
+    }
+
+    @Test func garbageOnTheMediaPortIsCountedAndTheCallGoesOn() async throws {
+        let o = try await runEcho(weOffer: false, garbage: 300)
+        expectToneEchoed(o)
+        #expect(o.counters.totalDropped >= 300, "\(o.counters)")
+        #expect(o.counters.fromUnvalidatedAddress + o.counters.stunMalformed + o.counters.unknownPackets
+                + o.counters.stunUnauthenticated + o.counters.stunNotRequest + o.counters.srtpBeforeKeys >= 300)
+    }
+
+    func sprayGarbage(count: Int, port: UInt16) throws {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EIO) }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(port.bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var rng = SystemRandomNumberGenerator()
+        let firsts: [UInt8] = [0x00, 0x01, 22, 23, 0x80, 0x90, 0xC0, 0xFF, 4]
+        for i in 0..<count {
+            var bytes = (0..<Int(rng.next(upperBound: UInt32(400)) + 1)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            bytes[0] = firsts[i % firsts.count]
+            _ = withUnsafePointer(to: &addr) { a in
+                a.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+                    bytes.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, 0, sa, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                }
+            }
+        }
     }
 
     @Test func theLegOffersAiortcAnswersAndTheToneEchoes() async throws {
