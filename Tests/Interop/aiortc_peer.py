@@ -19,7 +19,8 @@ from aiortc.mediastreams import MediaStreamTrack
 from av import AudioFrame
 
 # aioice skips loopback when gathering; the tests run on loopback only (INTEROP.md).
-aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"]
+LOOPBACK = ["::1"] if "--ipv6" in sys.argv else ["127.0.0.1"]
+aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: LOOPBACK
 
 RATE = 48000
 FRAME = 960
@@ -109,6 +110,7 @@ async def main():
     parser.add_argument("--tone", type=float, default=1000)
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--codec", default=None, help="restrict to this codec, e.g. PCMU")
+    parser.add_argument("--ipv6", action="store_true", help="gather on ::1 instead of 127.0.0.1")
     args = parser.parse_args()
 
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))

@@ -228,6 +228,34 @@ func connect(_ leg: WebRTCTransport, _ browser: FakeBrowser, _ wire: Wire) throw
         #expect(wire.events.last.map { if case .failed(let r) = $0 { r.contains("consent") } else { false } } == true)
     }
 
+    @Test func iceRestartSwitchesCredentialsAndKeepsMediaFlowing() throws {
+        let browser = try FakeBrowser(), wire = Wire()
+        let leg = try makeLeg(browser: browser, wire: wire)
+        try connect(leg, browser, wire)
+        let oldCheck = browser.check(to: leg.ice)
+        let oldPassword = leg.ice.localPassword
+        leg.ice.restart(remoteUfrag: "new1")
+        #expect(leg.ice.localPassword != oldPassword)
+        // The pair stays selected and DTLS/SRTP stay up across the restart (one session per call).
+        #expect(leg.ice.selected == browser.address)
+        #expect(leg.state == .connected)
+        let before = wire.sent.count
+        _ = deliver(oldCheck, to: leg, from: browser.address)
+        let stale = try wire.sent[before].0.withUnsafeBytes { try STUNMessage(parsing: $0).errorCode }
+        #expect(stale == 401)
+        // New credentials, from a new address (the browser moved network): accepted and renominated.
+        let moved = TransportAddress(host: "::1", port: 40_002)!
+        var b = STUNMessageBuilder(type: .bindingRequest, transactionID: .random())
+        b.addUsername("\(leg.ice.localUfrag):new1")
+        b.addICEControlling(7)
+        b.addUseCandidate()
+        b.addMessageIntegrity(key: Array(leg.ice.localPassword.utf8))
+        b.addFingerprint()
+        _ = deliver(b.bytes, to: leg, from: moved)
+        #expect(leg.ice.selected == moved)
+        #expect(leg.state == .connected)
+    }
+
     @Test func renominationMovesThePair() throws {
         let browser = try FakeBrowser(), wire = Wire()
         let leg = try makeLeg(browser: browser, wire: wire)

@@ -50,13 +50,15 @@ import WebRTC
                 CertificateFingerprint(bytes: fp.bytes), sdp.iceUsernameFragment(for: media))
     }
 
-    func runEcho(weOffer: Bool, tamperFingerprint: Bool = false, seconds: Double = 2, garbage: Int = 0) async throws -> Outcome {
+    func runEcho(weOffer: Bool, tamperFingerprint: Bool = false, seconds: Double = 2, garbage: Int = 0,
+                 host: String = "127.0.0.1") async throws -> Outcome {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let peer = try PeerProcess(pythonBinary, [aiortcPeerScript, weOffer ? "answer" : "offer", "--tone", "1000",
-                                                  "--seconds", String(seconds)])
+                                                  "--seconds", String(seconds)] + (host.contains(":") ? ["--ipv6"] : []))
         defer { peer.stop() }
         do {
-            let outcome = try await echo(loop: group.next(), peer: peer, weOffer: weOffer, tamper: tamperFingerprint, garbage: garbage)
+            let outcome = try await echo(loop: group.next(), peer: peer, weOffer: weOffer, tamper: tamperFingerprint, garbage: garbage,
+                                         host: host)
             try await group.shutdownGracefully()
             return outcome
         } catch {
@@ -65,15 +67,15 @@ import WebRTC
         }
     }
 
-    private func echo(loop: EventLoop, peer: PeerProcess, weOffer: Bool, tamper: Bool, garbage: Int) async throws -> Outcome {
+    private func echo(loop: EventLoop, peer: PeerProcess, weOffer: Bool, tamper: Bool, garbage: Int, host: String) async throws -> Outcome {
         let identity = try DTLSIdentity.generate()
         let context = try DTLSContext(identity: identity)
         let ice = ICELiteAgent()
         var template = WebRTCSessionTemplate(ufrag: ice.localUfrag, password: ice.localPassword, fingerprint: identity.fingerprint,
-                                             candidateAddresses: ["127.0.0.1"], port: 0)
+                                             candidateAddresses: [host], port: 0)
         let echo = Echo(ssrc: template.ssrc)
         // Bind first so the SDP carries the real port; DTLS joins once the remote SDP is known.
-        let leg = try await WebRTCLegSocket.bind(host: "127.0.0.1", port: 0, on: loop, ice: ice, dtls: nil, logger: Logger(label: "t"),
+        let leg = try await WebRTCLegSocket.bind(host: host, port: 0, on: loop, ice: ice, dtls: nil, logger: Logger(label: "t"),
                                                  onEvent: { echo.events.append($0) }, onMedia: { echo.media($0, $1) })
         defer { leg.close() }
         template.port = UInt16(try #require(leg.localAddress?.port))
@@ -162,6 +164,11 @@ import WebRTC
                 }
             }
         }
+    }
+
+    @Test func overIPv6() async throws {
+        let o = try await runEcho(weOffer: false, host: "::1")
+        expectToneEchoed(o)
     }
 
     @Test func theLegOffersAiortcAnswersAndTheToneEchoes() async throws {
