@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "COpusShim", dependencies: ["COpus"]),
 
         // Pure protocol codecs: bytes in, bytes out, no sockets.
-// TEMP-NOSIP        .target(name: "SIP"),
+        .target(name: "SIP"),
         .target(name: "SDP"),
         .target(name: "RTP"),
 
@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "Media", dependencies: ["RTP", "WebRTC", "COpus", "COpusShim", "CSpanDSP"]),
         .target(name: "Dialplan", dependencies: ["CLibXML2"]),
         .target(name: "SIPStack", dependencies: [
-            // TEMP-NOSIP "SIP",
+            "SIP",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -44,7 +44,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Gateway", dependencies: [
-            "SDP", "RTP", "WebRTC", "Media", "SIPStack", // TEMP-NOSIP TEMP-NODP
+            "SIP", "SDP", "RTP", "WebRTC", "Media", "SIPStack", // TEMP-NODP
             "COpenSSL", "COpenSSLShim",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -74,6 +74,7 @@ let package = Package(
             "COpus", "COpusShim", "CSRTP", "CSpanDSP", "CLibXML2", "COpenSSL", "COpenSSLShim", "WebRTC", "Media", // TEMP-NODP
         ], exclude: ["XMLTests.swift"]), // TEMP-NODP
         .testTarget(name: "RTPTests", dependencies: ["RTP"]),
+        .testTarget(name: "SIPStackTests", dependencies: ["SIPStack", "SIP"]),
         .testTarget(name: "WebRTCTests", dependencies: ["WebRTC", "RTP"]),
         .testTarget(name: "GatewayTests", dependencies: [
             "Gateway", "SDP", "WebRTC",

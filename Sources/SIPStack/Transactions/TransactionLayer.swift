@@ -1,0 +1,327 @@
+import SIP
+
+/// A timer the transaction layer armed.
+public protocol TransactionTimerHandle: AnyObject {
+    func cancel()
+}
+
+/// Arms timers for the transaction layer: NIO's event loop in production, a fake clock in tests.
+public protocol TransactionScheduler: AnyObject {
+    func schedule(after nanoseconds: UInt64, _ body: @escaping () -> Void) -> TransactionTimerHandle
+}
+
+/// Where a message came from or goes to, opaque to the transaction layer: the transport fills it in.
+public protocol SIPPeerAddress: Sendable {
+    /// Reliable transports (TCP, TLS, WS) need no retransmissions (§17.1.1.2).
+    var isReliable: Bool { get }
+}
+
+/// Something that can deliver a request to the transaction user and hold its answer.
+public final class ServerTransactionHandle<Peer: SIPPeerAddress> {
+    let key: ServerTransactionKey
+    public let request: SIPRequest
+    public let peer: Peer
+    weak var layer: TransactionLayer<Peer>?
+
+    init(key: ServerTransactionKey, request: SIPRequest, peer: Peer, layer: TransactionLayer<Peer>) {
+        self.key = key
+        self.request = request
+        self.peer = peer
+        self.layer = layer
+    }
+
+    /// Sends a response through the transaction (which retransmits and absorbs as RFC 3261 says).
+    public func respond(_ response: SIPResponse) {
+        layer?.respond(key: key, response)
+    }
+}
+
+/// Identifies a server transaction (§17.2.3): the top Via's branch and sent-by, and the method with
+/// ACK folded into INVITE (an ACK for a non-2xx belongs to the INVITE's transaction).
+public struct ServerTransactionKey: Hashable, Sendable {
+    public var branch: String
+    public var sentBy: String
+    public var method: SIPMethod
+
+    public init?(_ request: SIPRequest) {
+        guard let via = try? request.headers.topVia(), let branch = via.branch, branch.hasPrefix("z9hG4bK") else { return nil }
+        self.branch = branch
+        sentBy = via.sentBy.lowercased()
+        method = request.method == .ack ? .invite : request.method
+    }
+}
+
+/// Identifies a client transaction (§17.1.3): our branch and the CSeq method.
+public struct ClientTransactionKey: Hashable, Sendable {
+    public var branch: String
+    public var method: SIPMethod
+
+    public init(branch: String, method: SIPMethod) {
+        self.branch = branch
+        self.method = method
+    }
+
+    public init?(_ response: SIPResponse) {
+        guard let via = try? response.headers.topVia(), let branch = via.branch, let cseq = try? response.headers.cseq() else { return nil }
+        self.branch = branch
+        method = cseq.method
+    }
+}
+
+/// The outcome a client transaction reports to whoever sent the request.
+public enum ClientTransactionEvent: Sendable {
+    case response(SIPResponse)
+    /// Timer B or F fired, or the transport failed: treat as 408 (§8.1.3.1).
+    case timeout
+}
+
+/// The transaction layer of RFC 3261 §17 over any transport and clock: matches messages to
+/// transactions, runs their state machines, and performs their actions. Confined to one event loop.
+public final class TransactionLayer<Peer: SIPPeerAddress> {
+    public typealias Send = (SIPMessage, Peer) -> Void
+
+    private enum Server {
+        case invite(ServerInviteTransaction)
+        case nonInvite(ServerNonInviteTransaction)
+    }
+
+    private enum Client {
+        case invite(ClientInviteTransaction)
+        case nonInvite(ClientNonInviteTransaction)
+    }
+
+    private struct ServerEntry {
+        var machine: Server
+        let peer: Peer
+        var timers: [SIPTimer: TransactionTimerHandle] = [:]
+    }
+
+    private struct ClientEntry {
+        var machine: Client
+        let peer: Peer
+        let onEvent: (ClientTransactionEvent) -> Void
+        var timers: [SIPTimer: TransactionTimerHandle] = [:]
+    }
+
+    private let scheduler: TransactionScheduler
+    private let send: Send
+    public let timers: SIPTimerSettings
+    private var servers: [ServerTransactionKey: ServerEntry] = [:]
+    private var clients: [ClientTransactionKey: ClientEntry] = [:]
+    /// Sent with 100 Trying and other locally made responses.
+    public var serverHeader: String?
+
+    public init(scheduler: TransactionScheduler, timers: SIPTimerSettings = SIPTimerSettings(), send: @escaping Send) {
+        self.scheduler = scheduler
+        self.send = send
+        self.timers = timers
+    }
+
+    public var activeServerTransactions: Int { servers.count }
+    public var activeClientTransactions: Int { clients.count }
+
+    /// What the layer did with an incoming request.
+    public enum RequestDisposition {
+        /// A new transaction: the TU must answer through the handle.
+        case new(ServerTransactionHandle<Peer>)
+        /// A retransmission or an ACK for a non-2xx final: handled here.
+        case absorbed
+        /// An ACK for a 2xx, or a request without an RFC 3261 branch: the TU takes it as is.
+        case passToCore
+    }
+
+    /// Matches an incoming request to a transaction (§17.2.3) or starts one.
+    public func receive(_ request: SIPRequest, from peer: Peer) -> RequestDisposition {
+        guard let key = ServerTransactionKey(request) else { return .passToCore }
+        if var entry = servers[key] {
+            let actions: [TransactionAction]
+            switch entry.machine {
+            case .invite(var m):
+                // An ACK whose transaction already sent a 2xx is the dialog's, not ours.
+                if request.method == .ack, m.state == .accepted || m.state == .terminated { return .passToCore }
+                actions = m.receive(request)
+                entry.machine = .invite(m)
+            case .nonInvite(var m):
+                actions = m.receive(request)
+                entry.machine = .nonInvite(m)
+            }
+            servers[key] = entry
+            perform(actions, server: key)
+            return .absorbed
+        }
+        if request.method == .ack { return .passToCore }
+        let reliable = peer.isReliable
+        let machine: Server = request.method == .invite
+            ? .invite(ServerInviteTransaction(request: request, reliable: reliable, timers: timers))
+            : .nonInvite(ServerNonInviteTransaction(request: request, reliable: reliable, timers: timers))
+        servers[key] = ServerEntry(machine: machine, peer: peer)
+        if request.method == .invite {
+            // Answer at once so the client stops retransmitting (§17.2.1).
+            var trying = SIPResponse(replyingTo: request, statusCode: 100)
+            if let serverHeader { trying.headers.add(.server, serverHeader) }
+            respond(key: key, trying)
+        }
+        return .new(ServerTransactionHandle(key: key, request: request, peer: peer, layer: self))
+    }
+
+    /// The INVITE server transaction a CANCEL refers to (§9.2): same branch and sent-by.
+    public func inviteTransaction(cancelledBy cancel: SIPRequest) -> SIPRequest? {
+        guard var key = ServerTransactionKey(cancel) else { return nil }
+        key.method = .invite
+        guard case .invite(let m)? = servers[key]?.machine, m.state == .proceeding else { return nil }
+        return m.request
+    }
+
+    /// Responds within the INVITE transaction a CANCEL refers to (the 487).
+    public func respondToCancelledInvite(_ cancel: SIPRequest, _ response: SIPResponse) {
+        guard var key = ServerTransactionKey(cancel) else { return }
+        key.method = .invite
+        respond(key: key, response)
+    }
+
+    func respond(key: ServerTransactionKey, _ response: SIPResponse) {
+        guard var entry = servers[key] else { return }
+        let actions: [TransactionAction]
+        switch entry.machine {
+        case .invite(var m):
+            actions = m.respond(response)
+            entry.machine = .invite(m)
+        case .nonInvite(var m):
+            actions = m.respond(response)
+            entry.machine = .nonInvite(m)
+        }
+        servers[key] = entry
+        perform(actions, server: key)
+    }
+
+    /// Starts a client transaction for `request`, whose top Via must carry a fresh branch.
+    public func start(_ request: SIPRequest, to peer: Peer, onEvent: @escaping (ClientTransactionEvent) -> Void) {
+        guard let via = try? request.headers.topVia(), let branch = via.branch else {
+            onEvent(.timeout)
+            return
+        }
+        let key = ClientTransactionKey(branch: branch, method: request.method)
+        var machine: Client
+        let actions: [TransactionAction]
+        if request.method == .invite {
+            var m = ClientInviteTransaction(request: request, reliable: peer.isReliable, timers: timers)
+            actions = m.start()
+            machine = .invite(m)
+        } else {
+            var m = ClientNonInviteTransaction(request: request, reliable: peer.isReliable, timers: timers)
+            actions = m.start()
+            machine = .nonInvite(m)
+        }
+        clients[key] = ClientEntry(machine: machine, peer: peer, onEvent: onEvent)
+        perform(actions, client: key)
+    }
+
+    /// Matches a response to its client transaction; false when none matches (a stray response).
+    @discardableResult
+    public func receive(_ response: SIPResponse) -> Bool {
+        guard let key = ClientTransactionKey(response), var entry = clients[key] else { return false }
+        let actions: [TransactionAction]
+        switch entry.machine {
+        case .invite(var m):
+            actions = m.receive(response)
+            entry.machine = .invite(m)
+        case .nonInvite(var m):
+            actions = m.receive(response)
+            entry.machine = .nonInvite(m)
+        }
+        clients[key] = entry
+        perform(actions, client: key)
+        return true
+    }
+
+    /// The transport could not deliver to `peer` (connection refused, closed): fail its client transactions.
+    public func transportFailed(branch: String, method: SIPMethod) {
+        let key = ClientTransactionKey(branch: branch, method: method)
+        guard var entry = clients[key] else { return }
+        let actions: [TransactionAction]
+        switch entry.machine {
+        case .invite(var m):
+            actions = m.transportFailed()
+            entry.machine = .invite(m)
+        case .nonInvite(var m):
+            actions = m.transportFailed()
+            entry.machine = .nonInvite(m)
+        }
+        clients[key] = entry
+        perform(actions, client: key)
+    }
+
+    private func perform(_ actions: [TransactionAction], server key: ServerTransactionKey) {
+        for action in actions {
+            guard let entry = servers[key] else { return }
+            switch action {
+            case .send(let message): send(message, entry.peer)
+            case .startTimer(let timer, let ns):
+                entry.timers[timer]?.cancel()
+                servers[key]?.timers[timer] = scheduler.schedule(after: ns) { [weak self] in self?.serverTimer(timer, key) }
+            case .cancelTimer(let timer):
+                entry.timers[timer]?.cancel()
+                servers[key]?.timers[timer] = nil
+            case .terminated:
+                for handle in entry.timers.values { handle.cancel() }
+                servers[key] = nil
+            case .deliver, .timedOut:
+                // Server transactions have nothing to deliver; an H timeout is visible to the UAS core
+                // through the missing ACK.
+                break
+            }
+        }
+    }
+
+    private func perform(_ actions: [TransactionAction], client key: ClientTransactionKey) {
+        for action in actions {
+            guard let entry = clients[key] else { return }
+            switch action {
+            case .send(let message): send(message, entry.peer)
+            case .startTimer(let timer, let ns):
+                entry.timers[timer]?.cancel()
+                clients[key]?.timers[timer] = scheduler.schedule(after: ns) { [weak self] in self?.clientTimer(timer, key) }
+            case .cancelTimer(let timer):
+                entry.timers[timer]?.cancel()
+                clients[key]?.timers[timer] = nil
+            case .deliver(let response): entry.onEvent(.response(response))
+            case .timedOut: entry.onEvent(.timeout)
+            case .terminated:
+                for handle in entry.timers.values { handle.cancel() }
+                clients[key] = nil
+            }
+        }
+    }
+
+    private func serverTimer(_ timer: SIPTimer, _ key: ServerTransactionKey) {
+        guard var entry = servers[key] else { return }
+        entry.timers[timer] = nil
+        let actions: [TransactionAction]
+        switch entry.machine {
+        case .invite(var m):
+            actions = m.timerFired(timer)
+            entry.machine = .invite(m)
+        case .nonInvite(var m):
+            actions = m.timerFired(timer)
+            entry.machine = .nonInvite(m)
+        }
+        servers[key] = entry
+        perform(actions, server: key)
+    }
+
+    private func clientTimer(_ timer: SIPTimer, _ key: ClientTransactionKey) {
+        guard var entry = clients[key] else { return }
+        entry.timers[timer] = nil
+        let actions: [TransactionAction]
+        switch entry.machine {
+        case .invite(var m):
+            actions = m.timerFired(timer)
+            entry.machine = .invite(m)
+        case .nonInvite(var m):
+            actions = m.timerFired(timer)
+            entry.machine = .nonInvite(m)
+        }
+        clients[key] = entry
+        perform(actions, client: key)
+    }
+}
