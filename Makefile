@@ -15,7 +15,7 @@ DEB_PEERS := sip-tester baresip kamailio tcpdump espeak-ng sox python3-venv pyth
 VENV := .venv
 DEB_PACKAGES := $(DEB_BUILD) $(DEB_PEERS)
 
-.PHONY: deps build release run test bench fuzz fuzz-sip fuzz-sdp certs clean venv
+.PHONY: deps build release run test bench fuzz fuzz-sip fuzz-sdp fuzz-dialplan certs clean venv
 
 # Installs only what is missing, so a second run costs a dpkg query.
 deps:
@@ -49,13 +49,15 @@ run: release
 test: deps venv
 	$(SWIFT) build --build-tests
 	TANDEM_INTEROP_DATA=$(INTEROP) $(SWIFT) test --skip-build
+	.build/debug/tandem dialplan check --config $(CONFIG) dialplans
+	.build/debug/tandem dialplan test --config $(CONFIG) dialplans
 
 bench: deps
 	$(SWIFT) build -c release --product TandemBench
 	@mkdir -p bench
 	.build/release/TandemBench bench/results.tsv
 
-fuzz: fuzz-sip fuzz-sdp
+fuzz: fuzz-sip fuzz-sdp fuzz-dialplan
 
 fuzz-%: deps
 	$(SWIFT) build $(FUZZ_FLAGS) --product Fuzz$(shell echo $* | tr a-z A-Z)
@@ -67,6 +69,12 @@ fuzz-%: deps
 	mkdir -p fuzz-artifacts; \
 	SWIFT_BACKTRACE=enable=no $(FUZZ_SCRATCH)/debug/Fuzz$$up -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_SECONDS) \
 		-artifact_prefix=fuzz-artifacts/$*- $$corpus $$extra
+
+fuzz-dialplan: deps
+	$(SWIFT) build $(FUZZ_FLAGS) --product FuzzDialplan
+	@corpus=$$(mktemp -d); trap 'rm -rf $$corpus' EXIT; cp Tests/DialplanTests/Fuzz/corpus/* $$corpus/; mkdir -p fuzz-artifacts; \
+	SWIFT_BACKTRACE=enable=no $(FUZZ_SCRATCH)/debug/FuzzDialplan -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_SECONDS) \
+		-artifact_prefix=fuzz-artifacts/dialplan- $$corpus
 
 clean:
 	rm -rf .build $(FUZZ_SCRATCH) fuzz-artifacts $(VENV)

@@ -44,7 +44,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Gateway", dependencies: [
-            "SIP", "SDP", "RTP", "WebRTC", "Media", "SIPStack", // TEMP-NODP
+            "SIP", "SDP", "RTP", "WebRTC", "Media", "Dialplan", "SIPStack",
             "COpenSSL", "COpenSSLShim",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -55,25 +55,27 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "tandem", dependencies: [
-            "Gateway",
+            "Gateway", "Dialplan",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
-        ], exclude: ["DialplanCommand.swift"]), // TEMP-NODP
+        ]),
 
         // `make bench`: per-operation costs, release build.
         .target(name: "CMallocCounter"),
-        .executableTarget(name: "TandemBench", dependencies: ["RTP", "WebRTC", "Media", "CMallocCounter"], exclude: ["DialplanBench.swift"]), // TEMP-NODP
+        .executableTarget(name: "TandemBench", dependencies: ["RTP", "WebRTC", "Media", "Dialplan", "CMallocCounter"]),
 
         // libFuzzer entry points; `make fuzz` builds them with -sanitize=fuzzer.
 // TEMP-NOSIP        .executableTarget(name: "FuzzSIP", dependencies: ["SIP"]),
 // TEMP-NOSIP        .executableTarget(name: "FuzzSDP", dependencies: ["SDP"]),
+        .executableTarget(name: "FuzzDialplan", dependencies: ["Dialplan"]),
 
 // TEMP-NOSIP        .testTarget(name: "SIPTests", dependencies: ["SIP"], exclude: ["Fuzz"]),
 // TEMP-NOSIP        .testTarget(name: "SDPTests", dependencies: ["SDP"], exclude: ["Fuzz"]),
         .testTarget(name: "CLibraryTests", dependencies: [
-            "COpus", "COpusShim", "CSRTP", "CSpanDSP", "CLibXML2", "COpenSSL", "COpenSSLShim", "WebRTC", "Media", // TEMP-NODP
-        ], exclude: ["XMLTests.swift"]), // TEMP-NODP
+            "COpus", "COpusShim", "CSRTP", "CSpanDSP", "CLibXML2", "COpenSSL", "COpenSSLShim", "WebRTC", "Media", "Dialplan",
+        ]),
         .testTarget(name: "RTPTests", dependencies: ["RTP"]),
+        .testTarget(name: "DialplanTests", dependencies: ["Dialplan"], exclude: ["Fuzz"]),
         .testTarget(name: "SIPStackTests", dependencies: ["SIPStack", "SIP"]),
         .testTarget(name: "WebRTCTests", dependencies: ["WebRTC", "RTP"]),
         .testTarget(name: "GatewayTests", dependencies: [

@@ -33,6 +33,10 @@ public struct XMLElementNode: Sendable, Equatable {
     /// Character data directly inside the element, trimmed.
     public var text: String
     public var line: Int
+    /// Where the start tag's `<` is, when the source scan could place it (see `XMLPositionScanner`).
+    public var position: XMLPosition?
+    /// Where each attribute's name starts, so errors about a value can point at it.
+    public var attributePositions: [String: XMLPosition] = [:]
 
     public func attribute(_ name: String) -> String? {
         attributes.first { $0.name == name }?.value
@@ -48,6 +52,13 @@ public struct XMLElementNode: Sendable, Equatable {
 /// expansion: dialplans come from operators, but a parser should not fetch or expand anything.
 public enum XMLSource {
     public static func parse(_ bytes: [UInt8], file: String) throws(XMLSyntaxError) -> XMLElementNode {
+        // An empty buffer may have no base address, and libxml2 would only say "Document is empty".
+        guard !bytes.isEmpty else {
+            throw XMLSyntaxError(location: SourceLocation(file: file, line: 1, column: 1), reason: "file is empty")
+        }
+        guard bytes.count < Int(Int32.max) else {
+            throw XMLSyntaxError(location: SourceLocation(file: file, line: 1), reason: "file is too large")
+        }
         guard let ctxt = xmlNewParserCtxt() else {
             throw XMLSyntaxError(location: SourceLocation(file: file, line: 0), reason: "libxml2 parser context")
         }
@@ -66,8 +77,9 @@ public enum XMLSource {
             box.message = error.pointee.message.map { String(cString: $0) } ?? "malformed XML"
         }
         defer { xmlSetStructuredErrorFunc(nil, nil) }
-        let doc = bytes.withUnsafeBufferPointer { buf in
-            buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: max(buf.count, 1)) {
+        let doc = bytes.withUnsafeBufferPointer { buf -> xmlDocPtr? in
+            guard let base = buf.baseAddress else { return nil }
+            return base.withMemoryRebound(to: CChar.self, capacity: buf.count) {
                 xmlCtxtReadMemory(ctxt, $0, Int32(buf.count), file, "UTF-8", options)
             }
         }
@@ -84,7 +96,9 @@ public enum XMLSource {
         guard let root = xmlDocGetRootElement(doc) else {
             throw XMLSyntaxError(location: SourceLocation(file: file, line: 1), reason: "document has no root element")
         }
-        return element(root)
+        var tree = element(root)
+        XMLPositionScanner.annotate(&tree, source: bytes)
+        return tree
     }
 
     private static func element(_ node: xmlNodePtr) -> XMLElementNode {
@@ -126,11 +140,13 @@ private final class FirstError {
 }
 
 extension String {
-    /// Foundation-free trim, since this module imports only libxml2.
+    /// Trims by Unicode scalar: a `Set<Character>` built from " \t\r\n" holds "\r\n" as one
+    /// character and so would not trim a lone "\n".
     func trimmingCharacters(in set: String) -> String {
-        let chars = Set(set)
-        guard let start = firstIndex(where: { !chars.contains($0) }),
-              let end = lastIndex(where: { !chars.contains($0) }) else { return "" }
-        return String(self[start...end])
+        let scalars = Set(set.unicodeScalars)
+        let view = unicodeScalars
+        guard let start = view.firstIndex(where: { !scalars.contains($0) }),
+              let end = view.lastIndex(where: { !scalars.contains($0) }) else { return "" }
+        return String(view[start...end])
     }
 }

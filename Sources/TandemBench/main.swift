@@ -56,5 +56,6 @@ do {
 }
 
 results += try webRTCLegBenchmarks()
+results += try dialplanBenchmarks()
 
 report(results, file: resultsFile)

@@ -10,7 +10,7 @@ let tandemVersion = "0.1.0"
 struct Tandem: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Tandem: a WebRTC-to-SIP gateway.",
-        subcommands: [Run.self, Certs.self, Version.self])
+        subcommands: [Run.self, Certs.self, DialplanCommand.self, Version.self])
 }
 
 struct Run: AsyncParsableCommand {
