@@ -76,10 +76,17 @@ let package = Package(
         ]),
         .testTarget(name: "RTPTests", dependencies: ["RTP"]),
         .testTarget(name: "DialplanTests", dependencies: ["Dialplan"], exclude: ["Fuzz"]),
-        .testTarget(name: "SIPStackTests", dependencies: ["SIPStack", "SIP"]),
+        // Peer processes, free ports and sockets for tests; never linked into tandem.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "SIPStackTests", dependencies: [
+            "SIPStack", "SIP", "TestSupport",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "WebRTCTests", dependencies: ["WebRTC", "RTP"]),
         .testTarget(name: "GatewayTests", dependencies: [
-            "Gateway", "SDP", "WebRTC",
+            "Gateway", "SDP", "WebRTC", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

@@ -1,3 +1,4 @@
+import Dialplan
 import Foundation
 import Logging
 import NIOCore
@@ -14,11 +15,22 @@ public final class GatewayServer: @unchecked Sendable {
     private let group: MultiThreadedEventLoopGroup
     private var channels: [(name: String, channel: Channel)] = []
     public private(set) var dtlsContext: DTLSContext?
+    /// The routing plan; calls take a snapshot when they start, reloads swap it atomically.
+    public let dialplans: DialplanStore
+    private var watcher: DialplanWatcher?
 
     public init(config: GatewayConfig, logger: Logger, threads: Int = System.coreCount) {
         self.config = config
         self.logger = logger
         group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        dialplans = DialplanStore(directory: config.dialplanDirectory, environment: DialplanEnvironment(
+            trunks: Set(config.trunks.map(\.name)), users: Set(config.users.map(\.name))))
+    }
+
+    /// A dialplan folder that does not check clean at start: Tandem refuses to start on it.
+    public struct DialplanRefused: Error, CustomStringConvertible {
+        public let diagnostics: [String]
+        public var description: String { diagnostics.joined(separator: "\n") }
     }
 
     /// Where each listener ended up (a configured port 0 gets a free one from the kernel).
@@ -27,6 +39,27 @@ public final class GatewayServer: @unchecked Sendable {
     }
 
     public func start() async throws {
+        switch dialplans.reload() {
+        case .loaded(let plan, _, let warnings):
+            for w in warnings { logger.warning("dialplan: \(w)") }
+            logger.info("dialplan loaded", metadata: ["files": "\(plan.files.count)", "contexts": "\(plan.contexts.count)"])
+        case .refused(let errors):
+            throw DialplanRefused(diagnostics: errors.map(\.description))
+        }
+        let log = logger
+        let watcher = DialplanWatcher(store: dialplans) { outcome in
+            switch outcome {
+            case .loaded(_, let generation, let warnings):
+                for w in warnings { log.warning("dialplan: \(w)") }
+                log.notice("dialplan reloaded", metadata: ["generation": "\(generation)"])
+            case .refused(let errors):
+                for e in errors { log.error("dialplan refused, the previous plan keeps serving: \(e)") }
+            }
+        }
+        watcher.start()
+        watcher.reloadOnSignal(SIGHUP)
+        self.watcher = watcher
+
         let store = CertificateStore(directory: config.certificateDirectory)
         let (dtls, dtlsNew) = try store.dtls()
         if dtlsNew { logger.notice("generated DTLS certificate", metadata: ["path": "\(store.dtlsCertificatePath)"]) }
@@ -43,7 +76,6 @@ public final class GatewayServer: @unchecked Sendable {
             tlsContext = try NIOSSLContext(configuration: configuration)
         }
 
-        let log = logger
         let onMessage: @Sendable (InboundSIPBytes, Channel) -> Void = { message, _ in
             // Call handling arrives with the SIP stack; until then every message is only logged.
             log.debug("SIP bytes received", metadata: [
@@ -87,6 +119,7 @@ public final class GatewayServer: @unchecked Sendable {
     }
 
     public func stop() async {
+        watcher?.stop()
         for (_, channel) in channels { try? await channel.close() }
         channels.removeAll()
         try? await group.shutdownGracefully()

@@ -3,6 +3,7 @@ import Gateway
 import Logging
 import NIOCore
 import Testing
+import TestSupport
 
 /// Starts a real gateway on free loopback ports and talks to its listeners over sockets.
 @Suite struct GatewayServerTests {

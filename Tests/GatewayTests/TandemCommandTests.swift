@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The `tandem` executable as an operator runs it.
 @Suite(.serialized) struct TandemCommandTests {

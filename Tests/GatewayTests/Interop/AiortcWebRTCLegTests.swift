@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import SDP
 import Testing
+import TestSupport
 import WebRTC
 
 /// The WebRTC leg against a real WebRTC stack: aiortc on loopback sends a 1 kHz tone, the leg echoes

@@ -2,8 +2,8 @@ import Foundation
 
 /// A peer program driven over JSON lines (the aiortc script): write to its stdin, read its stdout
 /// line by line with a bounded wait; stderr is kept for failure messages. Stopped by PID when done.
-final class PeerProcess: @unchecked Sendable {
-    let process = Process()
+public final class PeerProcess: @unchecked Sendable {
+    public let process = Process()
     private let input = Pipe(), output = Pipe(), errors = Pipe()
     private let lock = NSLock()
     private var buffer = Data()
@@ -28,13 +28,13 @@ final class PeerProcess: @unchecked Sendable {
         try process.run()
     }
 
-    var stderr: String {
+    public var stderr: String {
         lock.lock(); defer { lock.unlock() }
         return String(decoding: stderrText, as: UTF8.self)
     }
 
     /// The next stdout line parsed as a JSON object, or nil after `timeout`.
-    func readJSON(timeout: TimeInterval) -> [String: Any]? {
+    public func readJSON(timeout: TimeInterval) -> [String: Any]? {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             lock.lock()
@@ -57,13 +57,13 @@ final class PeerProcess: @unchecked Sendable {
         return buffer.contains(0x0A)
     }
 
-    func writeJSON(_ object: [String: Any]) throws {
+    public func writeJSON(_ object: [String: Any]) throws {
         var data = try JSONSerialization.data(withJSONObject: object)
         data.append(0x0A)
         try input.fileHandleForWriting.write(contentsOf: data)
     }
 
-    func stop() {
+    public func stop() {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGTERM)
         let deadline = Date().addingTimeInterval(3)
@@ -77,5 +77,5 @@ final class PeerProcess: @unchecked Sendable {
     deinit { stop() }
 }
 
-let pythonBinary = repositoryRoot + "/.venv/bin/python"
-let aiortcPeerScript = repositoryRoot + "/Tests/Interop/aiortc_peer.py"
+public let pythonBinary = repositoryRoot + "/.venv/bin/python"
+public let aiortcPeerScript = repositoryRoot + "/Tests/Interop/aiortc_peer.py"

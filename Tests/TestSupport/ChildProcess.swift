@@ -1,8 +1,8 @@
 import Foundation
 
 /// A child process for tests: output captured, waits bounded, and always stopped by PID.
-final class ChildProcess: @unchecked Sendable {
-    let process = Process()
+public final class ChildProcess: @unchecked Sendable {
+    public let process = Process()
     private let output = Pipe()
     private let lock = NSLock()
     private var collected = Data()
@@ -21,13 +21,13 @@ final class ChildProcess: @unchecked Sendable {
         try process.run()
     }
 
-    var text: String {
+    public var text: String {
         lock.lock(); defer { lock.unlock() }
         return String(decoding: collected, as: UTF8.self)
     }
 
     /// Polls the output until `condition` holds or `timeout` passes; returns whether it held.
-    func waitFor(timeout: TimeInterval = 20, _ condition: (String) -> Bool) -> Bool {
+    public func waitFor(timeout: TimeInterval = 20, _ condition: (String) -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if condition(text) { return true }
@@ -38,14 +38,14 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// Waits up to `timeout` for exit; returns the status, or nil if it is still running.
-    func waitForExit(timeout: TimeInterval = 20) -> Int32? {
+    public func waitForExit(timeout: TimeInterval = 20) -> Int32? {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { usleep(20_000) }
         return process.isRunning ? nil : process.terminationStatus
     }
 
     /// SIGTERM, then SIGKILL if it does not go within the grace period.
-    func stop(grace: TimeInterval = 5) {
+    public func stop(grace: TimeInterval = 5) {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGTERM)
         if waitForExit(timeout: grace) == nil {
@@ -58,5 +58,22 @@ final class ChildProcess: @unchecked Sendable {
 }
 
 /// The repository root, from this file's place in it.
-let repositoryRoot = "/" + #filePath.split(separator: "/").dropLast(4).joined(separator: "/")
-let tandemBinary = repositoryRoot + "/.build/debug/tandem"
+public let repositoryRoot = "/" + #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
+public let tandemBinary = repositoryRoot + "/.build/debug/tandem"
+
+/// A free loopback port right now (bound and released), for peers that need a port on their command line.
+public func freePort(udp: Bool) -> Int {
+    let fd = socket(AF_INET, Int32(udp ? SOCK_DGRAM.rawValue : SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p -> Int32 in
+            _ = bind(fd, p, len)
+            return getsockname(fd, p, &len)
+        }
+    }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}

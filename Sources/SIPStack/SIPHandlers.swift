@@ -1,0 +1,109 @@
+import NIOCore
+import NIOWebSocket
+import SIP
+
+/// UDP: each datagram is one message.
+final class UDPHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    let endpoint: SIPEndpoint
+    init(endpoint: SIPEndpoint) { self.endpoint = endpoint }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        let bytes = Array(envelope.data.readableBytesView)
+        endpoint.receive(bytes, from: SIPPeer(transport: .udp, remote: envelope.remoteAddress, channel: context.channel))
+    }
+}
+
+/// TCP and TLS: frames messages by Content-Length across partial and pipelined reads. A framing
+/// error desynchronises the stream, so after the 400 the connection is closed.
+final class StreamHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    let endpoint: SIPEndpoint
+    let transport: SIPTransportKind
+    private var framer: SIPStreamFramer
+
+    init(endpoint: SIPEndpoint, transport: SIPTransportKind) {
+        self.endpoint = endpoint
+        self.transport = transport
+        framer = SIPStreamFramer(limits: endpoint.limits)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard let remote = context.channel.remoteAddress else { return }
+        let peer = SIPPeer(transport: transport, remote: remote, channel: context.channel)
+        let buffer = unwrapInboundIn(data)
+        // RFC 5626 keepalive ping on its own: answer pong without bothering the framer.
+        if framer.bufferedByteCount == 0, buffer.readableBytesView.elementsEqual("\r\n\r\n".utf8) {
+            endpoint.receive(Array(buffer.readableBytesView), from: peer)
+            return
+        }
+        framer.append(buffer.readableBytesView)
+        while true {
+            do {
+                guard let message = try framer.next() else { return }
+                endpoint.receive(message.serialized(), from: peer)
+            } catch {
+                endpoint.rejectMalformed(error, from: peer)
+                if framer.isFailed {
+                    context.close(promise: nil)
+                    return
+                }
+            }
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let remote = context.channel.remoteAddress {
+            endpoint.flowClosed(SIPPeer(transport: transport, remote: remote, channel: context.channel))
+        }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+}
+
+/// SIP over WebSocket (RFC 7118): one message per text or binary frame; pings answered; the flow's
+/// end reported so bindings over it can go.
+final class WebSocketHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+    let endpoint: SIPEndpoint
+    let transport: SIPTransportKind
+    private var remote: SocketAddress?
+
+    init(endpoint: SIPEndpoint, transport: SIPTransportKind) {
+        self.endpoint = endpoint
+        self.transport = transport
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        remote = context.channel.remoteAddress
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .text, .binary:
+            guard let remote = remote ?? context.channel.remoteAddress else { return }
+            endpoint.receive(Array(frame.unmaskedData.readableBytesView), from: SIPPeer(transport: transport, remote: remote, channel: context.channel))
+        case .ping:
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
+        case .connectionClose:
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: channel.allocator.buffer(capacity: 0))))
+                .whenComplete { _ in channel.close(promise: nil) }
+        default:
+            break
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let remote = remote ?? context.channel.remoteAddress {
+            endpoint.flowClosed(SIPPeer(transport: transport, remote: remote, channel: context.channel))
+        }
+        context.fireChannelInactive()
+    }
+}
