@@ -1,0 +1,64 @@
+import Testing
+@testable import SIP
+
+@Suite("MD5, SHA-256 and HMAC test vectors")
+struct HashTests {
+    @Test(arguments: [
+        ("", "d41d8cd98f00b204e9800998ecf8427e"),
+        ("a", "0cc175b9c0f1b6a831c399e269772661"),
+        ("abc", "900150983cd24fb0d6963f7d28e17f72"),
+        ("message digest", "f96b697d7cb7938d525a2f31aaf161d0"),
+        ("abcdefghijklmnopqrstuvwxyz", "c3fcd3d76192e4007dfb496cca67e13b"),
+        ("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", "d174ab98d277d9f5a5611c2c9f419d9f"),
+        (String(repeating: "1234567890", count: 8), "57edf4a22be3c955ac49da2e2107b67a"),
+    ])
+    func md5RFC1321(_ input: String, _ expected: String) {
+        #expect(MD5.hex(input) == expected)
+    }
+
+    @Test(arguments: [
+        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+    ])
+    func sha256FIPS180(_ input: String, _ expected: String) {
+        #expect(SHA256.hex(input) == expected)
+    }
+
+    @Test func sha256MillionAs() {
+        var sha = SHA256()
+        let chunk = [UInt8](repeating: 0x61, count: 1000)
+        for _ in 0..<1000 { sha.update(chunk) }
+        #expect(Hex.encode(sha.finalize()) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    @Test func incrementalEqualsOneShot() {
+        let data = (0..<1000).map { UInt8(truncatingIfNeeded: $0 * 7) }
+        for split in [0, 1, 55, 56, 63, 64, 65, 999] {
+            var md5 = MD5()
+            md5.update(data[..<split])
+            md5.update(data[split...])
+            #expect(md5.finalize() == MD5.hash(data))
+            var sha = SHA256()
+            sha.update(data[..<split])
+            sha.update(data[split...])
+            #expect(sha.finalize() == SHA256.hash(data))
+        }
+    }
+
+    @Test func hmacRFC4231() {
+        // Test case 2.
+        #expect(Hex.encode(HMACSHA256.authenticate(key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8)))
+                == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+        // Test case 6: a key longer than the block size.
+        #expect(Hex.encode(HMACSHA256.authenticate(key: [UInt8](repeating: 0xaa, count: 131),
+                                                   message: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8)))
+                == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
+    }
+
+    @Test func hexRoundTrip() {
+        #expect(Hex.decode("00ff10Ab") == [0x00, 0xff, 0x10, 0xab])
+        #expect(Hex.decode("abc") == nil)
+        #expect(Hex.decode("zz") == nil)
+    }
+}
