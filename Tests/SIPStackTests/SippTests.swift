@@ -153,20 +153,22 @@ enum UAC {
         invite.headers.add(.contentLength, String(invite.body.count))
 
         var outcome = Outcome()
-        let final: SIPResponse? = try await withCheckedThrowingContinuation { cont in
+        let (provisional, final): ([Int], SIPResponse?) = try await withCheckedThrowingContinuation { cont in
             endpoint.loop.execute {
                 var done = false
+                var provisional: [Int] = []
                 endpoint.send(invite, to: peer) { event in
                     switch event {
-                    case .response(let r) where r.statusCode < 200: outcome.provisional.append(r.statusCode)
+                    case .response(let r) where r.statusCode < 200: provisional.append(r.statusCode)
                     case .response(let r):
-                        if !done { done = true; cont.resume(returning: r) }
+                        if !done { done = true; cont.resume(returning: (provisional, r)) }
                     case .timeout:
-                        if !done { done = true; cont.resume(returning: nil) }
+                        if !done { done = true; cont.resume(returning: (provisional, nil)) }
                     }
                 }
             }
         }
+        outcome.provisional = provisional
         outcome.final = final?.statusCode
         guard let ok = final, ok.isSuccess else { return outcome }
         let to = ok.headers[.to] ?? ""

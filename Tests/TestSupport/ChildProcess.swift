@@ -7,7 +7,7 @@ public final class ChildProcess: @unchecked Sendable {
     private let lock = NSLock()
     private var collected = Data()
 
-    init(_ executable: String, _ arguments: [String], directory: String? = nil) throws {
+    public init(_ executable: String, _ arguments: [String], directory: String? = nil) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }

@@ -9,7 +9,7 @@ public final class PeerProcess: @unchecked Sendable {
     private var buffer = Data()
     private var stderrText = Data()
 
-    init(_ executable: String, _ arguments: [String]) throws {
+    public init(_ executable: String, _ arguments: [String]) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.standardInput = input

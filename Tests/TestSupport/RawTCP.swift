@@ -3,24 +3,24 @@ import Foundation
 /// A blocking loopback TCP exchange with bounded time: send a request, read until the peer closes,
 /// `until` is satisfied, or `timeout` passes. For tests only.
 public func tcpExchange(port: Int, send: String, timeout: TimeInterval = 5, until: (String) -> Bool = { _ in false }) throws -> String {
-    public let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw POSIXError(.EIO) }
     defer { close(fd) }
-    public var tv = timeval(tv_sec: 0, tv_usec: 200_000)
+    var tv = timeval(tv_sec: 0, tv_usec: 200_000)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-    public var addr = sockaddr_in()
+    var addr = sockaddr_in()
     addr.sin_family = sa_family_t(AF_INET)
     addr.sin_port = in_port_t(UInt16(port).bigEndian)
     addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    public let rc = withUnsafePointer(to: &addr) {
+    let rc = withUnsafePointer(to: &addr) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
     guard rc == 0 else { throw POSIXError(.ECONNREFUSED) }
-    public let bytes = Array(send.utf8)
+    let bytes = Array(send.utf8)
     _ = bytes.withUnsafeBytes { Foundation.send(fd, $0.baseAddress, $0.count, 0) }
-    public var received: [UInt8] = []
-    public let deadline = Date().addingTimeInterval(timeout)
-    public var buf = [UInt8](repeating: 0, count: 4096)
+    var received: [UInt8] = []
+    let deadline = Date().addingTimeInterval(timeout)
+    var buf = [UInt8](repeating: 0, count: 4096)
     while Date() < deadline {
         let n = recv(fd, &buf, buf.count, 0)
         if n == 0 { break }
