@@ -65,11 +65,11 @@ let package = Package(
         .executableTarget(name: "TandemBench", dependencies: ["RTP", "WebRTC", "Media", "Dialplan", "CMallocCounter"]),
 
         // libFuzzer entry points; `make fuzz` builds them with -sanitize=fuzzer.
-// TEMP-NOSIP        .executableTarget(name: "FuzzSIP", dependencies: ["SIP"]),
+        .executableTarget(name: "FuzzSIP", dependencies: ["SIP"]),
 // TEMP-NOSIP        .executableTarget(name: "FuzzSDP", dependencies: ["SDP"]),
         .executableTarget(name: "FuzzDialplan", dependencies: ["Dialplan"]),
 
-// TEMP-NOSIP        .testTarget(name: "SIPTests", dependencies: ["SIP"], exclude: ["Fuzz"]),
+        .testTarget(name: "SIPTests", dependencies: ["SIP"], exclude: ["Fuzz"]),
 // TEMP-NOSIP        .testTarget(name: "SDPTests", dependencies: ["SDP"], exclude: ["Fuzz"]),
         .testTarget(name: "CLibraryTests", dependencies: [
             "COpus", "COpusShim", "CSRTP", "CSpanDSP", "CLibXML2", "COpenSSL", "COpenSSLShim", "WebRTC", "Media", "Dialplan",
