@@ -13,7 +13,10 @@ public final class GatewayServer: @unchecked Sendable {
     public let config: GatewayConfig
     public let logger: Logger
     private let group: MultiThreadedEventLoopGroup
-    private var channels: [(name: String, channel: Channel)] = []
+    private var bound: [String: SocketAddress] = [:]
+    /// The SIP endpoint (all transports) and what answers its requests.
+    public private(set) var endpoint: SIPEndpoint?
+    private var core: SignallingCore?
     public private(set) var dtlsContext: DTLSContext?
     /// The routing plan; calls take a snapshot when they start, reloads swap it atomically.
     public let dialplans: DialplanStore
@@ -34,9 +37,7 @@ public final class GatewayServer: @unchecked Sendable {
     }
 
     /// Where each listener ended up (a configured port 0 gets a free one from the kernel).
-    public var boundAddresses: [String: SocketAddress] {
-        Dictionary(channels.compactMap { entry in entry.channel.localAddress.map { (entry.name, $0) } }, uniquingKeysWith: { a, _ in a })
-    }
+    public var boundAddresses: [String: SocketAddress] { bound }
 
     public func start() async throws {
         switch dialplans.reload() {
@@ -76,32 +77,32 @@ public final class GatewayServer: @unchecked Sendable {
             tlsContext = try NIOSSLContext(configuration: configuration)
         }
 
-        let onMessage: @Sendable (InboundSIPBytes, Channel) -> Void = { message, _ in
-            // Call handling arrives with the SIP stack; until then every message is only logged.
-            log.debug("SIP bytes received", metadata: [
-                "transport": "\(message.transport.rawValue)", "from": "\(message.remote)",
-                "bytes": "\(message.bytes.readableBytes)"])
-        }
+        let credentials = RegistrationCredentials(
+            realm: config.realm,
+            ha1: Dictionary(config.users.map { u in
+                (u.name, u.ha1 ?? RegistrationCredentials.ha1(user: u.name, realm: config.realm, password: u.password ?? ""))
+            }, uniquingKeysWith: { a, _ in a }),
+            tokenSecret: config.tokenSecret)
+        let endpoint = SIPEndpoint(loop: group.next(), logger: logger)
+        let core = SignallingCore(registrar: Registrar(credentials: credentials, logger: logger), logger: logger)
+        endpoint.delegate = core
+        self.endpoint = endpoint
+        self.core = core
         let listen = config.listen
+        var tls: (@Sendable (Channel) throws -> Void)?
+        if let context = tlsContext {
+            tls = { channel in try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context)) }
+        }
+        let status: @Sendable () -> String = { #"{"status":"ok"}"# + "\n" }
         do {
-            if let a = listen.sipUDP {
-                try await add("sip-udp", SIPListeners.bindUDP(host: a.host, port: a.port, group: group, onMessage: onMessage))
-            }
-            if let a = listen.sipTCP {
-                try await add("sip-tcp", SIPListeners.bindStream(transport: .tcp, host: a.host, port: a.port, group: group, onMessage: onMessage))
-            }
-            if let a = listen.sipTLS, let tlsContext {
-                try await add("sip-tls", SIPListeners.bindStream(
-                    transport: .tls, host: a.host, port: a.port, group: group,
-                    tls: { try $0.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext)) },
-                    onMessage: onMessage))
-            }
-            let status: @Sendable () -> String = { #"{"status":"ok"}"# + "\n" }
+            if let a = listen.sipUDP { announce("sip-udp", try await endpoint.bindUDP(host: a.host, port: a.port)) }
+            if let a = listen.sipTCP { announce("sip-tcp", try await endpoint.bindStream(.tcp, host: a.host, port: a.port)) }
+            if let a = listen.sipTLS, let tls { announce("sip-tls", try await endpoint.bindStream(.tls, host: a.host, port: a.port, tls: tls)) }
             if let a = listen.http {
-                try await add("http+ws", WebListener.bind(address: a, tls: nil, group: group, status: status, onMessage: onMessage))
+                announce("http+ws", try await endpoint.bindWebSocket(.ws, host: a.host, port: a.port) { HTTPHandler(status: status) })
             }
-            if let a = listen.https, let tlsContext {
-                try await add("https+wss", WebListener.bind(address: a, tls: tlsContext, group: group, status: status, onMessage: onMessage))
+            if let a = listen.https, let tls {
+                announce("https+wss", try await endpoint.bindWebSocket(.wss, host: a.host, port: a.port, tls: tls) { HTTPHandler(status: status) })
             }
         } catch {
             await stop()
@@ -109,19 +110,22 @@ public final class GatewayServer: @unchecked Sendable {
         }
     }
 
-    private func add(_ name: String, _ channel: Channel) {
-        channels.append((name, channel))
-        let address = channel.localAddress.map { a in
-            let host = a.ipAddress ?? "?"
-            return host.contains(":") ? "[\(host)]:\(a.port ?? 0)" : "\(host):\(a.port ?? 0)"
-        } ?? "?"
-        logger.info("listening", metadata: ["listener": "\(name)", "address": "\(address)"])
+    /// A user's current registrations, read on the SIP loop.
+    public func bindings(of user: String) async throws -> [Binding] {
+        guard let endpoint, let core else { return [] }
+        return try await endpoint.loop.submit { LoopTransfer(core.registrar.lookup(user)) }.get().value
+    }
+
+    private func announce(_ name: String, _ address: SocketAddress) {
+        bound[name] = address
+        let host = address.ipAddress ?? "?"
+        logger.info("listening", metadata: ["listener": "\(name)", "address": "\(host.contains(":") ? "[\(host)]" : host):\(address.port ?? 0)"])
     }
 
     public func stop() async {
         watcher?.stop()
-        for (_, channel) in channels { try? await channel.close() }
-        channels.removeAll()
+        await endpoint?.close()
+        bound.removeAll()
         try? await group.shutdownGracefully()
     }
 }

@@ -1,9 +1,5 @@
 import NIOCore
 import NIOHTTP1
-import NIOPosix
-import NIOSSL
-import NIOWebSocket
-import SIPStack
 
 /// Answers plain HTTP on the web port: health for load balancers and monitoring.
 final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler, Sendable {
@@ -35,38 +31,3 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler, Sendabl
     }
 }
 
-/// The web listener: HTTP (or HTTPS) for pages and health, upgraded to SIP over WebSocket on request.
-enum WebListener {
-    static func bind(address: ListenAddress, tls: NIOSSLContext?, group: EventLoopGroup,
-                     status: @escaping @Sendable () -> String,
-                     onMessage: @escaping @Sendable (InboundSIPBytes, Channel) -> Void) async throws -> Channel {
-        let transport: SIPTransportKind = tls == nil ? .ws : .wss
-        return try await ServerBootstrap(group: group)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                let upgrader = NIOWebSocketServerUpgrader(
-                    maxFrameSize: 1 << 16,
-                    shouldUpgrade: { channel, head in
-                        channel.eventLoop.makeSucceededFuture(WebSocketSIPHandler.upgradeHeaders(for: head))
-                    },
-                    upgradePipelineHandler: { channel, _ in
-                        channel.eventLoop.makeCompletedFuture {
-                            let ops = channel.pipeline.syncOperations
-                            try ops.addHandler(NIOWebSocketFrameAggregator(
-                                minNonFinalFragmentSize: 1, maxAccumulatedFrameCount: 64, maxAccumulatedFrameSize: 1 << 16))
-                            try ops.addHandler(WebSocketSIPHandler(transport: transport, onMessage: onMessage))
-                        }
-                    })
-                return channel.eventLoop.makeCompletedFuture {
-                    let ops = channel.pipeline.syncOperations
-                    if let tls { try ops.addHandler(NIOSSLServerHandler(context: tls)) }
-                    let http = HTTPHandler(status: status)
-                    try ops.configureHTTPServerPipeline(withServerUpgrade: (
-                        upgraders: [upgrader],
-                        completionHandler: { context in context.pipeline.syncOperations.removeHandler(http, promise: nil) }))
-                    try ops.addHandler(http)
-                }
-            }
-            .bind(host: address.host, port: address.port).get()
-    }
-}

@@ -88,24 +88,18 @@ public final class SIPEndpoint: @unchecked Sendable {
         return try await adopt(channel, transport: transport, udp: false)
     }
 
-    /// Records a WS/WSS listener's address (the HTTP server that upgrades lives outside this module).
-    public func registerWebSocketListener(_ transport: SIPTransportKind, address: SocketAddress) {
-        loop.execute { self.sentBy[transport] = (address.ipAddress ?? "127.0.0.1", address.port ?? 0) }
-    }
-
     private func adopt(_ channel: Channel, transport: SIPTransportKind, udp: Bool) async throws -> SocketAddress {
         guard let local = channel.localAddress else { throw ChannelError.unknownLocalAddress }
         try await loop.submit {
-            self.channels.append(channel)
+            self.listening(channel, transport: transport, local: local)
             if udp { self.udpChannel = channel }
-            self.sentBy[transport] = (local.ipAddress ?? "127.0.0.1", local.port ?? 0)
         }.get()
         return local
     }
 
-    /// The handler a WebSocket connection puts after the upgrade (RFC 7118).
-    public func makeWebSocketHandler(_ transport: SIPTransportKind) -> ChannelHandler {
-        WebSocketHandler(endpoint: self, transport: transport)
+    func listening(_ channel: Channel, transport: SIPTransportKind, local: SocketAddress) {
+        channels.append(channel)
+        sentBy[transport] = (local.ipAddress ?? "127.0.0.1", local.port ?? 0)
     }
 
     public func close() async {
@@ -307,7 +301,7 @@ public final class SIPEndpoint: @unchecked Sendable {
         }
     }
 
-    static func randomToken(_ length: Int) -> String {
+    public static func randomToken(_ length: Int) -> String {
         let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
         var g = SystemRandomNumberGenerator()
         return String((0..<length).map { _ in alphabet[Int(g.next(upperBound: UInt32(alphabet.count)))] })

@@ -65,6 +65,11 @@ public final class PeerProcess: @unchecked Sendable {
 
     public func stop() {
         guard process.isRunning else { return }
+        // Closing stdin lets a well-behaved peer finish on its own; then SIGTERM, then SIGKILL.
+        try? input.fileHandleForWriting.close()
+        let grace = Date().addingTimeInterval(1)
+        while process.isRunning && Date() < grace { usleep(10_000) }
+        guard process.isRunning else { return }
         kill(process.processIdentifier, SIGTERM)
         let deadline = Date().addingTimeInterval(3)
         while process.isRunning && Date() < deadline { usleep(20_000) }

@@ -1,0 +1,41 @@
+import Foundation
+import SIP
+
+/// Who may register, and how their credentials are checked: per-user HA1 (digest, RFC 7616 with MD5
+/// as JsSIP and SIP.js speak it) and, when a secret is set, time-limited tokens: user name
+/// `EXPIRY:user` (Unix seconds) with password base64(HMAC-SHA1(secret, "EXPIRY:user")) — the
+/// TURN REST scheme WebRTC back ends already mint.
+public struct RegistrationCredentials: Sendable {
+    public var realm: String
+    /// User name → HA1 hex (MD5 of user:realm:password).
+    public var ha1: [String: String]
+    public var tokenSecret: String?
+
+    public init(realm: String, ha1: [String: String], tokenSecret: String? = nil) {
+        self.realm = realm
+        self.ha1 = ha1
+        self.tokenSecret = tokenSecret
+    }
+
+    /// HA1 for a plain password: what `users[].password` in the config turns into at load.
+    public static func ha1(user: String, realm: String, password: String) -> String {
+        MD5.hex("\(user):\(realm):\(password)")
+    }
+
+    /// The user a digest user name authenticates as, and the HA1 to check it with; nil when unknown
+    /// or when a token has expired.
+    public func lookup(username: String, now: Date) -> (user: String, ha1: String)? {
+        if let stored = ha1[username] { return (username, stored) }
+        guard let secret = tokenSecret, let colon = username.firstIndex(of: ":"),
+              let expiry = TimeInterval(username[..<colon]), expiry > now.timeIntervalSince1970 else { return nil }
+        let user = String(username[username.index(after: colon)...])
+        guard !user.isEmpty else { return nil }
+        let password = Data(HMACSHA1.authenticate(key: Array(secret.utf8), message: Array(username.utf8))).base64EncodedString()
+        return (user, Self.ha1(user: username, realm: realm, password: password))
+    }
+
+    /// A token's password, as the web application that issues tokens computes it.
+    public static func tokenPassword(secret: String, username: String) -> String {
+        Data(HMACSHA1.authenticate(key: Array(secret.utf8), message: Array(username.utf8))).base64EncodedString()
+    }
+}

@@ -1,0 +1,54 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+
+extension SIPEndpoint {
+    /// Binds an HTTP listener that upgrades to SIP over WebSocket (RFC 7118) when the client asks
+    /// for the `sip` subprotocol, and otherwise hands the request to `http` (the web phone and health
+    /// pages live above this module). `tls` adds the TLS handler first for WSS.
+    public func bindWebSocket(_ transport: SIPTransportKind, host: String, port: Int,
+                              tls: (@Sendable (Channel) throws -> Void)? = nil,
+                              http: @escaping @Sendable () -> (ChannelHandler & RemovableChannelHandler)) async throws -> SocketAddress {
+        let channel = try await ServerBootstrap(group: loop)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                let upgrader = NIOWebSocketServerUpgrader(
+                    maxFrameSize: 1 << 16,
+                    shouldUpgrade: { channel, head in
+                        channel.eventLoop.makeSucceededFuture(Self.webSocketUpgradeHeaders(for: head))
+                    },
+                    upgradePipelineHandler: { channel, _ in
+                        channel.eventLoop.makeCompletedFuture {
+                            let ops = channel.pipeline.syncOperations
+                            try ops.addHandler(NIOWebSocketFrameAggregator(
+                                minNonFinalFragmentSize: 1, maxAccumulatedFrameCount: 64, maxAccumulatedFrameSize: 1 << 16))
+                            try ops.addHandler(WebSocketHandler(endpoint: self, transport: transport))
+                        }
+                    })
+                return channel.eventLoop.makeCompletedFuture {
+                    let ops = channel.pipeline.syncOperations
+                    try tls?(channel)
+                    let page = http()
+                    try ops.configureHTTPServerPipeline(withServerUpgrade: (
+                        upgraders: [upgrader],
+                        completionHandler: { context in context.pipeline.syncOperations.removeHandler(page, promise: nil) }))
+                    try ops.addHandler(page)
+                }
+            }
+            .bind(host: host, port: port).get()
+        guard let local = channel.localAddress else { throw ChannelError.unknownLocalAddress }
+        try await loop.submit {
+            self.listening(channel, transport: transport, local: local)
+        }.get()
+        return local
+    }
+
+    /// RFC 7118 §4: the client must offer the `sip` subprotocol; we answer with it or refuse.
+    static func webSocketUpgradeHeaders(for head: HTTPRequestHead) -> HTTPHeaders? {
+        let offered = head.headers[canonicalForm: "Sec-WebSocket-Protocol"].map { $0.lowercased() }
+        guard offered.contains("sip") else { return nil }
+        return ["Sec-WebSocket-Protocol": "sip"]
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import Gateway
+import Logging
+import SIP
+import SIPStack
+import Testing
+import TestSupport
+
+/// Registration over SIP-over-WebSocket the way JsSIP and SIP.js do it, against a running gateway.
+@Suite(.serialized) struct WebSocketRegistrationTests {
+    static let secret = "s3cret-for-tokens"
+
+    func withGateway(_ body: (GatewayServer, Int) async throws -> Void) async throws {
+        var config = GatewayConfig()
+        let any = ListenAddress(host: "127.0.0.1", port: 0)
+        config.listen.sipUDP = any
+        config.listen.sipTCP = any
+        config.listen.sipTLS = nil
+        config.listen.https = nil
+        config.listen.http = any
+        config.realm = "tandem.test"
+        config.users = [GatewayConfig.User(name: "alice", password: "wonderland"),
+                        GatewayConfig.User(name: "bob", ha1: RegistrationCredentials.ha1(user: "bob", realm: "tandem.test", password: "builder"))]
+        config.tokenSecret = Self.secret
+        let dir = NSTemporaryDirectory() + "tandem-ws-\(UUID().uuidString)"
+        config.certificateDirectory = dir
+        config.dialplanDirectory = repositoryRoot + "/dialplans"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let server = GatewayServer(config: config, logger: Logger(label: "test"), threads: 1)
+        try await server.start()
+        do {
+            try await body(server, try #require(server.boundAddresses["http+ws"]?.port))
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+
+    func client(_ port: Int) throws -> PeerProcess {
+        try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/ws_sip_client.py", "ws://127.0.0.1:\(port)/ws", "tandem.test"])
+    }
+
+    func ask(_ peer: PeerProcess, _ command: [String: Any]) throws -> [String: Any] {
+        try peer.writeJSON(command)
+        return try #require(peer.readJSON(timeout: 15), "no reply to \(command): \(peer.stderr)")
+    }
+
+    /// Waits (bounded) until the gateway holds `count` bindings for `user`.
+    func waitForBindings(_ server: GatewayServer, _ user: String, _ count: Int) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            if try await server.bindings(of: user).count == count { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return false
+    }
+
+    @Test func digestRegistrationBindsAndSocketCloseUnbinds() async throws {
+        try await withGateway { server, port in
+            let peer = try client(port)
+            defer { peer.stop() }
+            let ok = try ask(peer, ["cmd": "register", "user": "alice", "password": "wonderland"])
+            #expect(ok["status"] as? Int == 200, "\(ok)")
+            #expect(ok["challenged"] as? Bool == true)
+            let contacts = ok["contacts"] as? [String] ?? []
+            #expect(contacts.count == 1 && contacts[0].contains("transport=ws") && contacts[0].contains("expires="), "\(contacts)")
+            let bindings = try await server.bindings(of: "alice")
+            #expect(bindings.count == 1)
+            #expect(bindings.first?.peer.transport == .ws)
+            #expect(bindings.first?.instance?.contains("urn:uuid:") == true)
+            // Registering again from the same instance replaces, not adds.
+            let again = try ask(peer, ["cmd": "register", "user": "alice", "password": "wonderland"])
+            #expect(again["status"] as? Int == 200)
+            #expect(try await server.bindings(of: "alice").count == 1)
+            _ = try ask(peer, ["cmd": "close"])
+            #expect(try await waitForBindings(server, "alice", 0), "binding must go with its WebSocket")
+        }
+    }
+
+    @Test func ha1UserAndWrongPassword() async throws {
+        try await withGateway { server, port in
+            let peer = try client(port)
+            defer { peer.stop() }
+            let wrong = try ask(peer, ["cmd": "register", "user": "bob", "password": "not-it"])
+            #expect(wrong["status"] as? Int == 401, "\(wrong)")
+            #expect(try await server.bindings(of: "bob").isEmpty)
+            let stranger = try ask(peer, ["cmd": "register", "user": "mallory", "password": "x"])
+            #expect(stranger["status"] as? Int == 401)
+            let right = try ask(peer, ["cmd": "register", "user": "bob", "password": "builder"])
+            #expect(right["status"] as? Int == 200, "\(right)")
+        }
+    }
+
+    @Test func tokenRegistration() async throws {
+        try await withGateway { server, port in
+            let peer = try client(port)
+            defer { peer.stop() }
+            let username = "\(Int(Date().timeIntervalSince1970) + 3600):carol"
+            let password = RegistrationCredentials.tokenPassword(secret: Self.secret, username: username)
+            let ok = try ask(peer, ["cmd": "register", "user": "carol", "password": password, "auth_user": username])
+            #expect(ok["status"] as? Int == 200, "\(ok)")
+            #expect(try await server.bindings(of: "carol").count == 1)
+
+            let expiredName = "\(Int(Date().timeIntervalSince1970) - 10):dave"
+            let expired = try ask(peer, ["cmd": "register", "user": "dave", "password":
+                                         RegistrationCredentials.tokenPassword(secret: Self.secret, username: expiredName),
+                                         "auth_user": expiredName])
+            #expect(expired["status"] as? Int == 401, "an expired token is refused")
+            let forged = try ask(peer, ["cmd": "register", "user": "erin", "password": "forged", "auth_user": username.replacingOccurrences(of: "carol", with: "erin")])
+            #expect(forged["status"] as? Int == 401)
+            // A token for carol cannot register someone else's address.
+            let crossed = try ask(peer, ["cmd": "register", "user": "bob", "password": password, "auth_user": username])
+            #expect(crossed["status"] as? Int == 403, "\(crossed)")
+        }
+    }
+
+    @Test func malformedMessagesGet400AndTheSocketStaysUp() async throws {
+        try await withGateway { _, port in
+            let peer = try client(port)
+            defer { peer.stop() }
+            for bad in MalformedCorpus.requests {
+                let r = try ask(peer, ["cmd": "raw", "data": bad.text])
+                #expect(r["status"] as? Int == bad.status, "\(bad.name): \(r)")
+                #expect((r["reason"] as? String).map { !$0.isEmpty } == true, "\(bad.name): a reason")
+            }
+            let ok = try ask(peer, ["cmd": "options"])
+            #expect(ok["status"] as? Int == 200, "the connection still works: \(ok)")
+        }
+    }
+}
