@@ -56,10 +56,11 @@ public struct SIPStreamFramer: Sendable {
             do {
                 contentLength = try scanContentLength(from: readIndex, to: headerEnd)
             } catch {
-                throw fail(error)
+                throw fail(withPartial(error, headerEnd: headerEnd))
             }
             guard headerEnd - readIndex + contentLength <= limits.maxMessageBytes else {
-                throw fail(SIPParseError(.messageTooLarge, "Message larger than \(limits.maxMessageBytes) bytes"))
+                let error = SIPParseError(.messageTooLarge, "Message larger than \(limits.maxMessageBytes) bytes")
+                throw fail(withPartial(error, headerEnd: headerEnd))
             }
             pending = (headerEnd, contentLength)
         }
@@ -71,6 +72,18 @@ public struct SIPStreamFramer: Sendable {
         scanIndex = messageEnd
         pending = nil
         return try SIPParser.parse(buffer, range: start..<messageEnd, framing: .stream, limits: limits)
+    }
+
+    /// Adds what can be read of the header section, so the transport can still answer 400 before closing.
+    private func withPartial(_ error: SIPParseError, headerEnd: Int) -> SIPParseError {
+        guard error.partial == nil else { return error }
+        var e = error
+        do {
+            _ = try SIPParser.parse(buffer, range: readIndex..<headerEnd, framing: .datagram, limits: limits)
+        } catch {
+            e.partial = error.partial
+        }
+        return e
     }
 
     private mutating func fail(_ error: SIPParseError) -> SIPParseError {
