@@ -17,6 +17,9 @@ import TestSupport
         config.listen.https = any
         let dir = NSTemporaryDirectory() + "tandem-srv-\(UUID().uuidString)"
         config.certificateDirectory = dir
+        // The shipped dialplan, whose routes name these users.
+        config.dialplanDirectory = repositoryRoot + "/dialplans"
+        config.users = [GatewayConfig.User(name: "alice", password: "a"), GatewayConfig.User(name: "bob", password: "b")]
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let server = GatewayServer(config: config, logger: Logger(label: "test"), threads: 1)
         try await server.start()

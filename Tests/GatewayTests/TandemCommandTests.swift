@@ -21,6 +21,10 @@ import TestSupport
           http: 127.0.0.1:0
           https: 127.0.0.1:0
         certs: \(dir)/certs
+        dialplans: \(repositoryRoot)/dialplans
+        users:
+          - {name: alice, password: a}
+          - {name: bob, password: b}
         """.write(toFile: dir + "/t.yaml", atomically: true, encoding: .utf8)
         let tandem = try ChildProcess(tandemBinary, ["run", "--config", dir + "/t.yaml"])
         defer { tandem.stop() }
@@ -29,7 +33,7 @@ import TestSupport
             #expect(tandem.text.contains("listener=\(listener)"))
         }
         #expect(tandem.text.contains("sha-256="))
-        kill(tandem.process.processIdentifier, SIGTERM)
+        kill(tandem.pid, SIGTERM)
         #expect(tandem.waitForExit() == 0)
         #expect(tandem.text.contains("stopping"))
     }

@@ -1,0 +1,125 @@
+import Foundation
+import Logging
+import NIOCore
+import SIP
+import Testing
+import TestSupport
+@testable import SIPStack
+
+/// Tandem registering a trunk with Kamailio as the upstream registrar.
+@Suite(.serialized) struct KamailioRegistrationTests {
+    /// Runs Kamailio from the test's config on a free port, stopped by PID afterwards.
+    final class Kamailio {
+        let dir: String
+        let port: Int
+        let control: String
+        let process: ChildProcess
+
+        init() throws {
+            dir = NSTemporaryDirectory() + "kamailio-\(UUID().uuidString.prefix(8))"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            port = freePort(udp: true)
+            control = dir + "/ctl.sock"
+            let template = try String(contentsOfFile: repositoryRoot + "/Tests/Interop/kamailio/registrar.cfg", encoding: .utf8)
+            try template.replacingOccurrences(of: "LISTEN_PORT", with: String(port))
+                .replacingOccurrences(of: "CTL_SOCKET", with: control)
+                .write(toFile: dir + "/kamailio.cfg", atomically: true, encoding: .utf8)
+            process = try ChildProcess("/usr/sbin/kamailio", ["-f", dir + "/kamailio.cfg", "-P", dir + "/kamailio.pid", "-Y", dir,
+                                                               "-w", dir, "-E", "-DD"], directory: dir)
+        }
+
+        /// The location table as `kamcmd ul.dump` prints it.
+        func locations() throws -> String {
+            let kamcmd = try ChildProcess("/usr/sbin/kamcmd", ["-s", "unix:" + control, "ul.dump"])
+            defer { kamcmd.stop() }
+            _ = kamcmd.waitForExit(timeout: 10)
+            return kamcmd.text
+        }
+
+        func stop() {
+            process.stop()
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+    }
+
+    /// Waits (bounded) until Kamailio answers OPTIONS, so the test starts once it really listens.
+    func waitUntilUp(_ endpoint: SIPEndpoint, _ peer: SIPPeer) async throws -> Bool {
+        for _ in 0..<50 {
+            let answered: Bool = try await withCheckedThrowingContinuation { cont in
+                endpoint.loop.execute {
+                    var r = SIPRequest(method: .options, uri: try! URI("sip:example.test"))
+                    r.headers.add(.via, endpoint.makeVia(.udp).description)
+                    r.headers.add(.maxForwards, "70")
+                    r.headers.add(.from, "<sip:probe@example.test>;tag=\(SIPEndpoint.randomToken(6))")
+                    r.headers.add(.to, "<sip:example.test>")
+                    r.headers.add(.callID, SIPEndpoint.randomToken(16))
+                    r.headers.add(.cseq, "1 OPTIONS")
+                    var done = false
+                    endpoint.send(r, to: peer) { event in
+                        guard !done else { return }
+                        switch event {
+                        case .response(let resp) where resp.statusCode >= 200: done = true; cont.resume(returning: true)
+                        case .timeout: done = true; cont.resume(returning: false)
+                        default: break
+                        }
+                    }
+                }
+            }
+            if answered { return true }
+        }
+        return false
+    }
+
+    struct Outcome {
+        let successes: Int
+        let state: RegistrationClient.State
+        let locations: String
+    }
+
+    func register(password: String, expires: UInt32, until: @escaping (RegistrationClient) -> Bool) async throws -> Outcome {
+        let kamailio = try Kamailio()
+        defer { kamailio.stop() }
+        var timers = SIPTimerSettings()
+        timers.t1 = 100_000_000   // a lost datagram on loopback costs 100 ms, not 500
+        var result: Outcome?
+        try await withEndpoint(AnsweringUA(), timers: timers) { endpoint in
+            _ = try await endpoint.bindUDP(host: "127.0.0.1", port: 0)
+            let peer = try await endpoint.peer(host: "127.0.0.1", port: kamailio.port, transport: .udp)
+            #expect(try await waitUntilUp(endpoint, peer), "kamailio did not start: \(kamailio.process.text.suffix(1500))")
+            var settings = RegistrationClient.Settings(user: "gw", domain: "example.test", username: "gw", password: password)
+            settings.expires = expires
+            settings.retryMinimum = 200_000_000
+            let client = RegistrationClient(name: "kamailio", settings: settings, endpoint: endpoint, peer: peer, logger: Logger(label: "test"))
+            client.start()
+            let deadline = ContinuousClock.now + .seconds(15)
+            while ContinuousClock.now < deadline {
+                if try await endpoint.loop.submit({ until(client) }).get() { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let dump = try kamailio.locations()
+            let (successes, state) = try await endpoint.loop.submit { (client.successes, client.state) }.get()
+            client.stop()
+            result = Outcome(successes: successes, state: state, locations: dump)
+        }
+        return try #require(result)
+    }
+
+    @Test func registersWithDigestAndRefreshesBeforeExpiry() async throws {
+        // Granted 3 s: refreshed at 80 %, so three registrations take about 5 s.
+        let o = try await register(password: "gwpass", expires: 3) { $0.successes >= 3 }
+        #expect(o.successes >= 3, "state \(o.state)")
+        #expect(o.locations.contains("sip:gw@127.0.0.1:"), "ul.dump: \(o.locations)")
+        #expect(o.locations.contains("AoR: gw"), "ul.dump: \(o.locations)")
+    }
+
+    @Test func wrongPasswordFailsAndIsRetried() async throws {
+        let o = try await register(password: "wrong", expires: 60) { if case .failed = $0.state { true } else { false } }
+        #expect(o.successes == 0)
+        if case .failed(let why) = o.state {
+            #expect(why.contains("credentials refused"))
+        } else {
+            Issue.record("state \(o.state)")
+        }
+        #expect(!o.locations.contains("AoR: gw"))
+    }
+}
