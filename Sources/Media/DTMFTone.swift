@@ -1,6 +1,8 @@
 import CSpanDSP
+import RTP
 
 /// In-band DTMF generation at 8 kHz (spandsp), for legs that cannot carry RFC 4733 events.
+/// The bridge itself uses `ToneGenerator` (any rate, exact durations); this stays for simple uses.
 public final class DTMFToneGenerator {
     private let state: OpaquePointer
 
@@ -40,8 +42,23 @@ public final class DTMFToneDetector {
 
     /// Digits detected since the last call.
     public func takeDigits() -> String {
-        var buf = [CChar](repeating: 0, count: 64)
-        let n = dtmf_rx_get(state, &buf, Int32(buf.count - 1))
-        return String(decoding: buf.prefix(Int(n)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        var out = ""
+        while let d = nextDigit() { out.append(d.character) }
+        return out
+    }
+
+    /// The oldest digit detected and not yet taken; allocates nothing.
+    public func nextDigit() -> DTMFDigit? {
+        var c: CChar = 0
+        guard dtmf_rx_get(state, &c, 1) == 1 else { return nil }
+        return DTMFDigit(ascii: UInt8(bitPattern: c))
+    }
+
+    /// The digit whose tone is present in the audio processed last, if any: how the end of a tone
+    /// (and so its duration) is seen, since spandsp reports each digit once, at its start.
+    public var currentDigit: DTMFDigit? {
+        let s = dtmf_rx_status(state)
+        guard s > 0, s < 128 else { return nil }
+        return DTMFDigit(ascii: UInt8(s))
     }
 }

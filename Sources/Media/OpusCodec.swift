@@ -15,7 +15,8 @@ public final class OpusEncoderContext {
     public let channels: Int32
 
     /// Voice-tuned defaults: in-band FEC on, as browsers negotiate `useinbandfec=1`.
-    public init(sampleRate: Int32, channels: Int32 = 1, bitrate: Int32 = 32_000, complexity: Int32 = 5) throws(OpusError) {
+    public init(sampleRate: Int32, channels: Int32 = 1, bitrate: Int32 = 32_000, complexity: Int32 = 5,
+                inbandFEC: Bool = true, packetLossPercent: Int32 = 5, dtx: Bool = false) throws(OpusError) {
         var err: Int32 = 0
         guard let enc = opus_encoder_create(sampleRate, channels, OPUS_APPLICATION_VOIP, &err), err == OPUS_OK else {
             throw OpusError(code: err)
@@ -26,18 +27,24 @@ public final class OpusEncoderContext {
         _ = tandem_opus_set_bitrate(enc, bitrate)
         _ = tandem_opus_set_complexity(enc, complexity)
         _ = tandem_opus_set_signal_voice(enc)
-        _ = tandem_opus_set_inband_fec(enc, 1)
-        _ = tandem_opus_set_packet_loss_perc(enc, 5)
+        _ = tandem_opus_set_inband_fec(enc, inbandFEC ? 1 : 0)
+        _ = tandem_opus_set_packet_loss_perc(enc, inbandFEC ? packetLossPercent : 0)
+        _ = tandem_opus_set_dtx(enc, dtx ? 1 : 0)
     }
 
     deinit { opus_encoder_destroy(encoder) }
 
     /// Encodes one frame of `pcm` (frameSamples per channel) into `output`; returns the packet length.
+    /// With DTX on, a length of 1 or 2 means "silence, nothing worth sending".
     public func encode(_ pcm: UnsafePointer<Int16>, frameSamples: Int32, into output: UnsafeMutablePointer<UInt8>, capacity: Int32) throws(OpusError) -> Int {
         let n = opus_encode(encoder, pcm, frameSamples, output, capacity)
         guard n >= 0 else { throw OpusError(code: n) }
         return Int(n)
     }
+
+    public func setComplexity(_ complexity: Int32) { _ = tandem_opus_set_complexity(encoder, complexity) }
+    public func setBitrate(_ bitrate: Int32) { _ = tandem_opus_set_bitrate(encoder, bitrate) }
+    public func reset() { _ = tandem_opus_encoder_reset(encoder) }
 }
 
 /// One leg's Opus decoder, decoding to 16-bit PCM at the rate the other leg needs.
@@ -63,4 +70,21 @@ public final class OpusDecoderContext {
         guard n >= 0 else { throw OpusError(code: n) }
         return Int(n)
     }
+
+    /// Recovers the frame *before* `packet` from the in-band FEC data it carries (RFC 7587 §3.2);
+    /// `samples` must be the lost frame's length. Without FEC data libopus conceals instead.
+    public func decodeFEC(_ packet: UnsafePointer<UInt8>, length: Int32, into pcm: UnsafeMutablePointer<Int16>, samples: Int32) throws(OpusError) -> Int {
+        let n = opus_decode(decoder, packet, length, pcm, samples, 1)
+        guard n >= 0 else { throw OpusError(code: n) }
+        return Int(n)
+    }
+
+    /// Samples per channel in `packet` at this decoder's rate, from its TOC byte; nil if malformed.
+    public func sampleCount(_ packet: UnsafePointer<UInt8>, length: Int32) -> Int? {
+        guard length > 0 else { return nil }
+        let n = opus_packet_get_nb_samples(packet, length, sampleRate)
+        return n > 0 ? Int(n) : nil
+    }
+
+    public func reset() { _ = tandem_opus_decoder_reset(decoder) }
 }
