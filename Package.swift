@@ -66,15 +66,16 @@ let package = Package(
 
         // libFuzzer entry points; `make fuzz` builds them with -sanitize=fuzzer.
         .executableTarget(name: "FuzzSIP", dependencies: ["SIP"]),
-// TEMP-NOSIP        .executableTarget(name: "FuzzSDP", dependencies: ["SDP"]),
+        .executableTarget(name: "FuzzSDP", dependencies: ["SDP"]),
         .executableTarget(name: "FuzzDialplan", dependencies: ["Dialplan"]),
 
         .testTarget(name: "SIPTests", dependencies: ["SIP"], exclude: ["Fuzz"]),
-// TEMP-NOSIP        .testTarget(name: "SDPTests", dependencies: ["SDP"], exclude: ["Fuzz"]),
+        .testTarget(name: "SDPTests", dependencies: ["SDP"], exclude: ["Fuzz"]),
         .testTarget(name: "CLibraryTests", dependencies: [
             "COpus", "COpusShim", "CSRTP", "CSpanDSP", "CLibXML2", "COpenSSL", "COpenSSLShim", "WebRTC", "Media", "Dialplan",
         ]),
         .testTarget(name: "RTPTests", dependencies: ["RTP"]),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "RTP", "WebRTC"]),
         .testTarget(name: "DialplanTests", dependencies: ["Dialplan"], exclude: ["Fuzz"]),
         // Peer processes, free ports and sockets for tests; never linked into tandem.
         .target(name: "TestSupport", path: "Tests/TestSupport"),

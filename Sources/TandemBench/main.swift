@@ -57,5 +57,6 @@ do {
 
 results += try webRTCLegBenchmarks()
 results += try dialplanBenchmarks()
+results += try mediaBenchmarks()
 
 report(results, file: resultsFile)
