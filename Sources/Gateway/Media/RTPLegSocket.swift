@@ -1,0 +1,85 @@
+import Logging
+import NIOCore
+import NIOPosix
+import WebRTC
+
+/// The socket of one plain-RTP leg toward a phone or PBX. Symmetric RTP: media goes to where the
+/// phone's packets come from, not only to its SDP address (NAT), but the leg latches once, to the
+/// first packet that fits the negotiated stream (an RTP v2 packet with a negotiated payload type),
+/// and then ignores other sources — the "RTP bleed" defence. Confined to the call's event loop.
+public final class RTPLegSocket: @unchecked Sendable {
+    public struct Counters: Sendable, Equatable {
+        public var received = 0
+        public var sent = 0
+        public var notRTP = 0
+        public var unexpectedPayloadType = 0
+        public var foreignSource = 0
+    }
+
+    public let channel: Channel
+    /// Where we send: the SDP address until a fitting packet arrives, then that packet's source.
+    public private(set) var destination: SocketAddress?
+    public private(set) var latched = false
+    public private(set) var counters = Counters()
+    /// Payload types the leg negotiated; anything else does not latch and is dropped.
+    public var acceptedPayloadTypes: Set<UInt8>
+
+    public var localAddress: SocketAddress? { channel.localAddress }
+
+    public static func bind(host: String, port: Int, on loop: EventLoop, remote: SocketAddress?, payloadTypes: Set<UInt8>,
+                            onRTP: @escaping (UnsafeMutableRawBufferPointer) -> Void) async throws -> RTPLegSocket {
+        let handler = DatagramHandler()
+        let channel = try await DatagramBootstrap(group: loop)
+            .channelOption(.socketOption(.so_rcvbuf), value: 1 << 19)
+            .channelInitializer { ch in ch.eventLoop.makeCompletedFuture { try ch.pipeline.syncOperations.addHandler(handler) } }
+            .bind(host: host, port: port).get()
+        let transfer = LoopTransfer(onRTP)
+        return try await loop.submit {
+            let leg = RTPLegSocket(channel: channel, remote: remote, payloadTypes: payloadTypes)
+            handler.onDatagram = { buffer, from in
+                buffer.withUnsafeMutableReadableBytes { bytes in
+                    if leg.accept(UnsafeRawBufferPointer(bytes), from: from) { transfer.value(bytes) }
+                }
+            }
+            return leg
+        }.get()
+    }
+
+    private init(channel: Channel, remote: SocketAddress?, payloadTypes: Set<UInt8>) {
+        self.channel = channel
+        destination = remote
+        acceptedPayloadTypes = payloadTypes
+    }
+
+    /// Decides whether a datagram is this leg's media, latching to its source the first time.
+    func accept(_ p: UnsafeRawBufferPointer, from source: SocketAddress) -> Bool {
+        guard p.count >= 12, p[0] >> 6 == 2, PacketKind.classify(p) == .rtp else { counters.notRTP += 1; return false }
+        guard acceptedPayloadTypes.contains(p[1] & 0x7f) else { counters.unexpectedPayloadType += 1; return false }
+        if !latched {
+            latched = true
+            destination = source
+        } else if source != destination {
+            counters.foreignSource += 1
+            return false
+        }
+        counters.received += 1
+        return true
+    }
+
+    /// The remote SDP changed (re-INVITE): send there and latch again.
+    public func setRemote(_ address: SocketAddress?, payloadTypes: Set<UInt8>) {
+        destination = address
+        latched = false
+        acceptedPayloadTypes = payloadTypes
+    }
+
+    public func send(_ packet: UnsafeRawBufferPointer) {
+        guard let destination else { return }
+        var buffer = channel.allocator.buffer(capacity: packet.count)
+        buffer.writeBytes(packet)
+        counters.sent += 1
+        channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination, data: buffer), promise: nil)
+    }
+
+    public func close() { channel.close(promise: nil) }
+}
