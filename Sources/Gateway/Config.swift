@@ -50,6 +50,14 @@ public struct GatewayConfig: Sendable, Equatable {
         /// The public address of a 1:1 NAT (cloud deployments), advertised in addition.
         public var publicAddress: String? = nil
         public init() {}
+
+        /// The addresses a browser leg advertises as ICE candidates: the configured local addresses
+        /// (or `fallback`, the SIP listener's), then the 1:1 NAT's public address.
+        public func candidateAddresses(fallback: String) -> [String] {
+            var list = localAddresses.isEmpty ? [fallback] : localAddresses
+            if let publicAddress, !list.contains(publicAddress) { list.append(publicAddress) }
+            return list
+        }
     }
 
     /// A browser user allowed to register, with the digest HA1 (or a plain password for labs).

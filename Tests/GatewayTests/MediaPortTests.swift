@@ -1,0 +1,61 @@
+import Foundation
+import Gateway
+import Logging
+import NIOCore
+import NIOPosix
+import Testing
+import TestSupport
+import WebRTC
+
+@Suite struct MediaPortTests {
+    @Test func legsTakeEvenPortsFromTheRangeAndSkipOnesInUse() async throws {
+        let group = MultiThreadedEventLoopGroup.singleton
+        // Another process (here: a plain socket) holds the first port of the range; find a free even one.
+        var squatter: Channel?
+        var base = 0
+        for _ in 0..<20 where squatter == nil {
+            base = 30_000 + Int.random(in: 0..<10_000) * 2
+            squatter = try? await DatagramBootstrap(group: group).bind(host: "127.0.0.1", port: base).get()
+        }
+        let held = try #require(squatter)
+        let allocator = MediaPortAllocator(range: base...(base + 9))
+        let (port, leg) = try await allocator.bind { port in
+            try await WebRTCLegSocket.bind(host: "127.0.0.1", port: port, on: group.next(), ice: ICELiteAgent(), dtls: nil,
+                                           logger: Logger(label: "t"), onEvent: { _ in }, onMedia: { _, _ in })
+        }
+        #expect(port == base + 2, "the held port is skipped")
+        #expect(port % 2 == 0)
+        #expect(leg.localAddress?.port == port)
+        leg.close()
+        allocator.release(port)
+        try await held.close()
+        // The range has 5 even ports; asking for more than that runs out cleanly.
+        var taken: [Int] = []
+        for _ in 0..<5 { taken.append(try await allocator.bind { $0 }.port) }
+        #expect(Set(taken).count == 5)
+        #expect(allocator.available == 0)
+        await #expect(throws: MediaPortError.self) { _ = try await allocator.bind { $0 } }
+    }
+
+    @Test func candidatesComeFromConfig() {
+        var media = GatewayConfig.Media()
+        #expect(media.candidateAddresses(fallback: "127.0.0.1") == ["127.0.0.1"])
+        media.localAddresses = ["10.0.0.5", "fd00::5"]
+        media.publicAddress = "203.0.113.7"
+        #expect(media.candidateAddresses(fallback: "127.0.0.1") == ["10.0.0.5", "fd00::5", "203.0.113.7"])
+    }
+
+    @Test func templateAdvertisesEveryCandidateWithDescendingPriority() throws {
+        let id = try DTLSIdentity.generate()
+        let t = WebRTCSessionTemplate(ufrag: "u", password: "p", fingerprint: id.fingerprint,
+                                      candidateAddresses: ["10.0.0.5", "fd00::5", "203.0.113.7"], port: 20_000)
+        let text = t.offer().serialized()
+        let candidates = text.split(separator: "\r\n").filter { $0.hasPrefix("a=candidate:") }
+        #expect(candidates.count == 3)
+        #expect(candidates[1].contains(" fd00::5 20000 typ host"))
+        let priorities = candidates.compactMap { UInt32($0.split(separator: " ")[3]) }
+        #expect(priorities == priorities.sorted(by: >))
+        #expect(text.contains("a=ice-lite"))
+        #expect(text.contains("a=fingerprint:sha-256 \(id.fingerprint)"))
+    }
+}
