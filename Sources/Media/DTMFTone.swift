@@ -49,9 +49,11 @@ public final class DTMFToneDetector {
 
     /// The oldest digit detected and not yet taken; allocates nothing.
     public func nextDigit() -> DTMFDigit? {
-        var c: CChar = 0
-        guard dtmf_rx_get(state, &c, 1) == 1 else { return nil }
-        return DTMFDigit(ascii: UInt8(bitPattern: c))
+        // dtmf_rx_get writes a terminating NUL after the digits it returns: room for two bytes.
+        var buf: (CChar, CChar) = (0, 0)
+        let n = withUnsafeMutableBytes(of: &buf) { dtmf_rx_get(state, $0.baseAddress!.assumingMemoryBound(to: CChar.self), 1) }
+        guard n == 1 else { return nil }
+        return DTMFDigit(ascii: UInt8(bitPattern: buf.0))
     }
 
     /// The digit whose tone is present in the audio processed last, if any: how the end of a tone

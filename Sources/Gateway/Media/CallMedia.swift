@@ -93,15 +93,16 @@ public final class CallMedia: @unchecked Sendable {
         bridge?.receiveRTP(from: .b, packet: packet, now: NIODeadline.now().uptimeNanoseconds)
     }
 
-    /// Stops the media; safe from any thread (the bridge is torn down on its own loop).
-    public func close() {
-        guard loop.inEventLoop else {
-            loop.execute { self.close() }
-            return
-        }
-        ticker?.cancel()
-        bridge = nil
-        browser.close()
-        phone?.close()
+    /// Stops the media and waits until its sockets are closed: the bridge is torn down on its own
+    /// loop and nothing of the call is released while a socket can still deliver to it.
+    public func close() async {
+        let closing = try? await loop.submit { () -> [EventLoopFuture<Void>] in
+            self.ticker?.cancel()
+            self.bridge = nil
+            self.browser.close()
+            self.phone?.close()
+            return [self.browser.channel.closeFuture] + (self.phone.map { [$0.channel.closeFuture] } ?? [])
+        }.get()
+        for future in closing ?? [] { try? await future.get() }
     }
 }

@@ -23,10 +23,12 @@ public final class WebRTCLegSocket: @unchecked Sendable {
         let channel = try await DatagramBootstrap(group: loop)
             .channelInitializer { ch in ch.eventLoop.makeCompletedFuture { try ch.pipeline.syncOperations.addHandler(handler) } }
             .bind(host: host, port: port).get()
-        // The leg's objects are created here and used only on `loop` from now on.
-        let parts = LoopTransfer((ice, dtls, onEvent, onMedia))
+        // The leg's objects are created here and used only on `loop` from now on. One transfer box
+        // each: Swift 6.3.1 over-releases a tuple of them destructured inside the closure (seen here
+        // as a crash when the socket closes).
+        let iceT = LoopTransfer(ice), dtlsT = LoopTransfer(dtls), onEventT = LoopTransfer(onEvent), onMediaT = LoopTransfer(onMedia)
         return try await loop.submit {
-            let (ice, dtls, onEvent, onMedia) = parts.value
+            let ice = iceT.value, dtls = dtlsT.value, onEvent = onEventT.value, onMedia = onMediaT.value
             let transport = WebRTCTransport(ice: ice, dtls: dtls, send: { bytes, to in
                 guard let address = try? SocketAddress(to) else { return }
                 var buffer = channel.allocator.buffer(capacity: bytes.count)

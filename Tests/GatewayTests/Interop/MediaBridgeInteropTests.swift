@@ -51,7 +51,19 @@ import WebRTC
         let media = try await CallMedia.make(loop: loop, host: "127.0.0.1", ice: ice, logger: Logger(label: "t"),
                                              phone: (0, try SocketAddress(ipAddress: "127.0.0.1", port: phonePort), [phonePT, 101]),
                                              onWebRTCEvent: { _ in })
-        defer { media.close() }
+        do {
+            let outcome = try await exchange(media: media, loop: loop, ice: ice, identity: identity, browserPeer: browserPeer,
+                                             phonePeer: phonePeer, phoneCodec: phoneCodec, browserCodecs: browserCodecs)
+            await media.close()
+            return outcome
+        } catch {
+            await media.close()
+            throw error
+        }
+    }
+
+    private func exchange(media: CallMedia, loop: EventLoop, ice: ICELiteAgent, identity: DTLSIdentity, browserPeer: PeerProcess,
+                          phonePeer: PeerProcess, phoneCodec: String, browserCodecs: [CodecCapability]) async throws -> Outcome {
 
         let offerJSON = try #require(browserPeer.readJSON(timeout: 20), "no offer: \(browserPeer.stderr)")
         let offer = try SessionDescription(parsing: try #require(offerJSON["sdp"] as? String))
@@ -61,7 +73,8 @@ import WebRTC
         let answer = template.answer(offer, codecs: browserCodecs)
         let agreed = try #require(answer.accepted(), "answer: \(answer.media)")
         let remote = try #require(offer.media.first)
-        let dtls = try DTLSEndpoint(context: DTLSContext(identity: identity),
+        let context = try DTLSContext(identity: identity)
+        let dtls = try DTLSEndpoint(context: context,
                                     role: WebRTCSessionTemplate.dtlsRole(remoteSetup: offer.setupRole(for: remote)),
                                     expectedFingerprint: CertificateFingerprint(bytes: try #require(offer.fingerprint(for: remote)).bytes))
         let browserConfig = try #require(MediaLegConfig(agreed: agreed, ssrc: template.ssrc, cname: template.cname, isBrowser: true))
