@@ -59,7 +59,7 @@ bench: deps
 
 fuzz: fuzz-sip fuzz-sdp fuzz-dialplan
 
-fuzz-%: deps
+fuzz-sip fuzz-sdp: fuzz-%: deps
 	$(SWIFT) build $(FUZZ_FLAGS) --product Fuzz$(shell echo $* | tr a-z A-Z)
 	@corpus=$$(mktemp -d); trap 'rm -rf $$corpus' EXIT; \
 	up=$$(echo $* | tr a-z A-Z); \
