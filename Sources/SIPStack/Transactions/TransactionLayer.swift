@@ -133,20 +133,12 @@ public final class TransactionLayer<Peer: SIPPeerAddress> {
     /// Matches an incoming request to a transaction (§17.2.3) or starts one.
     public func receive(_ request: SIPRequest, from peer: Peer) -> RequestDisposition {
         guard let key = ServerTransactionKey(request) else { return .passToCore }
-        if var entry = servers[key] {
-            let actions: [TransactionAction]
-            switch entry.machine {
-            case .invite(var m):
-                // An ACK whose transaction already sent a 2xx is the dialog's, not ours.
-                if request.method == .ack, m.state == .accepted || m.state == .terminated { return .passToCore }
-                actions = m.receive(request)
-                entry.machine = .invite(m)
-            case .nonInvite(var m):
-                actions = m.receive(request)
-                entry.machine = .nonInvite(m)
+        if let entry = servers[key] {
+            // An ACK whose transaction already sent a 2xx is the dialog's, not ours.
+            if request.method == .ack, case .invite(let m) = entry.machine, m.state == .accepted || m.state == .terminated {
+                return .passToCore
             }
-            servers[key] = entry
-            perform(actions, server: key)
+            step(server: key, { $0.receive(request) }, { $0.receive(request) })
             return .absorbed
         }
         if request.method == .ack { return .passToCore }
@@ -180,18 +172,41 @@ public final class TransactionLayer<Peer: SIPPeerAddress> {
     }
 
     func respond(key: ServerTransactionKey, _ response: SIPResponse) {
+        step(server: key, { $0.respond(response) }, { $0.respond(response) })
+    }
+
+    /// Runs one input through a server transaction's machine and performs what it asks.
+    private func step(server key: ServerTransactionKey, _ invite: (inout ServerInviteTransaction) -> [TransactionAction],
+                      _ nonInvite: (inout ServerNonInviteTransaction) -> [TransactionAction]) {
         guard var entry = servers[key] else { return }
         let actions: [TransactionAction]
         switch entry.machine {
         case .invite(var m):
-            actions = m.respond(response)
+            actions = invite(&m)
             entry.machine = .invite(m)
         case .nonInvite(var m):
-            actions = m.respond(response)
+            actions = nonInvite(&m)
             entry.machine = .nonInvite(m)
         }
         servers[key] = entry
         perform(actions, server: key)
+    }
+
+    /// Runs one input through a client transaction's machine and performs what it asks.
+    private func step(client key: ClientTransactionKey, _ invite: (inout ClientInviteTransaction) -> [TransactionAction],
+                      _ nonInvite: (inout ClientNonInviteTransaction) -> [TransactionAction]) {
+        guard var entry = clients[key] else { return }
+        let actions: [TransactionAction]
+        switch entry.machine {
+        case .invite(var m):
+            actions = invite(&m)
+            entry.machine = .invite(m)
+        case .nonInvite(var m):
+            actions = nonInvite(&m)
+            entry.machine = .nonInvite(m)
+        }
+        clients[key] = entry
+        perform(actions, client: key)
     }
 
     /// Starts a client transaction for `request`, whose top Via must carry a fresh branch.
@@ -219,36 +234,14 @@ public final class TransactionLayer<Peer: SIPPeerAddress> {
     /// Matches a response to its client transaction; false when none matches (a stray response).
     @discardableResult
     public func receive(_ response: SIPResponse) -> Bool {
-        guard let key = ClientTransactionKey(response), var entry = clients[key] else { return false }
-        let actions: [TransactionAction]
-        switch entry.machine {
-        case .invite(var m):
-            actions = m.receive(response)
-            entry.machine = .invite(m)
-        case .nonInvite(var m):
-            actions = m.receive(response)
-            entry.machine = .nonInvite(m)
-        }
-        clients[key] = entry
-        perform(actions, client: key)
+        guard let key = ClientTransactionKey(response), clients[key] != nil else { return false }
+        step(client: key, { $0.receive(response) }, { $0.receive(response) })
         return true
     }
 
     /// The transport could not deliver to `peer` (connection refused, closed): fail its client transactions.
     public func transportFailed(branch: String, method: SIPMethod) {
-        let key = ClientTransactionKey(branch: branch, method: method)
-        guard var entry = clients[key] else { return }
-        let actions: [TransactionAction]
-        switch entry.machine {
-        case .invite(var m):
-            actions = m.transportFailed()
-            entry.machine = .invite(m)
-        case .nonInvite(var m):
-            actions = m.transportFailed()
-            entry.machine = .nonInvite(m)
-        }
-        clients[key] = entry
-        perform(actions, client: key)
+        step(client: ClientTransactionKey(branch: branch, method: method), { $0.transportFailed() }, { $0.transportFailed() })
     }
 
     private func perform(_ actions: [TransactionAction], server key: ServerTransactionKey) {
@@ -294,34 +287,12 @@ public final class TransactionLayer<Peer: SIPPeerAddress> {
     }
 
     private func serverTimer(_ timer: SIPTimer, _ key: ServerTransactionKey) {
-        guard var entry = servers[key] else { return }
-        entry.timers[timer] = nil
-        let actions: [TransactionAction]
-        switch entry.machine {
-        case .invite(var m):
-            actions = m.timerFired(timer)
-            entry.machine = .invite(m)
-        case .nonInvite(var m):
-            actions = m.timerFired(timer)
-            entry.machine = .nonInvite(m)
-        }
-        servers[key] = entry
-        perform(actions, server: key)
+        servers[key]?.timers[timer] = nil
+        step(server: key, { $0.timerFired(timer) }, { $0.timerFired(timer) })
     }
 
     private func clientTimer(_ timer: SIPTimer, _ key: ClientTransactionKey) {
-        guard var entry = clients[key] else { return }
-        entry.timers[timer] = nil
-        let actions: [TransactionAction]
-        switch entry.machine {
-        case .invite(var m):
-            actions = m.timerFired(timer)
-            entry.machine = .invite(m)
-        case .nonInvite(var m):
-            actions = m.timerFired(timer)
-            entry.machine = .nonInvite(m)
-        }
-        clients[key] = entry
-        perform(actions, client: key)
+        clients[key]?.timers[timer] = nil
+        step(client: key, { $0.timerFired(timer) }, { $0.timerFired(timer) })
     }
 }
