@@ -88,6 +88,15 @@ public final class GatewayServer: @unchecked Sendable {
         endpoint.delegate = core
         self.endpoint = endpoint
         self.core = core
+        if let dtlsContext {
+            let fallback = config.listen.sipUDP?.host ?? config.listen.http?.host ?? "127.0.0.1"
+            let host = fallback == "0.0.0.0" || fallback == "::" ? "127.0.0.1" : fallback
+            core.appCalls = BrowserAppCalls(
+                endpoint: endpoint, credentials: credentials, dialplans: dialplans, dtls: dtlsContext,
+                ports: MediaPortAllocator(range: config.media.portRange), mediaLoops: group,
+                advertise: config.media.candidateAddresses(fallback: host),
+                bindHost: config.media.localAddresses.isEmpty ? host : "0.0.0.0", logger: logger)
+        }
         let listen = config.listen
         var tls: (@Sendable (Channel) throws -> Void)?
         if let context = tlsContext {

@@ -8,6 +8,8 @@ import SIPStack
 final class SignallingCore: SIPEndpointDelegate {
     let registrar: Registrar
     let logger: Logger
+    /// Calls the dialplan answers with a media app; nil until the media side is set up.
+    var appCalls: BrowserAppCalls?
     static let allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE, NOTIFY, REFER"
 
     init(registrar: Registrar, logger: Logger) {
@@ -25,10 +27,22 @@ final class SignallingCore: SIPEndpointDelegate {
             ok.headers.add(.supported, "path, outbound")
             ok.headers.add(.server, endpoint.userAgent)
             transaction.respond(ok)
+        case .invite where appCalls != nil:
+            appCalls?.invite(request, transaction)
+        case .bye where appCalls != nil:
+            appCalls?.bye(request, transaction)
+        case .cancel:
+            // 487 for the INVITE if it is still unanswered (RFC 3261 §9.2), 200 for the CANCEL either way.
+            if let invite = endpoint.transactions.inviteTransaction(cancelledBy: request) {
+                endpoint.transactions.respondToCancelledInvite(request, SIPResponse(replyingTo: invite, statusCode: 487,
+                                                                                    toTag: SIPEndpoint.randomToken(8)))
+                transaction.respond(SIPResponse(replyingTo: request, statusCode: 200))
+            } else {
+                transaction.respond(SIPResponse(replyingTo: request, statusCode: 481))
+            }
         default:
-            // Calls arrive with the gateway issue; until then say so rather than time out.
             var r = SIPResponse(replyingTo: request, statusCode: 501, toTag: SIPEndpoint.randomToken(8))
-            r.headers.add(.allow, "OPTIONS, REGISTER")
+            r.headers.add(.allow, Self.allow)
             transaction.respond(r)
         }
     }

@@ -1,0 +1,94 @@
+"""A browser-like caller for Tandem's end-to-end tests: SIP over WebSocket the way JsSIP does it, with
+aiortc for the WebRTC media. It calls a destination, answers the 407 challenge, sends a tone, records
+what comes back, hangs up, and prints one JSON line: the final status, the received audio's frequency
+(FFT) and level, and the BYE's status.
+Usage: webrtc_sip_caller.py URL DOMAIN USER PASSWORD DEST [SECONDS] [TONE_HZ]."""
+import asyncio
+import json
+import sys
+
+import aioice.ice
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+
+sys.path.insert(0, __file__.rsplit("/", 1)[0])
+import aiortc_peer  # noqa: E402  (the tone track and the analysis)
+from ws_sip_client import header, md5, parse_auth, parse_status, token  # noqa: E402
+import websockets  # noqa: E402
+
+aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"]
+
+
+async def main():
+    url, domain, user, password, dest = sys.argv[1:6]
+    seconds = float(sys.argv[6]) if len(sys.argv) > 6 else 2.0
+    tone = float(sys.argv[7]) if len(sys.argv) > 7 else 1000.0
+    result = {"type": "result"}
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    received = asyncio.get_event_loop().create_future()
+    pc.on("track", lambda t: received.done() or received.set_result(t))
+    pc.addTransceiver(aiortc_peer.ToneTrack(tone), direction="sendrecv")
+    await pc.setLocalDescription(await pc.createOffer())
+    sdp = pc.localDescription.sdp
+
+    host = token(12) + ".invalid"
+    call_id, tag = token(20), token(10)
+    uri = f"sip:{dest}@{domain}"
+    ws = await websockets.connect(url, subprotocols=["sip"], open_timeout=5)
+
+    def request(method, cseq, branch, extra=(), body="", to_tag=None, ruri=uri):
+        to = f"<{uri}>" + (f";tag={to_tag}" if to_tag else "")
+        lines = [f"{method} {ruri} SIP/2.0", f"Via: SIP/2.0/WSS {host};branch=z9hG4bK{branch}", "Max-Forwards: 69",
+                 f"To: {to}", f"From: <sip:{user}@{domain}>;tag={tag}", f"Call-ID: {call_id}", f"CSeq: {cseq} {method}",
+                 f"Contact: <sip:{token(8)}@{host};transport=ws;ob>", *extra]
+        if body:
+            lines.append("Content-Type: application/sdp")
+        lines.append(f"Content-Length: {len(body.encode())}")
+        return "\r\n".join(lines) + "\r\n\r\n" + body
+
+    async def final_response():
+        while True:
+            msg = await asyncio.wait_for(ws.recv(), timeout=10)
+            status = parse_status(msg)
+            if status is not None and status >= 200:
+                return msg
+
+    branch = token(7)
+    await ws.send(request("INVITE", 1, branch, body=sdp))
+    reply = await final_response()
+    cseq = 1
+    if parse_status(reply) == 407:
+        to_tag = header(reply, "To").split("tag=")[-1]
+        await ws.send(request("ACK", 1, branch, to_tag=to_tag))
+        p = parse_auth(header(reply, "Proxy-Authenticate"))
+        cnonce, nc = token(12), "00000001"
+        ha1, ha2 = md5(f"{user}:{p['realm']}:{password}"), md5(f"INVITE:{uri}")
+        response = md5(f"{ha1}:{p['nonce']}:{nc}:{cnonce}:auth:{ha2}")
+        auth = (f'Proxy-Authorization: Digest algorithm=MD5, username="{user}", realm="{p["realm"]}", nonce="{p["nonce"]}", '
+                f'uri="{uri}", response="{response}", qop=auth, cnonce="{cnonce}", nc={nc}')
+        cseq = 2
+        branch = token(7)
+        await ws.send(request("INVITE", cseq, branch, extra=[auth], body=sdp))
+        reply = await final_response()
+    result["status"] = parse_status(reply)
+    if result["status"] != 200:
+        print(json.dumps(result), flush=True)
+        return
+    to_tag = header(reply, "To").split("tag=")[-1]
+    contact = header(reply, "Contact").split("<", 1)[1].split(">", 1)[0]
+    await ws.send(request("ACK", cseq, token(7), to_tag=to_tag, ruri=contact))
+    answer = reply.split("\r\n\r\n", 1)[1]
+    await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
+    try:
+        track = await asyncio.wait_for(received, timeout=10)
+        audio, rate = await aiortc_peer.record(track, seconds, skip=0.5)
+        result.update(aiortc_peer.analyse(audio, rate))
+    except asyncio.TimeoutError:
+        result["error"] = "no remote track"
+    await ws.send(request("BYE", cseq + 1, token(7), to_tag=to_tag, ruri=contact))
+    result["bye"] = parse_status(await final_response())
+    await pc.close()
+    await ws.close()
+    print(json.dumps(result), flush=True)
+
+
+asyncio.run(main())
