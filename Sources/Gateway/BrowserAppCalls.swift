@@ -101,19 +101,29 @@ final class BrowserAppCalls: @unchecked Sendable {
         let transfer = LoopTransfer(ice)
         let requestT = LoopTransfer(request), transactionT = LoopTransfer(transaction)
         Task {
-            do {
-                let (port, media) = try await ports.bind { port in
-                    try await CallMedia.make(loop: loop, host: self.bindHost, browserPort: port, ice: transfer.value,
-                                             logger: self.logger, phone: nil, onWebRTCEvent: { _ in })
-                }
-                try await self.answer(requestT.value, transactionT.value, offer: offer, media: media, port: port, app: app,
-                                      ice: transfer.value, toTag: toTag)
-            } catch {
+            let failed = { (error: Error) in
                 self.logger.warning("call set-up failed: \(error)", metadata: ["call": "\(callID)"])
                 self.endpoint.loop.execute {
                     transactionT.value.respond(SIPResponse(replyingTo: requestT.value, statusCode: 500, reasonPhrase: "Media set-up failed",
                                                            toTag: toTag))
                 }
+            }
+            let port: Int, media: CallMedia
+            do {
+                (port, media) = try await ports.bind { port in
+                    try await CallMedia.make(loop: loop, host: self.bindHost, browserPort: port, ice: transfer.value,
+                                             logger: self.logger, phone: nil, onWebRTCEvent: { _ in })
+                }
+            } catch {
+                return failed(error)
+            }
+            do {
+                try await self.answer(requestT.value, transactionT.value, offer: offer, media: media, port: port, app: app,
+                                      ice: transfer.value, toTag: toTag)
+            } catch {
+                await media.close()
+                self.ports.release(port)
+                failed(error)
             }
         }
     }
