@@ -48,7 +48,7 @@ run: release
 
 test: deps venv
 	$(SWIFT) build --build-tests
-	TANDEM_INTEROP_DATA=$(INTEROP) $(SWIFT) test --skip-build
+	TANDEM_INTEROP_DATA=$(INTEROP) $(SWIFT) test --skip-build --no-parallel
 	.build/debug/tandem dialplan check --config $(CONFIG) dialplans
 	.build/debug/tandem dialplan test --config $(CONFIG) dialplans
 

@@ -31,6 +31,8 @@ final class BrowserAppCalls: @unchecked Sendable {
     let logger: Logger
     private var digest: DigestServer
     private var calls: [String: Call] = [:]
+    /// Call set-ups in flight, so shutting down waits for them instead of pulling the loops away.
+    private var setups: [UUID: Task<Void, Never>] = [:]
 
     init(endpoint: SIPEndpoint, credentials: RegistrationCredentials, dialplans: DialplanStore, dtls: DTLSContext,
          ports: MediaPortAllocator, mediaLoops: EventLoopGroup, advertise: [String], bindHost: String, logger: Logger) {
@@ -100,7 +102,9 @@ final class BrowserAppCalls: @unchecked Sendable {
         let loop = mediaLoops.next()
         let transfer = LoopTransfer(ice)
         let requestT = LoopTransfer(request), transactionT = LoopTransfer(transaction)
-        Task {
+        let id = UUID()
+        setups[id] = Task {
+            defer { self.endpoint.loop.execute { self.setups[id] = nil } }
             let failed = { (error: Error) in
                 self.logger.warning("call set-up failed: \(error)", metadata: ["call": "\(callID)"])
                 self.endpoint.loop.execute {
@@ -159,6 +163,21 @@ final class BrowserAppCalls: @unchecked Sendable {
             ok.headers.add(.allow, SignallingCore.allow)
             ok.body = body
             self.endpoint.sendSuccess(ok, through: transaction) { [weak self] in self?.end(callID, reason: "no ACK") }
+        }
+    }
+
+    /// Ends every call and waits for set-ups in flight; run before the event loops shut down.
+    func shutdown() async {
+        // Set-ups first: one finishing now adds a call, which the second step then ends.
+        let setups = try? await endpoint.loop.submit { LoopTransfer(Array(self.setups.values)) }.get()
+        for task in setups?.value ?? [] { await task.value }
+        let calls = try? await endpoint.loop.submit { () -> LoopTransfer<[Call]> in
+            defer { self.calls.removeAll() }
+            return LoopTransfer(Array(self.calls.values))
+        }.get()
+        for call in calls?.value ?? [] {
+            await call.media.close()
+            ports.release(call.port)
         }
     }
 

@@ -133,6 +133,7 @@ public final class GatewayServer: @unchecked Sendable {
 
     public func stop() async {
         watcher?.stop()
+        await core?.appCalls?.shutdown()
         await endpoint?.close()
         bound.removeAll()
         try? await group.shutdownGracefully()

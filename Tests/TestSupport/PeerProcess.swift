@@ -47,3 +47,11 @@ public final class PeerProcess: @unchecked Sendable {
 
 public let pythonBinary = repositoryRoot + "/.venv/bin/python"
 public let aiortcPeerScript = repositoryRoot + "/Tests/Interop/aiortc_peer.py"
+
+/// Runs a blocking wait on a thread of its own, so async tests do not hold one of Swift's few
+/// cooperative threads while the code under test needs them.
+public func offPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        Thread { continuation.resume(returning: body()) }.start()
+    }
+}

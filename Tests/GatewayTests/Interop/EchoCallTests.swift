@@ -4,6 +4,12 @@ import Logging
 import Testing
 import TestSupport
 
+/// A JSON object carried across threads (it is only read afterwards).
+struct LoopTransferJSON: @unchecked Sendable {
+    let value: [String: Any]?
+    init(_ value: [String: Any]?) { self.value = value }
+}
+
 /// The default install's echo test end to end: a JsSIP-style caller (SIP over WebSocket, aiortc for
 /// WebRTC) dials 9196 on a running gateway with the shipped dialplan, answers the digest challenge,
 /// and hears its own 1 kHz tone back through the full codec path; BYE ends the call.
@@ -28,7 +34,8 @@ import TestSupport
         let caller = try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/webrtc_sip_caller.py",
                                                     "ws://127.0.0.1:\(port)/ws", "tandem", "alice", "wonderland", destination, "2",
                                                     String(tone)])
-        let result = caller.readJSON(timeout: 40) ?? ["error": caller.stderr.suffix(2000)]
+        let reply = await offPool { LoopTransferJSON(caller.readJSON(timeout: 40)) }.value
+        let result = reply ?? ["error": caller.stderr.suffix(2000)]
         caller.stop()
         await server.stop()
         return result
