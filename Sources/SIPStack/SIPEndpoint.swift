@@ -23,7 +23,6 @@ public struct SIPEndpointCounters: Sendable, Equatable {
     public var malformed = 0
     public var answeredWith400 = 0
     public var strayResponses = 0
-    public var notForUs = 0
 }
 
 /// Tandem's SIP endpoint: every transport (UDP, TCP, TLS, WS, WSS) feeding one transaction layer on

@@ -1,7 +1,4 @@
 /// The transports SIP runs over here (RFC 3261 §18, RFC 7118 for WS/WSS).
 public enum SIPTransportKind: String, Sendable, CaseIterable {
     case udp = "UDP", tcp = "TCP", tls = "TLS", ws = "WS", wss = "WSS"
-
-    /// Stream transports frame messages by Content-Length; datagrams and WebSocket frames carry one each.
-    public var isStream: Bool { self == .tcp || self == .tls }
 }
