@@ -1,8 +1,8 @@
 import Foundation
 
 /// Finds the captured browser SDPs in the shared interop-data folder without copying them into the repo:
-/// `TANDEM_INTEROP_DATA` if set, else `../shared/interop-data` beside the repository root, else the
-/// machine-wide `/work/shared/interop-data`.
+/// `TANDEM_INTEROP_DATA` if set (the Makefile sets it), else `../shared/interop-data` beside the
+/// repository root.
 enum InteropData {
     static func directory(filePath: String = #filePath) -> URL? {
         var candidates: [URL] = []
@@ -15,7 +15,6 @@ enum InteropData {
             let root = file.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             candidates.append(root.deletingLastPathComponent().appendingPathComponent("shared/interop-data"))
         }
-        candidates.append(URL(fileURLWithPath: "/work/shared/interop-data"))
         return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("chrome156_audio_offer.sdp").path) }
     }
 

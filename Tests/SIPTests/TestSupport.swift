@@ -36,7 +36,7 @@ enum Fixture {
     }
 
     /// The RFC 4475 message directory: `$TANDEM_INTEROP_DATA/rfc4475`, else
-    /// `<repo>/../shared/interop-data/rfc4475`, else `/work/shared/interop-data/rfc4475`.
+    /// `<repo>/../shared/interop-data/rfc4475`.
     static let rfc4475Directory: URL? = {
         var candidates: [URL] = []
         if let env = ProcessInfo.processInfo.environment["TANDEM_INTEROP_DATA"], !env.isEmpty {
@@ -44,7 +44,6 @@ enum Fixture {
         }
         let repoRoot = testsDirectory.deletingLastPathComponent().deletingLastPathComponent()
         candidates.append(repoRoot.appendingPathComponent("../shared/interop-data/rfc4475").standardizedFileURL)
-        candidates.append(URL(fileURLWithPath: "/work/shared/interop-data/rfc4475"))
         return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("wsinv.dat").path) }
     }()
 
