@@ -66,17 +66,9 @@ public struct SHA1: Sendable {
     }
 }
 
-/// HMAC-SHA1 (RFC 2104) for registration tokens.
+/// HMAC-SHA1 for registration tokens.
 public enum HMACSHA1 {
     public static func authenticate(key: [UInt8], message: [UInt8]) -> [UInt8] {
-        var block = key.count > 64 ? SHA1.hash(key) : key
-        block += [UInt8](repeating: 0, count: 64 - block.count)
-        var inner = SHA1()
-        inner.update(block.map { $0 ^ 0x36 })
-        inner.update(message)
-        var outer = SHA1()
-        outer.update(block.map { $0 ^ 0x5c })
-        outer.update(inner.finalize())
-        return outer.finalize()
+        HMAC.authenticate(SHA1.self, key: key, message: message)
     }
 }
