@@ -36,10 +36,8 @@ public final class RTPLegSocket: @unchecked Sendable {
         let transfer = LoopTransfer(onRTP)
         return try await loop.submit {
             let leg = RTPLegSocket(channel: channel, remote: remote, payloadTypes: payloadTypes)
-            handler.onDatagram = { buffer, from in
-                buffer.withUnsafeMutableReadableBytes { bytes in
-                    if leg.accept(UnsafeRawBufferPointer(bytes), from: from) { transfer.value(bytes) }
-                }
+            handler.onDatagram = { bytes, from in
+                if leg.accept(UnsafeRawBufferPointer(bytes), from: from) { transfer.value(bytes) }
             }
             return leg
         }.get()

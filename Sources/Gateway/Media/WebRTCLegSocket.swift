@@ -36,15 +36,13 @@ public final class WebRTCLegSocket: @unchecked Sendable {
                 channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
             }, onEvent: onEvent)
             let leg = WebRTCLegSocket(transport: transport, channel: channel)
-            handler.onDatagram = { buffer, from in
+            handler.onDatagram = { bytes, from in
                 guard let source = TransportAddress(from) else { return }
                 let now = NIODeadline.now().uptimeNanoseconds
-                buffer.withUnsafeMutableReadableBytes { bytes in
-                    switch transport.receive(bytes, from: source, now: now) {
-                    case .rtp(let n): onMedia(UnsafeMutableRawBufferPointer(rebasing: bytes[0..<n]), false)
-                    case .rtcp(let n): onMedia(UnsafeMutableRawBufferPointer(rebasing: bytes[0..<n]), true)
-                    case .none: break
-                    }
+                switch transport.receive(bytes, from: source, now: now) {
+                case .rtp(let n): onMedia(UnsafeMutableRawBufferPointer(rebasing: bytes[0..<n]), false)
+                case .rtcp(let n): onMedia(UnsafeMutableRawBufferPointer(rebasing: bytes[0..<n]), true)
+                case .none: break
                 }
             }
             // Consent freshness and DTLS retransmission run on a short tick.
