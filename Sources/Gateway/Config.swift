@@ -101,6 +101,8 @@ public struct GatewayConfig: Sendable, Equatable {
     public var trunks: [Trunk] = []
     public var dialplanDirectory = "dialplans"
     public var certificateDirectory = "certs"
+    /// File call detail records are appended to (one JSON line per call); nil writes none.
+    public var cdrPath: String? = nil
     public var logLevel = "info"
 
     public init() {}

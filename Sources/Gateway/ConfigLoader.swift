@@ -70,6 +70,7 @@ public enum ConfigLoader {
             case "token_secret": config.tokenSecret = try r.optionalString(value, path: path)
             case "dialplans": config.dialplanDirectory = try r.string(value, path: path)
             case "certs": config.certificateDirectory = try r.string(value, path: path)
+            case "cdr": config.cdrPath = try r.optionalString(value, path: path)
             case "log_level":
                 let level = try r.string(value, path: path)
                 guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(level) else {

@@ -91,11 +91,12 @@ public final class GatewayServer: @unchecked Sendable {
         if let dtlsContext {
             let fallback = config.listen.sipUDP?.host ?? config.listen.http?.host ?? "127.0.0.1"
             let host = fallback == "0.0.0.0" || fallback == "::" ? "127.0.0.1" : fallback
-            core.appCalls = BrowserAppCalls(
-                endpoint: endpoint, credentials: credentials, dialplans: dialplans, dtls: dtlsContext,
+            core.calls = CallController(
+                endpoint: endpoint, registrar: core.registrar, dialplans: dialplans, dtls: dtlsContext,
                 ports: MediaPortAllocator(range: config.media.portRange), mediaLoops: group,
                 advertise: config.media.candidateAddresses(fallback: host),
-                bindHost: config.media.localAddresses.isEmpty ? host : "0.0.0.0", logger: logger)
+                bindHost: config.media.localAddresses.isEmpty ? host : "0.0.0.0", trunks: config.trunks,
+                cdr: config.cdrPath.map(CDRWriter.init(path:)), logger: logger)
         }
         let listen = config.listen
         var tls: (@Sendable (Channel) throws -> Void)?
@@ -133,7 +134,7 @@ public final class GatewayServer: @unchecked Sendable {
 
     public func stop() async {
         watcher?.stop()
-        await core?.appCalls?.shutdown()
+        await core?.calls?.shutdown()
         await endpoint?.close()
         bound.removeAll()
         try? await group.shutdownGracefully()

@@ -8,8 +8,8 @@ import SIPStack
 final class SignallingCore: SIPEndpointDelegate {
     let registrar: Registrar
     let logger: Logger
-    /// Calls the dialplan answers with a media app; nil until the media side is set up.
-    var appCalls: BrowserAppCalls?
+    /// The B2BUA; nil until the media side is set up.
+    var calls: CallController?
     static let allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE, NOTIFY, REFER"
 
     init(registrar: Registrar, logger: Logger) {
@@ -18,28 +18,24 @@ final class SignallingCore: SIPEndpointDelegate {
     }
 
     func endpoint(_ endpoint: SIPEndpoint, received request: SIPRequest, transaction: ServerTransactionHandle<SIPPeer>) {
+        let inDialog = (try? request.headers.to().tag) != nil
         switch request.method {
         case .register:
             registrar.handle(request, transaction: transaction)
+        case .invite where calls != nil:
+            calls?.invite(request, transaction)
+        case .cancel where calls != nil:
+            calls?.cancel(request, transaction)
+        case _ where inDialog && calls != nil:
+            calls?.inDialog(request, transaction)
         case .options:
             var ok = SIPResponse(replyingTo: request, statusCode: 200, toTag: SIPEndpoint.randomToken(8))
             ok.headers.add(.allow, Self.allow)
             ok.headers.add(.supported, "path, outbound")
             ok.headers.add(.server, endpoint.userAgent)
             transaction.respond(ok)
-        case .invite where appCalls != nil:
-            appCalls?.invite(request, transaction)
-        case .bye where appCalls != nil:
-            appCalls?.bye(request, transaction)
-        case .cancel:
-            // 487 for the INVITE if it is still unanswered (RFC 3261 §9.2), 200 for the CANCEL either way.
-            if let invite = endpoint.transactions.inviteTransaction(cancelledBy: request) {
-                endpoint.transactions.respondToCancelledInvite(request, SIPResponse(replyingTo: invite, statusCode: 487,
-                                                                                    toTag: SIPEndpoint.randomToken(8)))
-                transaction.respond(SIPResponse(replyingTo: request, statusCode: 200))
-            } else {
-                transaction.respond(SIPResponse(replyingTo: request, statusCode: 481))
-            }
+        case .bye, .cancel:
+            transaction.respond(SIPResponse(replyingTo: request, statusCode: 481))
         default:
             var r = SIPResponse(replyingTo: request, statusCode: 501, toTag: SIPEndpoint.randomToken(8))
             r.headers.add(.allow, Self.allow)
@@ -47,9 +43,12 @@ final class SignallingCore: SIPEndpointDelegate {
         }
     }
 
+    /// ACKs for our 2xx end the endpoint's retransmissions there; nothing more to do with them.
     func endpoint(_ endpoint: SIPEndpoint, receivedOutsideTransaction request: SIPRequest, from peer: SIPPeer) {}
 
-    func endpoint(_ endpoint: SIPEndpoint, receivedStray response: SIPResponse, from peer: SIPPeer) {}
+    func endpoint(_ endpoint: SIPEndpoint, receivedStray response: SIPResponse, from peer: SIPPeer) {
+        calls?.stray(response)
+    }
 
     func endpoint(_ endpoint: SIPEndpoint, flowClosed peer: SIPPeer) {
         registrar.flowClosed(peer)

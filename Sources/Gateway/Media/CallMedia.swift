@@ -4,46 +4,129 @@ import NIOCore
 import RTP
 import WebRTC
 
-/// The media of one call, on the call's event loop: a browser leg (side a), a plain-RTP leg or a
-/// media app (side b), and the bridge between them, ticked every 10 ms. It owns the sockets and the
-/// bridge and frees them all in `close`.
+/// What one leg of a call's media is on the wire: a browser (ICE-lite, DTLS-SRTP) or a plain-RTP
+/// phone/PBX.
+public enum MediaLegKind {
+    case browser(ice: ICELiteAgent)
+    /// `remote` is the SDP address when already known (an offer we answer), `payloadTypes` what may latch.
+    case phone(remote: SocketAddress?, payloadTypes: Set<UInt8>)
+}
+
+/// A leg's bound socket.
+public enum MediaLegSocket {
+    case browser(WebRTCLegSocket)
+    case phone(RTPLegSocket)
+
+    public var channel: Channel {
+        switch self {
+        case .browser(let s): s.channel
+        case .phone(let s): s.channel
+        }
+    }
+
+    func close() {
+        switch self {
+        case .browser(let s): s.close()
+        case .phone(let s): s.close()
+        }
+    }
+}
+
+/// The media of one call, on the call's event loop: two legs (side a and, unless a media app answers,
+/// side b), each a browser or a phone, and the bridge between them, ticked every 10 ms. It owns the
+/// sockets, their ports and the bridge and frees them all in `close`.
 public final class CallMedia: @unchecked Sendable {
     public let loop: EventLoop
-    public let browser: WebRTCLegSocket
-    public let phone: RTPLegSocket?
+    public let a: MediaLegSocket
+    /// Side b, bound when the call knows what it dials (and rebound if failover dials another kind).
+    public private(set) var b: MediaLegSocket?
+    private var ports: [LegSide: Int] = [:]
+    private let allocator: MediaPortAllocator?
+    private let host: String
+    private let logger: Logger
+    private let onWebRTCEvent: (LegSide, WebRTCEvent) -> Void
     public private(set) var bridge: MediaBridge?
     private var ticker: RepeatedTask?
+    private var closed = false
     public private(set) var events: [MediaEvent] = []
     public var onEvent: ((MediaEvent) -> Void)?
 
-    init(loop: EventLoop, browser: WebRTCLegSocket, phone: RTPLegSocket?) {
+    private init(loop: EventLoop, a: MediaLegSocket, port: Int?, allocator: MediaPortAllocator?, host: String, logger: Logger,
+                 onWebRTCEvent: @escaping (LegSide, WebRTCEvent) -> Void) {
         self.loop = loop
-        self.browser = browser
-        self.phone = phone
+        self.a = a
+        ports[.a] = port
+        self.allocator = allocator
+        self.host = host
+        self.logger = logger
+        self.onWebRTCEvent = onWebRTCEvent
     }
 
-    /// Binds the browser leg's socket and, for a call to a phone, the RTP leg's, on `host` with ports
-    /// from the kernel or the pool (`browserPort`/`phonePort`, 0 for any), wired to the bridge.
-    public static func make(loop: EventLoop, host: String, browserPort: Int = 0, ice: ICELiteAgent, logger: Logger,
-                            phone: (port: Int, remote: SocketAddress?, payloadTypes: Set<UInt8>)?,
-                            onWebRTCEvent: @escaping (WebRTCEvent) -> Void) async throws -> CallMedia {
+    /// Binds each leg's socket on `host`, on a port from `ports` (or one the kernel picks when nil),
+    /// wired to the bridge. `onWebRTCEvent` hears each browser leg's ICE/DTLS events with its side.
+    public static func make(loop: EventLoop, host: String, ports: MediaPortAllocator? = nil, logger: Logger,
+                            a: MediaLegKind, b: MediaLegKind? = nil,
+                            onWebRTCEvent: @escaping (LegSide, WebRTCEvent) -> Void = { _, _ in }) async throws -> CallMedia {
         let box = LoopTransfer(Box())
-        let browser = try await WebRTCLegSocket.bind(host: host, port: browserPort, on: loop, ice: ice, dtls: nil, logger: logger,
-                                                     onEvent: onWebRTCEvent,
-                                                     onMedia: { box.value.media?.fromBrowser($0, isRTCP: $1) })
-        var rtp: RTPLegSocket?
-        if let phone {
+        let (port, socket) = try await bindLeg(a, .a, loop: loop, host: host, ports: ports, logger: logger, box: box.value,
+                                               onWebRTCEvent: onWebRTCEvent)
+        let media = CallMedia(loop: loop, a: socket, port: port, allocator: ports, host: host, logger: logger, onWebRTCEvent: onWebRTCEvent)
+        try await loop.submit { box.value.media = media }.get()
+        if let b {
             do {
-                rtp = try await RTPLegSocket.bind(host: host, port: phone.port, on: loop, remote: phone.remote,
-                                                  payloadTypes: phone.payloadTypes) { box.value.media?.fromPhone($0) }
+                try await media.bind(b: b)
             } catch {
-                browser.close()
+                await media.close()
                 throw error
             }
         }
-        let media = CallMedia(loop: loop, browser: browser, phone: rtp)
-        try await loop.submit { box.value.media = media }.get()
         return media
+    }
+
+    /// Binds side b (closing the one there was): the kind of leg is known only once the dialplan's
+    /// target is, and failover may move from a browser to a phone.
+    public func bind(b kind: MediaLegKind) async throws {
+        let oldPort = try await loop.submit { self.ports.removeValue(forKey: .b) }.get()
+        let old = try await loop.submit { () -> LoopTransfer<MediaLegSocket?> in
+            defer { self.b = nil }
+            return LoopTransfer(self.b)
+        }.get().value
+        if let old {
+            old.close()
+            try? await old.channel.closeFuture.get()
+        }
+        if let oldPort { allocator?.release(oldPort) }
+        let box = Box()
+        let (port, socket) = try await Self.bindLeg(kind, .b, loop: loop, host: host, ports: allocator, logger: logger, box: box,
+                                                    onWebRTCEvent: onWebRTCEvent)
+        let socketT = LoopTransfer(socket), boxT = LoopTransfer(box)
+        try await loop.submit {
+            boxT.value.media = self
+            self.b = socketT.value
+            self.ports[.b] = port
+        }.get()
+    }
+
+    private static func bindLeg(_ kind: MediaLegKind, _ side: LegSide, loop: EventLoop, host: String, ports: MediaPortAllocator?,
+                                logger: Logger, box: Box,
+                                onWebRTCEvent: @escaping (LegSide, WebRTCEvent) -> Void) async throws -> (Int?, MediaLegSocket) {
+        let boxT = LoopTransfer(box)
+        func bind(port: Int) async throws -> MediaLegSocket {
+            switch kind {
+            case .browser(let ice):
+                return .browser(try await WebRTCLegSocket.bind(
+                    host: host, port: port, on: loop, ice: ice, dtls: nil, logger: logger,
+                    onEvent: { onWebRTCEvent(side, $0) },
+                    onMedia: { boxT.value.media?.received($0, isRTCP: $1, from: side) }))
+            case .phone(let remote, let payloadTypes):
+                return .phone(try await RTPLegSocket.bind(host: host, port: port, on: loop, remote: remote, payloadTypes: payloadTypes) {
+                    boxT.value.media?.received($0, isRTCP: false, from: side)
+                })
+            }
+        }
+        guard let ports else { return (nil, try await bind(port: 0)) }
+        let (port, socket) = try await ports.bind { try await bind(port: $0) }
+        return (port, socket)
     }
 
     /// Lets socket callbacks made before the CallMedia exists reach it afterwards.
@@ -51,17 +134,35 @@ public final class CallMedia: @unchecked Sendable {
         weak var media: CallMedia?
     }
 
-    /// Creates the bridge once both legs' codecs are known (after the offer/answer), and starts ticking.
-    /// Packets for the browser wait for DTLS: the WebRTC transport refuses to send before it has keys.
-    public func start(browserConfig: MediaLegConfig, other: MediaLegConfig, app: MediaApp? = nil) throws {
+    public func socket(_ side: LegSide) -> MediaLegSocket? { side == .a ? a : b }
+
+    /// The browser leg on `side`, if that side is a browser.
+    public func browser(_ side: LegSide) -> WebRTCLegSocket? {
+        if case .browser(let s)? = socket(side) { return s }
+        return nil
+    }
+
+    /// The phone leg on `side`, if that side is a phone.
+    public func phone(_ side: LegSide) -> RTPLegSocket? {
+        if case .phone(let s)? = socket(side) { return s }
+        return nil
+    }
+
+    /// The local port of a leg, for its SDP.
+    public func port(_ side: LegSide) -> Int? { socket(side)?.channel.localAddress?.port }
+
+    /// Creates the bridge once both legs' codecs are known (after the offer/answer), and starts ticking;
+    /// with an `app`, side a talks to the app. Packets for a browser wait for DTLS: the WebRTC transport
+    /// refuses to send before it has keys.
+    public func start(a configA: MediaLegConfig, b configB: MediaLegConfig?, app: MediaApp? = nil) throws {
         loop.preconditionInEventLoop()
         let send: MediaBridge.Send = { [weak self] side, kind, buffer, length in
-            guard let self else { return }
-            switch (side, kind) {
-            case (.a, .rtp): self.browser.sendRTP(buffer, length: length)
-            case (.a, .rtcp): self.browser.transport.sendRTCP(buffer, length: length)
-            case (.b, .rtp): self.phone?.send(UnsafeRawBufferPointer(rebasing: buffer[0..<length]))
-            case (.b, .rtcp): break // RTCP toward phones uses port+1 unless rtcp-mux: not wired yet
+            guard let self, let socket = self.socket(side) else { return }
+            switch (socket, kind) {
+            case (.browser(let s), .rtp): s.sendRTP(buffer, length: length)
+            case (.browser(let s), .rtcp): s.transport.sendRTCP(buffer, length: length)
+            case (.phone(let s), .rtp): s.send(UnsafeRawBufferPointer(rebasing: buffer[0..<length]))
+            case (.phone, .rtcp): break // RTCP toward phones uses port+1 unless rtcp-mux: not wired yet
             }
         }
         let events: (MediaEvent) -> Void = { [weak self] event in
@@ -69,40 +170,40 @@ public final class CallMedia: @unchecked Sendable {
             self?.onEvent?(event)
         }
         if let app {
-            bridge = try MediaBridge(leg: browserConfig, app: app, send: send, events: events)
-        } else {
-            bridge = try MediaBridge(a: browserConfig, b: other, send: send, events: events)
+            bridge = try MediaBridge(leg: configA, app: app, send: send, events: events)
+        } else if let configB {
+            bridge = try MediaBridge(a: configA, b: configB, send: send, events: events)
         }
         ticker = loop.scheduleRepeatedTask(initialDelay: .milliseconds(10), delay: .milliseconds(10)) { [weak self] _ in
             self?.bridge?.tick(now: NIODeadline.now().uptimeNanoseconds)
         }
     }
 
-    /// Media that arrived decrypted from the browser.
-    func fromBrowser(_ packet: UnsafeMutableRawBufferPointer, isRTCP: Bool) {
+    /// Media that arrived (decrypted, for a browser) on `side`.
+    func received(_ packet: UnsafeMutableRawBufferPointer, isRTCP: Bool, from side: LegSide) {
         let now = NIODeadline.now().uptimeNanoseconds
         if isRTCP {
-            bridge?.receiveRTCP(from: .a, packet: UnsafeRawBufferPointer(packet), now: now)
+            bridge?.receiveRTCP(from: side, packet: UnsafeRawBufferPointer(packet), now: now)
         } else {
-            bridge?.receiveRTP(from: .a, packet: packet, now: now)
+            bridge?.receiveRTP(from: side, packet: packet, now: now)
         }
     }
 
-    /// RTP that arrived from the phone.
-    func fromPhone(_ packet: UnsafeMutableRawBufferPointer) {
-        bridge?.receiveRTP(from: .b, packet: packet, now: NIODeadline.now().uptimeNanoseconds)
-    }
-
-    /// Stops the media and waits until its sockets are closed: the bridge is torn down on its own
-    /// loop and nothing of the call is released while a socket can still deliver to it.
+    /// Stops the media, waits until its sockets are closed, and gives their ports back: the bridge is
+    /// torn down on its own loop and nothing of the call is released while a socket can still deliver to it.
     public func close() async {
-        let closing = try? await loop.submit { () -> [EventLoopFuture<Void>] in
+        let closing = try? await loop.submit { () -> [EventLoopFuture<Void>]? in
+            guard !self.closed else { return nil }
+            self.closed = true
             self.ticker?.cancel()
+            self.ticker = nil
             self.bridge = nil
-            self.browser.close()
-            self.phone?.close()
-            return [self.browser.channel.closeFuture] + (self.phone.map { [$0.channel.closeFuture] } ?? [])
+            self.a.close()
+            self.b?.close()
+            return [self.a.channel.closeFuture] + (self.b.map { [$0.channel.closeFuture] } ?? [])
         }.get()
-        for future in closing ?? [] { try? await future.get() }
+        guard let closing else { return }
+        for future in closing { try? await future.get() }
+        for port in ports.values { allocator?.release(port) }
     }
 }

@@ -13,8 +13,8 @@ import WebRTC
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         for _ in 0..<200 {
             let ice = ICELiteAgent()
-            let media = try await CallMedia.make(loop: group.next(), host: "127.0.0.1", ice: ice, logger: Logger(label: "t"),
-                                                 phone: nil, onWebRTCEvent: { _ in })
+            let media = try await CallMedia.make(loop: group.next(), host: "127.0.0.1", logger: Logger(label: "t"), a: .browser(ice: ice),
+                                                 b: .phone(remote: nil, payloadTypes: [0]))
             await media.close()
         }
         try await group.shutdownGracefully()

@@ -48,9 +48,9 @@ import WebRTC
         let ice = ICELiteAgent()
         let phonePort = try #require(phonePeer.readJSON(timeout: 20)?["port"] as? Int, "rtp peer: \(phonePeer.stderr)")
         let phonePT: UInt8 = phoneCodec == "PCMU" ? 0 : 8
-        let media = try await CallMedia.make(loop: loop, host: "127.0.0.1", ice: ice, logger: Logger(label: "t"),
-                                             phone: (0, try SocketAddress(ipAddress: "127.0.0.1", port: phonePort), [phonePT, 101]),
-                                             onWebRTCEvent: { _ in })
+        let media = try await CallMedia.make(loop: loop, host: "127.0.0.1", logger: Logger(label: "t"), a: .browser(ice: ice),
+                                             b: .phone(remote: try SocketAddress(ipAddress: "127.0.0.1", port: phonePort),
+                                                       payloadTypes: [phonePT, 101]))
         do {
             let outcome = try await exchange(media: media, loop: loop, ice: ice, identity: identity, browserPeer: browserPeer,
                                              phonePeer: phonePeer, phoneCodec: phoneCodec, browserCodecs: browserCodecs)
@@ -68,7 +68,7 @@ import WebRTC
         let offerJSON = try #require(browserPeer.readJSON(timeout: 20), "no offer: \(browserPeer.stderr)")
         let offer = try SessionDescription(parsing: try #require(offerJSON["sdp"] as? String))
         var template = WebRTCSessionTemplate(ufrag: ice.localUfrag, password: ice.localPassword, fingerprint: identity.fingerprint,
-                                             candidateAddresses: ["127.0.0.1"], port: UInt16(try #require(media.browser.localAddress?.port)))
+                                             candidateAddresses: ["127.0.0.1"], port: UInt16(try #require(media.port(.a))))
         template.version = 1
         let answer = template.answer(offer, codecs: browserCodecs)
         let agreed = try #require(answer.accepted(), "answer: \(answer.media)")
@@ -83,11 +83,11 @@ import WebRTC
                                          dtmfMode: .rfc4733, ssrc: 0x7A4D_0001, cname: template.cname)
         try await loop.submit {
             ice.setRemoteUfrag(offer.iceUsernameFragment(for: remote))
-            media.browser.setDTLS(dtls)
-            try media.start(browserConfig: browserConfig, other: phoneConfig)
+            media.browser(.a)?.setDTLS(dtls)
+            try media.start(a: browserConfig, b: phoneConfig)
         }.get()
         try browserPeer.writeJSON(["type": "answer", "sdp": answer.sessionDescription.serialized()])
-        let localRTP = try #require(media.phone?.localAddress?.port)
+        let localRTP = try #require(media.port(.b))
         try phonePeer.writeJSON(["remote": "127.0.0.1:\(localRTP)"])
 
         let phoneResult = phonePeer.readJSON(timeout: 30) ?? ["error": phonePeer.stderr.suffix(1500)]

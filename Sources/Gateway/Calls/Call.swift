@@ -1,0 +1,91 @@
+import Dialplan
+import Foundation
+import Media
+import SDP
+import SIP
+import SIPStack
+
+/// One call through the B2BUA: the leg that called in (side a of the media), the outbound attempt or
+/// the answered leg (side b), the media between them, and what the CDR will say. Touched only on the
+/// SIP endpoint's loop.
+final class Call {
+    enum Phase: Equatable {
+        /// Routing and dialling: no final response sent to the caller yet.
+        case proceeding
+        case answered
+        case ended
+    }
+
+    /// The call's id in logs and the CDR: the caller's Call-ID.
+    let id: String
+    let inbound: InboundLeg
+    var phase: Phase = .proceeding
+    /// Side b: the outbound branches still ringing, or the one that answered.
+    var branches: [OutboundBranch] = []
+    var answered: OutboundBranch?
+    /// Targets still to try after the current one fails (failover).
+    var remainingTargets: [BridgeLeg] = []
+    var step: BridgeStep?
+    /// The best failure seen so far among branches of the current target (RFC 3261 §16.7 picks the lowest class).
+    var bestFailure: SIPResponse?
+    var media: CallMedia?
+    /// The config of side a once its SDP is settled (the answer we give the caller, or theirs to ours).
+    var configA: MediaLegConfig?
+    /// Our SDP for the caller, built once and sent in every 18x/2xx so the session never changes under it.
+    var answerToCaller: [UInt8]?
+    var ringTimer: Task<Void, Never>?
+    var maxDurationTimer: Task<Void, Never>?
+    var record: CallRecord
+
+    init(id: String, inbound: InboundLeg, record: CallRecord) {
+        self.id = id
+        self.inbound = inbound
+        self.record = record
+    }
+}
+
+/// The leg that called in: its INVITE, transaction and flow, and its dialog once we answer.
+final class InboundLeg {
+    let invite: SIPRequest
+    let transaction: ServerTransactionHandle<SIPPeer>
+    let peer: SIPPeer
+    let isBrowser: Bool
+    let toTag: String
+    let offer: SessionDescription
+    var dialog: Dialog?
+
+    init(invite: SIPRequest, transaction: ServerTransactionHandle<SIPPeer>, peer: SIPPeer, isBrowser: Bool, toTag: String,
+         offer: SessionDescription) {
+        self.invite = invite
+        self.transaction = transaction
+        self.peer = peer
+        self.isBrowser = isBrowser
+        self.toTag = toTag
+        self.offer = offer
+    }
+}
+
+/// One INVITE we sent for a target (a trunk, a URI, or one binding of a browser user). Forking
+/// toward a user's several browsers makes several branches of one target.
+final class OutboundBranch {
+    var invite: SIPRequest
+    let peer: SIPPeer
+    let target: BridgeTarget
+    let isBrowser: Bool
+    /// Early or confirmed dialog, from the first tagged response.
+    var dialog: Dialog?
+    var final = false
+    var cancelled = false
+    var authorized = false
+    let localContact: String
+
+    init(invite: SIPRequest, peer: SIPPeer, target: BridgeTarget, isBrowser: Bool, localContact: String) {
+        self.invite = invite
+        self.peer = peer
+        self.target = target
+        self.isBrowser = isBrowser
+        self.localContact = localContact
+    }
+
+    var branchID: String { (try? invite.headers.topVia().branch) ?? "" }
+}

@@ -1,0 +1,829 @@
+import Dialplan
+import Foundation
+import Logging
+import Media
+import NIOCore
+import SDP
+import SIP
+import SIPStack
+import WebRTC
+
+/// The B2BUA (DESIGN: never a proxy): every call has an inbound leg (side a of its media) and an
+/// outbound leg (side b) with their own dialogs, Call-IDs and SDP. An INVITE is identified (a trunk
+/// by its address, anyone else by digest as a user), routed by the dialplan, and either answered by
+/// a media app or bridged: an INVITE to each target (a trunk or URI with a plain-RTP offer, each
+/// registered browser of a user over its own WebSocket with a WebRTC offer), 18x relayed with early
+/// media, the first 2xx wins, failures fail over per the plan, and BYE/CANCEL cross to the other leg.
+/// Signalling state is touched only on the SIP endpoint's loop; each call's media runs on a loop of its own.
+final class CallController: @unchecked Sendable {
+    let endpoint: SIPEndpoint
+    let registrar: Registrar
+    let dialplans: DialplanStore
+    let dtls: DTLSContext
+    let ports: MediaPortAllocator
+    let mediaLoops: EventLoopGroup
+    let advertise: [String]
+    let bindHost: String
+    let trunks: [GatewayConfig.Trunk]
+    let cdr: CDRWriter?
+    let logger: Logger
+    /// Ring time when the plan gives none.
+    var defaultRingTimeout: Duration = .seconds(60)
+    private var digest: DigestServer
+    /// Calls by the caller's Call-ID (CANCEL and the INVITE's transaction find them there).
+    private var calls: [String: Call] = [:]
+    /// Each leg's dialog by Call-ID and our tag: how in-dialog requests find their call and side.
+    private var dialogs: [String: (call: Call, inbound: Bool)] = [:]
+    /// Media set-ups and tear-downs in flight, so shutting down waits for them.
+    private var tasks: [UUID: Task<Void, Never>] = [:]
+
+    init(endpoint: SIPEndpoint, registrar: Registrar, dialplans: DialplanStore, dtls: DTLSContext, ports: MediaPortAllocator,
+         mediaLoops: EventLoopGroup, advertise: [String], bindHost: String, trunks: [GatewayConfig.Trunk], cdr: CDRWriter?,
+         logger: Logger) {
+        self.endpoint = endpoint
+        self.registrar = registrar
+        self.dialplans = dialplans
+        self.dtls = dtls
+        self.ports = ports
+        self.mediaLoops = mediaLoops
+        self.advertise = advertise
+        self.bindHost = bindHost
+        self.trunks = trunks
+        self.cdr = cdr
+        self.logger = logger
+        var secret = [UInt8](repeating: 0, count: 32)
+        for i in secret.indices { secret[i] = UInt8.random(in: 0...255) }
+        digest = DigestServer(realm: registrar.credentials.realm, secret: secret, algorithms: [.md5])
+    }
+
+    var activeCalls: Int { calls.count }
+
+    // MARK: new calls
+
+    /// Who is calling: a configured trunk (by source address, over UDP/TCP/TLS), else a user proven by digest.
+    private enum Caller {
+        case user(String)
+        case trunk(GatewayConfig.Trunk)
+    }
+
+    private func trunk(for peer: SIPPeer) -> GatewayConfig.Trunk? {
+        guard peer.transport != .ws, peer.transport != .wss, let ip = peer.remote.ipAddress else { return nil }
+        let matching = trunks.filter { $0.host == ip }
+        return matching.first { $0.port == peer.remote.port } ?? matching.first
+    }
+
+    func invite(_ request: SIPRequest, _ transaction: ServerTransactionHandle<SIPPeer>) {
+        if (try? request.headers.to().tag) != nil { return inDialog(request, transaction) }
+        let toTag = SIPEndpoint.randomToken(10)
+        func reply(_ code: Int, _ reason: String? = nil, _ edit: (inout SIPResponse) -> Void = { _ in }) {
+            var r = SIPResponse(replyingTo: request, statusCode: code, reasonPhrase: reason, toTag: toTag)
+            edit(&r)
+            transaction.respond(r)
+        }
+        let caller: Caller
+        if let trunk = trunk(for: transaction.peer) {
+            caller = .trunk(trunk)
+        } else {
+            var user: String?
+            let credentials = registrar.credentials
+            let result = digest.verify(request, proxy: true) { username, _, _ in
+                guard let found = credentials.lookup(username: username, now: Date()) else { return nil }
+                user = found.user
+                return found.ha1
+            }
+            switch result {
+            case .missingCredentials, .rejected: return reply(407) { digest.challenge(&$0) }
+            case .stale: return reply(407) { digest.challenge(&$0, stale: true) }
+            case .accepted: break
+            }
+            guard let user else { return reply(403) }
+            caller = .user(user)
+        }
+        guard let callID = try? request.headers.callID(), calls[callID] == nil else { return reply(482, "Loop Detected") }
+        guard let offer = try? SessionDescription(parsing: request.body), offer.media.contains(where: { $0.media == "audio" }) else {
+            return reply(488, "An SDP offer is required")
+        }
+        guard let plan = dialplans.snapshot() else { return reply(503, "No dialplan") }
+        let from = try? request.headers.from()
+        let destination = request.uri.sipURI?.user ?? ""
+        let callerName: String, context: String, source: CallFields.Source
+        switch caller {
+        case .user(let user): (callerName, context, source) = (user, "from-browser", .user(user))
+        case .trunk(let trunk): (callerName, context, source) = (from?.uri.sipURI?.user ?? "", "from-trunk", .trunk(trunk.name))
+        }
+        let routing = plan.evaluate(call: CallFields(
+            destination: destination, caller: callerName, callerName: from?.displayName ?? "", source: source,
+            sourceIP: transaction.peer.remote.ipAddress ?? "", transport: transaction.peer.transport.rawValue.lowercased(),
+            headers: request.headers.map { ($0.name.name, $0.value) }), context: context, at: Date())
+
+        let isBrowser = offer.media.first.map { $0.proto.contains("TLS") || $0.proto.contains("SAVP") } ?? false
+        let inbound = InboundLeg(invite: request, transaction: transaction, peer: transaction.peer, isBrowser: isBrowser,
+                                 toTag: toTag, offer: offer)
+        let record = CallRecord(id: callID, caller: callerName, destination: destination, context: routing.context,
+                                route: routing.matchedRoutes.last, source: "\(source)", start: Date(),
+                                legA: CallRecord.Leg(kind: isBrowser ? "webrtc" : "rtp"))
+        let call = Call(id: callID, inbound: inbound, record: record)
+
+        var app: MediaApp?
+        for step in routing.plan {
+            switch step {
+            case .echo: app = .echo
+            case .tone(let tone):
+                let durationMs = tone.duration.map { Int($0.components.seconds * 1000) }
+                app = .source(ToneSource(frequencies: (tone.frequencies.first ?? 425, tone.frequencies.dropFirst().first),
+                                         onMilliseconds: tone.onMilliseconds, offMilliseconds: tone.offMilliseconds,
+                                         durationMilliseconds: durationMs))
+            case .reject(let code, let reason), .hangup(let code?, let reason):
+                if app == nil && call.step == nil { return reply(code, reason) }
+            case .bridge(let bridge):
+                if app == nil && call.step == nil { call.step = bridge }
+            case .log(let level, let text):
+                logger.log(level: Logger.Level(level), "\(text)", metadata: ["call": "\(callID)"])
+            default: break
+            }
+            if app != nil || call.step != nil { break }
+        }
+        guard app != nil || call.step != nil else { return reply(404) }
+        calls[callID] = call
+        logger.info("call", metadata: ["call": "\(callID)", "from": "\(callerName)", "to": "\(destination)",
+                                       "route": "\(routing.matchedRoutes.last ?? "-")", "plan": "\(app != nil ? "app" : "bridge")"])
+        let codecs = callerCodecs(caller, routing.media)
+        let callT = LoopTransfer(call), appT = LoopTransfer(app)
+        run(call) { try await self.setUpInbound(callT.value, codecs: codecs, app: appT.value) }
+        if let limit = call.step?.maxDuration ?? routing.maxDuration { armMaxDuration(call, limit) }
+    }
+
+    private func callerCodecs(_ caller: Caller, _ policy: MediaPolicy) -> [String] {
+        if let codecs = policy.codecs { return codecs }
+        if case .trunk(let trunk) = caller { return trunk.codecs }
+        return ["PCMU", "PCMA", "G722", "opus"]
+    }
+
+    /// Runs set-up work off the loop, tracked for shutdown; an error ends the call with 500/BYE.
+    private func run(_ call: Call, _ body: @escaping @Sendable () async throws -> Void) {
+        let id = UUID()
+        let callT = LoopTransfer(call)
+        tasks[id] = Task {
+            do {
+                try await body()
+            } catch {
+                self.endpoint.loop.execute {
+                    self.logger.warning("call set-up failed: \(error)", metadata: ["call": "\(callT.value.id)"])
+                    self.fail(callT.value, code: 500, reason: "Media set-up failed", side: "gateway")
+                }
+            }
+            self.endpoint.loop.execute { self.tasks[id] = nil }
+        }
+    }
+
+    /// Binds side a, settles our SDP for the caller, then answers with the app or starts dialling.
+    private func setUpInbound(_ call: Call, codecs: [String], app: MediaApp?) async throws {
+        let inbound = call.inbound
+        let offer = inbound.offer
+        guard let remote = offer.media.first(where: { $0.media == "audio" }) else { throw MediaError.codec("no audio") }
+        let loop = mediaLoops.next()
+        let callT = LoopTransfer(call)
+        let events: (LegSide, WebRTCEvent) -> Void = { [weak self] side, event in
+            guard case .failed(let why) = event else { return }
+            self?.endpoint.loop.execute { self?.mediaFailed(callT.value, side: side, why: why) }
+        }
+        let media: CallMedia, answer: Answer, config: MediaLegConfig
+        if inbound.isBrowser {
+            let ice = ICELiteAgent(remoteUfrag: offer.iceUsernameFragment(for: remote))
+            media = try await CallMedia.make(loop: loop, host: bindHost, ports: ports, logger: logger, a: .browser(ice: ice),
+                                             onWebRTCEvent: events)
+            let template = WebRTCSessionTemplate(ufrag: ice.localUfrag, password: ice.localPassword, fingerprint: dtls.identity.fingerprint,
+                                                 candidateAddresses: advertise, port: UInt16(media.port(.a) ?? 0))
+            answer = template.answer(offer)
+            guard let agreed = answer.accepted(), let fingerprint = offer.fingerprint(for: remote),
+                  let c = MediaLegConfig(agreed: agreed, ssrc: template.ssrc, cname: template.cname, isBrowser: true) else {
+                await media.close()
+                return endpoint.loop.execute { self.fail(callT.value, code: 488, reason: "No common codec", side: "gateway") }
+            }
+            config = c
+            let endpointDTLS = try DTLSEndpoint(context: dtls, role: WebRTCSessionTemplate.dtlsRole(remoteSetup: offer.setupRole(for: remote)),
+                                                expectedFingerprint: CertificateFingerprint(bytes: fingerprint.bytes))
+            let dtlsT = LoopTransfer(endpointDTLS)
+            try await loop.submit { media.browser(.a)?.setDTLS(dtlsT.value) }.get()
+        } else {
+            let address = offer.effectiveConnection(for: remote)?.address
+            let remoteAddress = address.flatMap { try? SocketAddress(ipAddress: $0, port: Int(remote.port)) }
+            media = try await CallMedia.make(loop: loop, host: bindHost, ports: ports, logger: logger,
+                                             a: .phone(remote: remoteAddress, payloadTypes: []), onWebRTCEvent: events)
+            let template = RTPSessionTemplate(address: advertise.first ?? "127.0.0.1", port: UInt16(media.port(.a) ?? 0), codecs: codecs)
+            answer = template.answer(offer)
+            guard let agreed = answer.accepted(),
+                  let c = MediaLegConfig(agreed: agreed, ssrc: UInt32.random(in: 1...UInt32.max), cname: "tandem", isBrowser: false,
+                                         ptime: remote.packetTime.map(Int.init)) else {
+                await media.close()
+                return endpoint.loop.execute { self.fail(callT.value, code: 488, reason: "No common codec", side: "gateway") }
+            }
+            config = c
+            let types = Self.payloadTypes(agreed)
+            try await loop.submit { media.phone(.a)?.setRemote(remoteAddress, payloadTypes: types) }.get()
+        }
+        let mediaT = LoopTransfer(media)
+        let body = answer.sessionDescription.serializedBytes()
+        if let app {
+            try await loop.submit { try mediaT.value.start(a: config, b: nil, app: app) }.get()
+        }
+        endpoint.loop.execute {
+            let call = callT.value
+            guard call.phase != .ended else {
+                let media = mediaT.value
+                Task { await media.close() }
+                return
+            }
+            call.media = mediaT.value
+            call.configA = config
+            call.answerToCaller = body
+            call.record.legA.codec = config.codec.encodingName
+            if app != nil {
+                self.answerCaller(call)
+            } else if let step = call.step {
+                call.remainingTargets = step.legs
+                self.dialNext(call)
+            }
+        }
+    }
+
+    static func payloadTypes(_ agreed: AcceptedMedia) -> Set<UInt8> {
+        Set(agreed.codecs.map(\.payloadType) + [agreed.telephoneEvent?.payloadType, agreed.comfortNoise?.payloadType].compactMap { $0 })
+    }
+
+    // MARK: dialling
+
+    /// Starts the next target of the bridge, or fails the call with the best answer seen.
+    private func dialNext(_ call: Call) {
+        guard call.phase == .proceeding else { return }
+        guard !call.remainingTargets.isEmpty, let step = call.step else {
+            let failure = call.bestFailure
+            return fail(call, code: failure.map { Self.callerCode(for: $0.statusCode) } ?? 480,
+                        reason: failure?.reasonPhrase ?? "No Answer", side: "callee")
+        }
+        let leg = call.remainingTargets.removeFirst()
+        call.bestFailure = nil
+        call.record.target = leg.target.description
+        switch leg.target {
+        case .user(let user): dialUsers(call, [user], leg)
+        case .users(_, let members): dialUsers(call, members, leg)
+        case .trunk(let name, let user):
+            guard let trunk = trunks.first(where: { $0.name == name }) else { return targetFailed(call, code: 503) }
+            let codecs = step.media.codecs ?? trunk.codecs
+            dialSIP(call, uri: "sip:\(user)@\(trunk.address)", transport: SIPTransportKind(trunk.transport), trunk: trunk,
+                    codecs: codecs, leg: leg)
+        case .uri(let text):
+            let transport = (try? SIPURI(text))?.transport.flatMap { SIPTransportKind(rawValue: $0.uppercased()) } ?? .udp
+            dialSIP(call, uri: text, transport: transport, trunk: nil, codecs: step.media.codecs ?? ["PCMU", "PCMA", "G722"], leg: leg)
+        }
+    }
+
+    /// Every current binding of the users gets the same WebRTC offer over its own flow.
+    private func dialUsers(_ call: Call, _ users: [String], _ leg: BridgeLeg) {
+        let bindings = users.flatMap { registrar.lookup($0) }
+        guard !bindings.isEmpty else {
+            call.bestFailure = SIPResponse(statusCode: 480, reasonPhrase: "User Not Registered")
+            return targetFailed(call, code: 480)
+        }
+        let ice = ICELiteAgent()
+        let callT = LoopTransfer(call), iceT = LoopTransfer(ice), bindingsT = LoopTransfer(bindings)
+        run(call) {
+            guard let media = try await self.endpoint.loop.submit({ callT.value.media.map(LoopTransfer.init) }).get()?.value else { return }
+            try await media.bind(b: .browser(ice: iceT.value))
+            let template = WebRTCSessionTemplate(ufrag: iceT.value.localUfrag, password: iceT.value.localPassword,
+                                                 fingerprint: self.dtls.identity.fingerprint, candidateAddresses: self.advertise,
+                                                 port: UInt16(media.port(.b) ?? 0))
+            let body = template.offer().serializedBytes()
+            self.endpoint.loop.execute {
+                let call = callT.value
+                guard call.phase == .proceeding else { return }
+                call.record.legB = CallRecord.Leg(kind: "webrtc")
+                for binding in bindingsT.value {
+                    self.sendInvite(call, to: binding.contact.uri, peer: binding.peer, target: leg.target, isBrowser: true,
+                                    body: body, context: .browser(template: template, ice: iceT.value))
+                }
+                self.armRingTimer(call, leg)
+            }
+        }
+    }
+
+    private func dialSIP(_ call: Call, uri text: String, transport: SIPTransportKind, trunk: GatewayConfig.Trunk?, codecs: [String],
+                         leg: BridgeLeg) {
+        guard let uri = try? URI(text), let sip = uri.sipURI else { return targetFailed(call, code: 404) }
+        let callT = LoopTransfer(call)
+        let host = sip.host.unbracketed
+        let port = Int(sip.port ?? (transport == .tls ? 5061 : 5060))
+        run(call) {
+            let peer: SIPPeer
+            do {
+                peer = try await self.endpoint.peer(host: host, port: port, transport: transport)
+            } catch {
+                return self.endpoint.loop.execute {
+                    callT.value.bestFailure = SIPResponse(statusCode: 503, reasonPhrase: "Unreachable")
+                    self.targetFailed(callT.value, code: 503)
+                }
+            }
+            guard let media = try await self.endpoint.loop.submit({ callT.value.media.map(LoopTransfer.init) }).get()?.value else { return }
+            try await media.bind(b: .phone(remote: nil, payloadTypes: []))
+            let template = RTPSessionTemplate(address: self.advertise.first ?? "127.0.0.1", port: UInt16(media.port(.b) ?? 0), codecs: codecs)
+            let body = template.offer().serializedBytes()
+            self.endpoint.loop.execute {
+                let call = callT.value
+                guard call.phase == .proceeding else { return }
+                call.record.legB = CallRecord.Leg(kind: "rtp")
+                self.sendInvite(call, to: uri, peer: peer, target: leg.target, isBrowser: false, body: body,
+                                context: .phone(trunk: trunk))
+                self.armRingTimer(call, leg)
+            }
+        }
+    }
+
+    /// What the outbound INVITE needs beyond its target: how to read the answer.
+    private enum OfferContext {
+        case browser(template: WebRTCSessionTemplate, ice: ICELiteAgent)
+        case phone(trunk: GatewayConfig.Trunk?)
+    }
+
+    private func contact(for transport: SIPTransportKind) -> String {
+        let (host, port) = endpoint.sentBy[transport] ?? endpoint.sentBy[.udp] ?? ("127.0.0.1", 5060)
+        let h = host.contains(":") ? "[\(host)]" : host
+        return "<sip:tandem@\(h):\(port)" + (transport == .udp ? "" : ";transport=\(transport.rawValue.lowercased())") + ">"
+    }
+
+    private func sendInvite(_ call: Call, to uri: URI, peer: SIPPeer, target: BridgeTarget, isBrowser: Bool, body: [UInt8],
+                            context: OfferContext) {
+        let inviteFrom = try? call.inbound.invite.headers.from()
+        let callerUser = call.record.caller
+        var fromURI = SIPURI(user: callerUser.isEmpty ? "anonymous" : callerUser, host: registrar.credentials.realm)
+        if case .phone(let trunk?) = context { fromURI.host = trunk.host }
+        let name = call.step?.callerID?.name ?? inviteFrom?.displayName
+        if let number = call.step?.callerID?.number { fromURI.user = number }
+        var from = NameAddress(displayName: name, uri: fromURI)
+        from.tag = SIPEndpoint.randomToken(10)
+        var r = SIPRequest(method: .invite, uri: uri)
+        r.headers.add(.via, endpoint.makeVia(peer.transport).description)
+        r.headers.add(.maxForwards, "70")
+        r.headers.add(.from, from.description)
+        r.headers.add(.to, NameAddress(uri: uri.sipURI.map { SIPURI(user: $0.user, host: $0.host, port: $0.port) } ?? fromURI).description)
+        r.headers.add(.callID, SIPEndpoint.randomToken(24))
+        r.headers.add(.cseq, CSeq(1, .invite).description)
+        let localContact = contact(for: peer.transport)
+        r.headers.add(.contact, localContact)
+        r.headers.add(.allow, SignallingCore.allow)
+        r.headers.add(.userAgent, endpoint.userAgent)
+        r.headers.add(.contentType, "application/sdp")
+        for edit in call.step?.headers ?? [] {
+            switch edit {
+            case .add(let n, let v): r.headers.add(HeaderName(n), v)
+            case .set(let n, let v): r.headers.set(HeaderName(n), v)
+            case .remove(let n): r.headers.remove(HeaderName(n))
+            }
+        }
+        r.body = body
+        let branch = OutboundBranch(invite: r, peer: peer, target: target, isBrowser: isBrowser, localContact: localContact)
+        call.branches.append(branch)
+        start(branch, of: call, context: context)
+    }
+
+    private func start(_ branch: OutboundBranch, of call: Call, context: OfferContext) {
+        let contextT = LoopTransfer(context)
+        endpoint.send(branch.invite, to: branch.peer) { [weak self, weak call, weak branch] event in
+            guard let self, let call, let branch else { return }
+            switch event {
+            case .response(let response): self.received(response, on: branch, of: call, context: contextT.value)
+            case .timeout: self.branchFailed(branch, of: call, SIPResponse(statusCode: 408, reasonPhrase: "Request Timeout"))
+            }
+        }
+    }
+
+    // MARK: responses on the outbound leg
+
+    private func received(_ response: SIPResponse, on branch: OutboundBranch, of call: Call, context: OfferContext) {
+        if response.statusCode == 100 { return }
+        if response.isSuccess || (response.statusCode > 100 && response.statusCode < 200) {
+            if branch.dialog == nil, (try? response.headers.to().tag) != nil {
+                branch.dialog = Dialog(uac: branch.invite, response: response, localContact: branch.localContact)
+                if let id = branch.dialog?.id { dialogs[key(id)] = (call, false) }
+            } else {
+                branch.dialog?.update(with: response)
+            }
+        }
+        if response.isSuccess {
+            branch.final = true
+            acknowledge(branch, response)
+            guard call.phase == .proceeding, !branch.cancelled else {
+                // A 2xx that crossed our CANCEL or lost the race to another branch: ACK it, then BYE.
+                return hangUp(branch, reason: "Call completed elsewhere")
+            }
+            call.answered = branch
+            for other in call.branches where other !== branch { cancel(other) }
+            call.branches = [branch]
+            call.ringTimer?.cancel()
+            connectMedia(call, from: response, context: context) { self.answerCaller(call) }
+            return
+        }
+        if response.isProvisional {
+            guard call.phase == .proceeding, !branch.cancelled else { return }
+            if !response.body.isEmpty {
+                // Early media: bridge it now and tell the caller with our own SDP (183).
+                connectMedia(call, from: response, context: context) { self.relayProvisional(call, response, withSDP: true) }
+            } else {
+                relayProvisional(call, response, withSDP: false)
+            }
+            return
+        }
+        // A final failure. 401/407 from a trunk: answer the challenge once.
+        if (response.statusCode == 401 || response.statusCode == 407), !branch.authorized, case .phone(let trunk?) = context,
+           let username = trunk.username, let password = trunk.password, call.phase == .proceeding, !branch.cancelled {
+            var digest = DigestClient(username: username, password: password)
+            var retry = branch.invite
+            retry.headers.setTopVia(endpoint.makeVia(branch.peer.transport))
+            retry.headers.set(.cseq, CSeq(2, .invite).description)
+            if digest.authorize(&retry, for: response) {
+                branch.invite = retry
+                branch.authorized = true
+                return start(branch, of: call, context: context)
+            }
+        }
+        branchFailed(branch, of: call, response)
+    }
+
+    private func branchFailed(_ branch: OutboundBranch, of call: Call, _ response: SIPResponse) {
+        branch.final = true
+        if let id = branch.dialog?.id { dialogs[key(id)] = nil }
+        guard call.phase == .proceeding else { return }
+        if let best = call.bestFailure, !Self.better(response.statusCode, than: best.statusCode) {} else { call.bestFailure = response }
+        call.branches.removeAll { $0 === branch }
+        guard call.branches.isEmpty else { return }
+        targetFailed(call, code: call.bestFailure?.statusCode ?? 480)
+    }
+
+    /// RFC 3261 §16.7: 6xx beats all; else the lowest class, but 401/407/415/420/484 are worth more than other 4xx.
+    private static func better(_ a: Int, than b: Int) -> Bool {
+        if a / 100 == 6 { return b / 100 != 6 }
+        if b / 100 == 6 { return false }
+        let preferred: Set<Int> = [401, 407, 415, 420, 484]
+        if a / 100 == b / 100 { return preferred.contains(a) && !preferred.contains(b) }
+        return a / 100 < b / 100
+    }
+
+    /// The whole target failed (all its branches): move on if the plan fails over on this code.
+    private func targetFailed(_ call: Call, code: Int?) {
+        call.ringTimer?.cancel()
+        guard call.phase == .proceeding else { return }
+        if let step = call.step, step.mode == .failover || step.mode == .parallel, step.failover.retries(on: code), !call.remainingTargets.isEmpty {
+            logger.info("target failed, next", metadata: ["call": "\(call.id)", "code": "\(code.map(String.init) ?? "timeout")"])
+            return dialNext(call)
+        }
+        call.remainingTargets.removeAll()
+        dialNext(call)
+    }
+
+    /// What the caller is told when the callee's leg fails: the callee's answer, except what is ours
+    /// to deal with (auth toward a trunk, redirects we do not follow, transaction errors).
+    static func callerCode(for code: Int) -> Int {
+        switch code {
+        case 401, 407: 503
+        case 300..<400: 480
+        case 408: 480
+        case 481, 482, 483, 491: 500
+        default: code
+        }
+    }
+
+    private func acknowledge(_ branch: OutboundBranch, _ response: SIPResponse) {
+        guard var dialog = branch.dialog, let cseq = try? branch.invite.headers.cseq() else { return }
+        dialog.update(with: response)
+        branch.dialog = dialog
+        endpoint.sendStateless(.request(dialog.makeACK(sequence: cseq.sequence, via: endpoint.makeVia(branch.peer.transport))),
+                               to: peer(for: branch))
+    }
+
+    /// Where in-dialog requests of a branch go: a browser over its flow, a phone to the dialog's next hop.
+    private func peer(for branch: OutboundBranch) -> SIPPeer {
+        guard branch.peer.transport == .udp, let hop = branch.dialog?.nextHop,
+              let address = try? SocketAddress(ipAddress: hop.host.unbracketed, port: Int(hop.port ?? 5060)) else {
+            return branch.peer
+        }
+        return SIPPeer(transport: .udp, remote: address, channel: branch.peer.channel)
+    }
+
+    private func cancel(_ branch: OutboundBranch) {
+        guard !branch.final, !branch.cancelled else { return }
+        branch.cancelled = true
+        // §9.1: same Request-URI, Call-ID, From, To (without tag), CSeq number and top Via as the INVITE.
+        var c = SIPRequest(method: .cancel, uri: branch.invite.uri)
+        for name in [HeaderName.via, .from, .to, .callID] {
+            if let v = branch.invite.headers[name] { c.headers.add(name, v) }
+        }
+        c.headers.add(.maxForwards, "70")
+        if let cseq = try? branch.invite.headers.cseq() { c.headers.add(.cseq, CSeq(cseq.sequence, .cancel).description) }
+        endpoint.send(c, to: branch.peer) { _ in }
+    }
+
+    /// Reads the callee's SDP (18x or 2xx), configures side b and starts the bridge, then `then`.
+    private func connectMedia(_ call: Call, from response: SIPResponse, context: OfferContext, then: @escaping () -> Void) {
+        guard !response.body.isEmpty else {
+            // A 2xx without SDP after early media already set things up.
+            if call.media?.bridge != nil || call.answered == nil { return then() }
+            return fail(call, code: 488, reason: "No SDP in answer", side: "callee")
+        }
+        guard let sdp = try? SessionDescription(parsing: response.body), let agreed = sdp.acceptedByAnswer(),
+              let media = call.media, let configA = call.configA else {
+            return fail(call, code: 488, reason: "Unusable SDP answer", side: "callee")
+        }
+        let mediaT = LoopTransfer(media), callT = LoopTransfer(call), thenT = LoopTransfer(then)
+        let configB: MediaLegConfig?
+        var dtlsEndpoint: DTLSEndpoint?
+        switch context {
+        case .browser(let template, let ice):
+            guard let section = sdp.media.first, let fingerprint = sdp.fingerprint(for: section) else {
+                return fail(call, code: 488, reason: "No DTLS fingerprint", side: "callee")
+            }
+            configB = MediaLegConfig(agreed: agreed, ssrc: template.ssrc, cname: template.cname, isBrowser: true)
+            dtlsEndpoint = try? DTLSEndpoint(context: dtls, role: WebRTCSessionTemplate.dtlsRole(remoteSetup: sdp.setupRole(for: section)),
+                                             expectedFingerprint: CertificateFingerprint(bytes: fingerprint.bytes))
+            ice.setRemoteUfrag(sdp.iceUsernameFragment(for: section))
+            if dtlsEndpoint == nil { return fail(call, code: 500, reason: "DTLS set-up failed", side: "gateway") }
+        case .phone:
+            configB = MediaLegConfig(agreed: agreed, ssrc: UInt32.random(in: 1...UInt32.max), cname: "tandem", isBrowser: false,
+                                     ptime: sdp.media.first?.packetTime.map(Int.init))
+        }
+        guard let configB else { return fail(call, code: 488, reason: "No common codec", side: "callee") }
+        call.record.legB?.codec = configB.codec.encodingName
+        let remote = agreed.remoteConnection.flatMap { try? SocketAddress(ipAddress: $0.address, port: Int(agreed.remotePort)) }
+        let types = Self.payloadTypes(agreed)
+        let dtlsT = LoopTransfer(dtlsEndpoint)
+        media.loop.execute {
+            let media = mediaT.value
+            do {
+                if let phone = media.phone(.b) {
+                    phone.setRemote(remote, payloadTypes: types)
+                } else if let dtls = dtlsT.value {
+                    media.browser(.b)?.setDTLS(dtls)
+                }
+                if let bridge = media.bridge {
+                    try bridge.reconfigure(leg: .b, config: configB)
+                } else {
+                    try media.start(a: configA, b: configB)
+                }
+                self.endpoint.loop.execute { thenT.value() }
+            } catch {
+                self.endpoint.loop.execute { self.fail(callT.value, code: 500, reason: "Media: \(error)", side: "gateway") }
+            }
+        }
+    }
+
+    // MARK: toward the caller
+
+    private func relayProvisional(_ call: Call, _ response: SIPResponse, withSDP: Bool) {
+        guard call.phase == .proceeding else { return }
+        var r = SIPResponse(replyingTo: call.inbound.invite, statusCode: withSDP ? 183 : response.statusCode,
+                            reasonPhrase: withSDP ? "Session Progress" : response.reasonPhrase, toTag: call.inbound.toTag)
+        r.headers.add(.contact, contact(for: call.inbound.peer.transport))
+        if withSDP, let body = call.answerToCaller {
+            r.headers.add(.contentType, "application/sdp")
+            r.body = body
+        }
+        call.inbound.transaction.respond(r)
+    }
+
+    private func answerCaller(_ call: Call) {
+        guard call.phase == .proceeding, let body = call.answerToCaller else { return }
+        call.phase = .answered
+        call.record.answer = Date()
+        var ok = SIPResponse(replyingTo: call.inbound.invite, statusCode: 200, toTag: call.inbound.toTag)
+        let localContact = contact(for: call.inbound.peer.transport)
+        ok.headers.add(.contact, localContact)
+        ok.headers.add(.contentType, "application/sdp")
+        ok.headers.add(.allow, SignallingCore.allow)
+        ok.headers.add(.supported, "timer")
+        ok.body = body
+        if let dialog = Dialog(uas: call.inbound.invite, localTag: call.inbound.toTag, localContact: localContact, confirmed: true) {
+            call.inbound.dialog = dialog
+            dialogs[key(dialog.id)] = (call, true)
+        }
+        logger.info("call answered", metadata: ["call": "\(call.id)", "target": "\(call.record.target ?? "app")"])
+        endpoint.sendSuccess(ok, through: call.inbound.transaction) { [weak self, weak call] in
+            guard let self, let call else { return }
+            self.end(call, reason: "No ACK from the caller", status: 408, side: "caller")
+        }
+    }
+
+    /// Ends a call that was not answered with a final response to the caller, or with BYEs once answered.
+    private func fail(_ call: Call, code: Int, reason: String, side: String) {
+        switch call.phase {
+        case .ended: return
+        case .answered: return end(call, reason: reason, status: code, side: side)
+        case .proceeding:
+            call.inbound.transaction.respond(SIPResponse(replyingTo: call.inbound.invite, statusCode: code, reasonPhrase: reason,
+                                                         toTag: call.inbound.toTag))
+            finish(call, status: code, reason: reason, side: side)
+        }
+    }
+
+    // MARK: in-dialog requests
+
+    private func key(_ id: Dialog.ID) -> String { id.callID + "|" + id.localTag }
+
+    func inDialog(_ request: SIPRequest, _ transaction: ServerTransactionHandle<SIPPeer>) {
+        guard let id = Dialog.ID(incoming: request), let (call, inbound) = dialogs[key(id)] else {
+            return transaction.respond(SIPResponse(replyingTo: request, statusCode: 481))
+        }
+        let result: Result<Void, Dialog.Refusal>
+        if inbound {
+            result = call.inbound.dialog?.receive(request) ?? .failure(.outOfOrder)
+        } else {
+            result = call.answered?.dialog?.receive(request) ?? call.branches.first { $0.dialog?.id == id }?.dialog?.receive(request)
+                ?? .failure(.outOfOrder)
+        }
+        if case .failure = result {
+            return transaction.respond(SIPResponse(replyingTo: request, statusCode: 500, reasonPhrase: "CSeq Out of Order"))
+        }
+        switch request.method {
+        case .bye:
+            transaction.respond(SIPResponse(replyingTo: request, statusCode: 200))
+            if !inbound, call.phase == .proceeding, let branch = call.branches.first(where: { $0.dialog?.id == id }) {
+                // BYE on an early dialog: that branch is over.
+                return branchFailed(branch, of: call, SIPResponse(statusCode: 480, reasonPhrase: "Ended in early dialog"))
+            }
+            end(call, reason: "BYE", status: 200, side: inbound ? "caller" : "callee", from: inbound)
+        case .invite, .update:
+            // A session refresh or re-offer: answer with the SDP this leg already has (hold and
+            // codec changes are not translated to the other leg yet).
+            var ok = SIPResponse(replyingTo: request, statusCode: 200)
+            ok.headers.add(.contact, contact(for: transaction.peer.transport))
+            if !request.body.isEmpty, let body = inbound ? call.answerToCaller : nil {
+                ok.headers.add(.contentType, "application/sdp")
+                ok.body = body
+            }
+            if request.method == .invite { endpoint.sendSuccess(ok, through: transaction) } else { transaction.respond(ok) }
+        case .info, .options, .notify:
+            transaction.respond(SIPResponse(replyingTo: request, statusCode: 200))
+        default:
+            var r = SIPResponse(replyingTo: request, statusCode: 501)
+            r.headers.add(.allow, SignallingCore.allow)
+            transaction.respond(r)
+        }
+    }
+
+    /// A CANCEL for a call still ringing: 200 for the CANCEL, 487 for the INVITE, CANCEL every branch.
+    func cancel(_ request: SIPRequest, _ transaction: ServerTransactionHandle<SIPPeer>) {
+        guard let callID = try? request.headers.callID(), let call = calls[callID], call.phase == .proceeding,
+              endpoint.transactions.inviteTransaction(cancelledBy: request) != nil else {
+            return transaction.respond(SIPResponse(replyingTo: request, statusCode: 481))
+        }
+        transaction.respond(SIPResponse(replyingTo: request, statusCode: 200))
+        fail(call, code: 487, reason: "Request Terminated", side: "caller")
+    }
+
+    /// A 2xx retransmitted after its transaction ended: our ACK was lost, send it again.
+    func stray(_ response: SIPResponse) {
+        guard response.isSuccess, let cseq = try? response.headers.cseq(), cseq.method == .invite,
+              let callID = try? response.headers.callID(), let tag = try? response.headers.from().tag,
+              let (call, _) = dialogs[callID + "|" + tag], let branch = call.answered else { return }
+        acknowledge(branch, response)
+    }
+
+    // MARK: ending
+
+    private func mediaFailed(_ call: Call, side: LegSide, why: String) {
+        logger.warning("media failed", metadata: ["call": "\(call.id)", "side": "\(side)", "why": "\(why)"])
+        fail(call, code: 480, reason: "Media failed: \(why)", side: "gateway")
+    }
+
+    private func armRingTimer(_ call: Call, _ leg: BridgeLeg) {
+        let timeout = leg.timeout ?? call.step?.timeout ?? defaultRingTimeout
+        call.ringTimer?.cancel()
+        let callT = LoopTransfer(call)
+        let loop = endpoint.loop
+        call.ringTimer = Task {
+            try? await Task.sleep(for: timeout)
+            guard !Task.isCancelled else { return }
+            loop.execute {
+                let call = callT.value
+                guard call.phase == .proceeding, !call.branches.isEmpty else { return }
+                for branch in call.branches { self.cancel(branch) }
+                call.branches.removeAll()
+                call.bestFailure = SIPResponse(statusCode: 480, reasonPhrase: "No Answer")
+                self.targetFailed(call, code: nil)
+            }
+        }
+    }
+
+    private func armMaxDuration(_ call: Call, _ limit: Duration) {
+        let callT = LoopTransfer(call)
+        let loop = endpoint.loop
+        call.maxDurationTimer = Task {
+            try? await Task.sleep(for: limit)
+            guard !Task.isCancelled else { return }
+            loop.execute { self.end(callT.value, reason: "Maximum call duration", status: 200, side: "gateway") }
+        }
+    }
+
+    /// Ends an answered call: BYE on each leg that did not send one, then tear-down.
+    private func end(_ call: Call, reason: String, status: Int, side: String, from inbound: Bool? = nil) {
+        guard call.phase != .ended else { return }
+        if inbound != true, var dialog = call.inbound.dialog, call.phase == .answered {
+            var bye = dialog.makeRequest(.bye, via: endpoint.makeVia(call.inbound.peer.transport))
+            bye.headers.add(.reason, "SIP;cause=\(status);text=\"\(reason.replacingOccurrences(of: "\"", with: "'"))\"")
+            call.inbound.dialog = dialog
+            endpoint.send(bye, to: call.inbound.peer) { _ in }
+        }
+        if inbound != false, let branch = call.answered { hangUp(branch, reason: reason) }
+        for branch in call.branches where branch !== call.answered { cancel(branch) }
+        finish(call, status: status, reason: reason, side: side)
+    }
+
+    private func hangUp(_ branch: OutboundBranch, reason: String) {
+        guard var dialog = branch.dialog else { return }
+        var bye = dialog.makeRequest(.bye, via: endpoint.makeVia(branch.peer.transport))
+        bye.headers.add(.reason, "SIP;text=\"\(reason.replacingOccurrences(of: "\"", with: "'"))\"")
+        branch.dialog = dialog
+        endpoint.send(bye, to: peer(for: branch)) { _ in }
+    }
+
+    /// Forgets the call, frees its media and writes its record.
+    private func finish(_ call: Call, status: Int, reason: String, side: String) {
+        call.phase = .ended
+        call.ringTimer?.cancel()
+        call.maxDurationTimer?.cancel()
+        calls[call.id] = nil
+        if let id = call.inbound.dialog?.id { dialogs[key(id)] = nil }
+        for branch in call.branches + [call.answered].compactMap({ $0 }) {
+            if let id = branch.dialog?.id { dialogs[key(id)] = nil }
+        }
+        call.record.end = Date()
+        call.record.status = status
+        call.record.reason = reason
+        call.record.hangupSide = side
+        logger.info("call ended", metadata: ["call": "\(call.id)", "status": "\(status)", "reason": "\(reason)", "side": "\(side)"])
+        let recordT = LoopTransfer(call.record)
+        let cdr = cdr
+        guard let media = call.media else {
+            cdr?.write(recordT.value)
+            return
+        }
+        let mediaT = LoopTransfer(media)
+        let id = UUID()
+        tasks[id] = Task {
+            let media = mediaT.value
+            var record = recordT.value
+            if let stats = try? await media.loop.submit({ () -> LoopTransfer<(MediaLegStatistics?, MediaLegStatistics?)> in
+                LoopTransfer((media.bridge?.statistics(for: .a), media.bridge?.statistics(for: .b)))
+            }).get().value {
+                if let a = stats.0 { record.legA.take(a) }
+                if let b = stats.1 { record.legB?.take(b) }
+            }
+            await media.close()
+            cdr?.write(record)
+            self.endpoint.loop.execute { self.tasks[id] = nil }
+        }
+    }
+
+    /// Ends every call and waits for work in flight; run before the event loops shut down.
+    func shutdown() async {
+        for _ in 0..<3 {
+            let pending = try? await endpoint.loop.submit { () -> LoopTransfer<[Task<Void, Never>]> in
+                for call in Array(self.calls.values) { self.fail(call, code: 503, reason: "Shutting down", side: "gateway") }
+                return LoopTransfer(Array(self.tasks.values))
+            }.get()
+            guard let tasks = pending?.value, !tasks.isEmpty else { break }
+            for task in tasks { await task.value }
+        }
+        cdr?.flush()
+    }
+}
+
+extension GatewayConfig.Trunk {
+    /// The host part of `address` (brackets removed from IPv6).
+    var host: String { (ListenAddress(parsing: address)?.host ?? address).unbracketed }
+    var port: Int? { ListenAddress(parsing: address)?.port }
+}
+
+extension SIPTransportKind {
+    init(_ transport: GatewayConfig.Trunk.Transport) {
+        switch transport {
+        case .udp: self = .udp
+        case .tcp: self = .tcp
+        case .tls: self = .tls
+        }
+    }
+}
+
+extension Logger.Level {
+    init(_ level: LogLevel) {
+        switch level {
+        case .debug: self = .debug
+        case .info: self = .info
+        case .notice: self = .notice
+        case .warning: self = .warning
+        case .error: self = .error
+        }
+    }
+}
+
+extension String {
+    /// An IPv6 host without the brackets a URI puts around it.
+    var unbracketed: String { hasPrefix("[") && hasSuffix("]") ? String(dropFirst().dropLast()) : self }
+}
