@@ -21,6 +21,7 @@ public final class GatewayServer: @unchecked Sendable {
     /// The routing plan; calls take a snapshot when they start, reloads swap it atomically.
     public let dialplans: DialplanStore
     private var watcher: DialplanWatcher?
+    private var stopped = false
 
     public init(config: GatewayConfig, logger: Logger, threads: Int = System.coreCount) {
         self.config = config
@@ -132,7 +133,11 @@ public final class GatewayServer: @unchecked Sendable {
         logger.info("listening", metadata: ["listener": "\(name)", "address": "\(host.contains(":") ? "[\(host)]" : host):\(address.port ?? 0)"])
     }
 
+    /// Ends every call, closes the listeners and stops the event loops; a second call does nothing
+    /// (work submitted to a stopped loop would never complete).
     public func stop() async {
+        guard !stopped else { return }
+        stopped = true
         watcher?.stop()
         await core?.calls?.shutdown()
         await endpoint?.close()

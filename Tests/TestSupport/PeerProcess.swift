@@ -31,6 +31,15 @@ public final class PeerProcess: @unchecked Sendable {
         return nil
     }
 
+    /// The next JSON line that `match` accepts, skipping others, or nil after `timeout`.
+    public func readJSON(timeout: TimeInterval, where match: ([String: Any]) -> Bool) -> [String: Any]? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while let object = readJSON(timeout: max(0, deadline.timeIntervalSinceNow)) {
+            if match(object) { return object }
+        }
+        return nil
+    }
+
     public func writeJSON(_ object: [String: Any]) throws {
         let data = try JSONSerialization.data(withJSONObject: object)
         try child.write(String(decoding: data, as: UTF8.self) + "\n")

@@ -1,0 +1,84 @@
+import Foundation
+import Gateway
+import Testing
+import TestSupport
+
+/// Browser ⇄ phone calls end to end through the B2BUA, every peer real: aiortc as a JsSIP-style
+/// browser user (SIP over WebSocket, digest, WebRTC with Opus) and baresip as the SIP phone behind a
+/// trunk (plain RTP, PCMU, auto-answer, a 440 Hz tone, its received audio recorded). Each side's tone
+/// must reach the other (FFT), hang-ups cross to the other leg, and each call writes its CDR line.
+@Suite(.serialized) struct BridgeCallTests {
+    static let plan = #"""
+    <dialplan>
+      <context name="from-browser">
+        <route name="to-phone">
+          <match field="destination" pattern="^(2\d{3})$"/>
+          <bridge timeout="10s"><target trunk="phone" user="phone"/></bridge>
+        </route>
+        <route name="to-user">
+          <match field="destination" pattern="^([a-z]+)$"/>
+          <bridge timeout="10s"><target user="$1"/></bridge>
+        </route>
+      </context>
+      <context name="from-trunk">
+        <route name="to-user">
+          <match field="destination" pattern="^([a-z]+)$"/>
+          <bridge timeout="10s"><target user="$1"/></bridge>
+        </route>
+      </context>
+    </dialplan>
+    """#
+
+    /// baresip with its tone, and a gateway whose trunk "phone" is that baresip.
+    func withPhone(_ body: (TestGateway, PeerProcess) async throws -> Void) async throws {
+        let work = NSTemporaryDirectory() + "baresip-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let phone = try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/baresip_phone.py", work, "440"])
+        defer { phone.stop() }
+        let ready = await offPool { LoopTransferJSON(phone.readJSON(timeout: 20)) }.value
+        let sipPort = try #require(ready?["sip"] as? Int, "baresip: \(ready ?? [:]) \(phone.stderr)")
+        var trunk = GatewayConfig.Trunk(name: "phone", address: "127.0.0.1:\(sipPort)")
+        trunk.codecs = ["PCMU"]
+        let gateway = TestGateway(dialplans: try TestGateway.dialplan(Self.plan), trunks: [trunk])
+        try await gateway.start()
+        do {
+            try await body(gateway, phone)
+        } catch {
+            await gateway.stop()
+            throw error
+        }
+        await gateway.stop()
+    }
+
+    /// The phone's next event of `name`, skipping others.
+    static func event(_ phone: PeerProcess, _ name: String, timeout: TimeInterval = 15) async -> [String: Any]? {
+        await offPool { LoopTransferJSON(phone.readJSON(timeout: timeout) { $0["event"] as? String == name }) }.value
+    }
+
+    static func analysis(_ phone: PeerProcess) async throws -> [String: Any] {
+        try phone.writeJSON(["cmd": "analyse"])
+        return await offPool { LoopTransferJSON(phone.readJSON(timeout: 10) { $0["type"] as? String == "analysis" }) }.value ?? [:]
+    }
+
+    @Test func browserCallsPhoneAndHangsUp() async throws {
+        try await withPhone { gateway, phone in
+            let caller = try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/webrtc_sip_caller.py", gateway.webSocketURL,
+                                                        "tandem", "alice", "wonderland", "2001", "3", "1000"])
+            defer { caller.stop() }
+            let result = await offPool { LoopTransferJSON(caller.readJSON(timeout: 40)) }.value ?? ["error": caller.stderr.suffix(2000)]
+            #expect(result["status"] as? Int == 200, "\(result)")
+            #expect(abs((result["frequency"] as? Double ?? 0) - 440) < 15, "browser heard \(result)")
+            #expect(result["bye"] as? Int == 200, "\(result)")
+            let established = await Self.event(phone, "CALL_ESTABLISHED")
+            #expect(established != nil, "phone: \(phone.stderr.suffix(2000))")
+            let closed = await Self.event(phone, "CALL_CLOSED")
+            #expect(closed != nil, "the caller's BYE reached the phone")
+            let heard = try await Self.analysis(phone)
+            #expect(abs((heard["frequency"] as? Double ?? 0) - 1000) < 15, "phone heard \(heard)")
+            await gateway.stop()
+            let records = gateway.records()
+            #expect(records.count == 1, "\(records)")
+            #expect(records.first?["status"] as? Int == 200 && records.first?["hangupSide"] as? String == "caller", "\(records)")
+        }
+    }
+}
