@@ -2,7 +2,9 @@
 aiortc for the WebRTC media. It calls a destination, answers the 407 challenge, sends a tone, records
 what comes back, hangs up, and prints one JSON line: the final status, the received audio's frequency
 (FFT) and level, and the BYE's status.
-Usage: webrtc_sip_caller.py URL DOMAIN USER PASSWORD DEST [SECONDS] [TONE_HZ]."""
+With a last argument `wait` it prints {"type":"recorded"} once it has recorded and waits for the far
+end's BYE instead of sending one.
+Usage: webrtc_sip_caller.py URL DOMAIN USER PASSWORD DEST [SECONDS] [TONE_HZ] [hangup|wait]."""
 import asyncio
 import json
 import sys
@@ -22,6 +24,7 @@ async def main():
     url, domain, user, password, dest = sys.argv[1:6]
     seconds = float(sys.argv[6]) if len(sys.argv) > 6 else 2.0
     tone = float(sys.argv[7]) if len(sys.argv) > 7 else 1000.0
+    mode = sys.argv[8] if len(sys.argv) > 8 else "hangup"
     result = {"type": "result"}
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     received = asyncio.get_event_loop().create_future()
@@ -84,8 +87,19 @@ async def main():
         result.update(aiortc_peer.analyse(audio, rate))
     except asyncio.TimeoutError:
         result["error"] = "no remote track"
-    await ws.send(request("BYE", cseq + 1, token(7), to_tag=to_tag, ruri=contact))
-    result["bye"] = parse_status(await final_response())
+    if mode == "wait":
+        print(json.dumps({"type": "recorded"}), flush=True)
+        while True:
+            msg = await asyncio.wait_for(ws.recv(), timeout=20)
+            if msg.startswith("BYE "):
+                lines = ["SIP/2.0 200 OK", *[f"{name}: {header(msg, name)}" for name in ("Via", "From", "To", "Call-ID", "CSeq")],
+                         "Content-Length: 0"]
+                await ws.send("\r\n".join(lines) + "\r\n\r\n")
+                result["hangup"] = "remote"
+                break
+    else:
+        await ws.send(request("BYE", cseq + 1, token(7), to_tag=to_tag, ruri=contact))
+        result["bye"] = parse_status(await final_response())
     await pc.close()
     await ws.close()
     print(json.dumps(result), flush=True)

@@ -81,4 +81,67 @@ import TestSupport
             #expect(records.first?["status"] as? Int == 200 && records.first?["hangupSide"] as? String == "caller", "\(records)")
         }
     }
+
+    /// A JsSIP-style caller or callee on aiortc.
+    static func browser(_ script: String, _ arguments: [String]) throws -> PeerProcess {
+        try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/" + script] + arguments)
+    }
+
+    static func line(_ peer: PeerProcess, _ type: String, timeout: TimeInterval = 40) async -> [String: Any] {
+        await offPool { LoopTransferJSON(peer.readJSON(timeout: timeout) { $0["type"] as? String == type }) }.value
+            ?? ["error": peer.stderr.suffix(2000)]
+    }
+
+    @Test func phoneHangsUpAndTheBrowserGetsBYE() async throws {
+        try await withPhone { gateway, phone in
+            let caller = try Self.browser("webrtc_sip_caller.py", [gateway.webSocketURL, "tandem", "alice", "wonderland", "2001", "2",
+                                                                   "1000", "wait"])
+            defer { caller.stop() }
+            #expect(await Self.line(caller, "recorded")["error"] == nil)
+            try phone.writeJSON(["cmd": "hangup"])
+            let result = await Self.line(caller, "result")
+            #expect(abs((result["frequency"] as? Double ?? 0) - 440) < 15, "browser heard \(result)")
+            #expect(result["hangup"] as? String == "remote", "\(result)")
+            await gateway.stop()
+            #expect(gateway.records().first?["hangupSide"] as? String == "callee", "\(gateway.records())")
+        }
+    }
+
+    @Test func phoneCallsARegisteredBrowserUser() async throws {
+        try await withPhone { gateway, phone in
+            let callee = try Self.browser("webrtc_sip_callee.py", [gateway.webSocketURL, "tandem", "alice", "wonderland", "3", "1000",
+                                                                   "hangup"])
+            defer { callee.stop() }
+            #expect(await Self.line(callee, "registered")["status"] as? Int == 200)
+            try phone.writeJSON(["cmd": "dial", "uri": "sip:alice@127.0.0.1:\(gateway.sipPort)"])
+            let result = await Self.line(callee, "result")
+            #expect(abs((result["frequency"] as? Double ?? 0) - 440) < 15, "browser heard \(result)")
+            #expect(result["hangup"] as? String == "local" && result["bye"] as? Int == 200, "\(result)")
+            #expect(await Self.event(phone, "CALL_CLOSED") != nil, "the browser's BYE reached the phone")
+            let heard = try await Self.analysis(phone)
+            #expect(abs((heard["frequency"] as? Double ?? 0) - 1000) < 15, "phone heard \(heard)")
+            await gateway.stop()
+            let record = gateway.records().first
+            #expect(record?["context"] as? String == "from-trunk" && record?["hangupSide"] as? String == "callee", "\(gateway.records())")
+        }
+    }
+
+    @Test func browserCallsBrowser() async throws {
+        // The plan names trunk "phone"; this call never uses it.
+        let gateway = TestGateway(dialplans: try TestGateway.dialplan(Self.plan),
+                                  trunks: [GatewayConfig.Trunk(name: "phone", address: "127.0.0.1:9")])
+        try await gateway.start()
+        let callee = try Self.browser("webrtc_sip_callee.py", [gateway.webSocketURL, "tandem", "bob", "b", "3", "440", "wait"])
+        defer { callee.stop() }
+        #expect(await Self.line(callee, "registered")["status"] as? Int == 200)
+        let caller = try Self.browser("webrtc_sip_caller.py", [gateway.webSocketURL, "tandem", "alice", "wonderland", "bob", "3", "1000"])
+        defer { caller.stop() }
+        let called = await Self.line(caller, "result")
+        let answered = await Self.line(callee, "result")
+        await gateway.stop()
+        #expect(called["status"] as? Int == 200 && called["bye"] as? Int == 200, "\(called)")
+        #expect(abs((called["frequency"] as? Double ?? 0) - 440) < 15, "alice heard \(called)")
+        #expect(abs((answered["frequency"] as? Double ?? 0) - 1000) < 15, "bob heard \(answered)")
+        #expect(answered["hangup"] as? String == "remote", "\(answered)")
+    }
 }
