@@ -630,14 +630,13 @@ final class CallController: @unchecked Sendable {
         guard let id = Dialog.ID(incoming: request), let (call, inbound) = dialogs[key(id)] else {
             return transaction.respond(SIPResponse(replyingTo: request, statusCode: 481))
         }
-        let result: Result<Void, Dialog.Refusal>
-        if inbound {
-            result = call.inbound.dialog?.receive(request) ?? .failure(.outOfOrder)
-        } else {
-            result = call.answered?.dialog?.receive(request) ?? call.branches.first { $0.dialog?.id == id }?.dialog?.receive(request)
-                ?? .failure(.outOfOrder)
-        }
-        if case .failure = result {
+        do {
+            if inbound {
+                try call.inbound.dialog?.receive(request)
+            } else {
+                try call.branches.first { $0.dialog?.id == id }?.dialog?.receive(request)
+            }
+        } catch {
             return transaction.respond(SIPResponse(replyingTo: request, statusCode: 500, reasonPhrase: "CSeq Out of Order"))
         }
         switch request.method {

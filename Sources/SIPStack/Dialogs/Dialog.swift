@@ -113,17 +113,16 @@ public struct Dialog: Sendable, Equatable {
 
     /// Checks an incoming in-dialog request against the CSeq rules (§12.2.2) and applies its target
     /// refresh (re-INVITE and UPDATE carry a new Contact). ACK and CANCEL reuse the INVITE's number.
-    public mutating func receive(_ request: SIPRequest) -> Result<Void, Refusal> {
-        guard let cseq = try? request.headers.cseq() else { return .failure(.outOfOrder) }
+    public mutating func receive(_ request: SIPRequest) throws(Refusal) {
+        guard let cseq = try? request.headers.cseq() else { throw .outOfOrder }
         if request.method != .ack && request.method != .cancel {
-            if let seen = remoteSequence, cseq.sequence <= seen { return .failure(.outOfOrder) }
+            if let seen = remoteSequence, cseq.sequence <= seen { throw .outOfOrder }
             remoteSequence = cseq.sequence
         }
         if request.method == .invite || request.method == .update,
            case .addresses(let contacts)? = try? request.headers.contacts(), let target = contacts.first?.uri {
             remoteTarget = target
         }
-        return .success(())
     }
 
     /// A new request inside the dialog (§12.2.1.1) with the next CSeq; `via` is the new branch's.
