@@ -3,8 +3,9 @@ aiortc for the WebRTC media. It calls a destination, answers the 407 challenge, 
 what comes back, hangs up, and prints one JSON line: the final status, the received audio's frequency
 (FFT) and level, and the BYE's status.
 With a last argument `wait` it prints {"type":"recorded"} once it has recorded and waits for the far
-end's BYE instead of sending one.
-Usage: webrtc_sip_caller.py URL DOMAIN USER PASSWORD DEST [SECONDS] [TONE_HZ] [hangup|wait]."""
+end's BYE instead of sending one; with `cancel` it sends CANCEL when the first 18x arrives. A 18x with SDP
+(early media) is applied at once and one second of it analysed ("early" in the result).
+Usage: webrtc_sip_caller.py URL DOMAIN USER PASSWORD DEST [SECONDS] [TONE_HZ] [hangup|wait|cancel]."""
 import asyncio
 import json
 import sys
@@ -48,17 +49,39 @@ async def main():
         lines.append(f"Content-Length: {len(body.encode())}")
         return "\r\n".join(lines) + "\r\n\r\n" + body
 
+    early = {}
+
+    async def record_early():
+        track = await asyncio.wait_for(received, timeout=10)
+        audio, rate = await aiortc_peer.record(track, 1.0, skip=0.3)
+        result["early"] = aiortc_peer.analyse(audio, rate)
+
     async def final_response():
         while True:
-            msg = await asyncio.wait_for(ws.recv(), timeout=10)
+            msg = await asyncio.wait_for(ws.recv(), timeout=20)
             status = parse_status(msg)
-            if status is not None and status >= 200:
+            if status is None:
+                continue
+            if "CANCEL" in header(msg, "CSeq"):
+                result["cancel"] = status
+                continue
+            if 100 < status < 200:
+                result.setdefault("provisional", []).append(status)
+                body = msg.split("\r\n\r\n", 1)[1]
+                if body.strip() and "applied" not in early:
+                    early["applied"] = True
+                    await pc.setRemoteDescription(RTCSessionDescription(sdp=body, type="answer"))
+                    early["task"] = asyncio.ensure_future(record_early())
+                if mode == "cancel" and "cancelled" not in early:
+                    early["cancelled"] = True
+                    await ws.send(request("CANCEL", cseq, branch))
+            if status >= 200:
                 return msg
 
     branch = token(7)
+    cseq = 1
     await ws.send(request("INVITE", 1, branch, body=sdp))
     reply = await final_response()
-    cseq = 1
     if parse_status(reply) == 407:
         to_tag = header(reply, "To").split("tag=")[-1]
         await ws.send(request("ACK", 1, branch, to_tag=to_tag))
@@ -73,6 +96,8 @@ async def main():
         await ws.send(request("INVITE", cseq, branch, extra=[auth], body=sdp))
         reply = await final_response()
     result["status"] = parse_status(reply)
+    if result["status"] >= 300:
+        await ws.send(request("ACK", cseq, branch, to_tag=header(reply, "To").split("tag=")[-1]))
     if result["status"] != 200:
         print(json.dumps(result), flush=True)
         return
@@ -80,7 +105,10 @@ async def main():
     contact = header(reply, "Contact").split("<", 1)[1].split(">", 1)[0]
     await ws.send(request("ACK", cseq, token(7), to_tag=to_tag, ruri=contact))
     answer = reply.split("\r\n\r\n", 1)[1]
-    await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
+    if "applied" not in early:
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
+    else:
+        await early["task"]
     try:
         track = await asyncio.wait_for(received, timeout=10)
         audio, rate = await aiortc_peer.record(track, seconds, skip=0.5)

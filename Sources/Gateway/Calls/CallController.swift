@@ -616,6 +616,7 @@ final class CallController: @unchecked Sendable {
         case .ended: return
         case .answered: return end(call, reason: reason, status: code, side: side)
         case .proceeding:
+            for branch in call.branches { cancel(branch) }
             call.inbound.transaction.respond(SIPResponse(replyingTo: call.inbound.invite, statusCode: code, reasonPhrase: reason,
                                                          toTag: call.inbound.toTag))
             finish(call, status: code, reason: reason, side: side)

@@ -1,0 +1,110 @@
+import Foundation
+import Gateway
+import Media
+import Testing
+import TestSupport
+
+/// What a call meets on the SIP side, played by sipp scenarios (Tests/Interop/sipp) against a browser
+/// caller on aiortc: early media before the answer, CANCEL while ringing, a busy target with failover
+/// to the next, and a trunk's digest challenge.
+@Suite(.serialized) struct SippTrunkTests {
+    static let plan = #"""
+    <dialplan>
+      <context name="from-browser">
+        <route name="pbx">
+          <match field="destination" pattern="^(2\d{3})$"/>
+          <bridge timeout="10s" failover-on="486 503"><target trunk="first" user="$1"/><target trunk="second" user="$1"/></bridge>
+        </route>
+      </context>
+      <context name="from-trunk"><route name="none"><reject code="404"/></route></context>
+    </dialplan>
+    """#
+
+    /// A sipp UAS running `scenario` as trunk "first" (and `second`, if given, as trunk "second"), a
+    /// gateway with those trunks, and a browser call from alice to 2001 in `mode`.
+    func call(_ scenario: String, second: (scenario: String, trunk: (Int) -> GatewayConfig.Trunk)? = nil, mode: String = "hangup",
+              first: @escaping (Int) -> GatewayConfig.Trunk = { GatewayConfig.Trunk(name: "first", address: "127.0.0.1:\($0)") })
+        async throws -> (result: [String: Any], sipp: [(Int32?, String)], records: [[String: Any]]) {
+        let dir = NSTemporaryDirectory() + "sipp-trunk-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tone = dir + "/tone.ulaw"
+        try Self.writeTone(440, to: tone)
+        var scenarios = [(scenario, first)]
+        if let second { scenarios.append((second.scenario, second.trunk)) }
+        var peers: [ChildProcess] = []
+        defer { for p in peers { p.stop() } }
+        var trunks: [GatewayConfig.Trunk] = []
+        for (name, trunk) in scenarios {
+            let port = freePort(udp: true)
+            // sipp expands no keyword inside exec attributes: the tone's path is written in.
+            let file = dir + "/\(name).xml"
+            try String(contentsOfFile: repositoryRoot + "/Tests/Interop/sipp/\(name).xml", encoding: .utf8)
+                .replacingOccurrences(of: "TONE_FILE", with: tone).write(toFile: file, atomically: true, encoding: .utf8)
+            peers.append(try ChildProcess("/usr/bin/sipp", [
+                "-sf", file, "-i", "127.0.0.1", "-p", "\(port)",
+                "-mi", "127.0.0.1", "-mp", "\(freePort(udp: true))", "-rtp_echo", "-m", "1",
+                "-nostdin", "-timeout", "40s", "-timeout_error", "-trace_err"], directory: dir))
+            trunks.append(trunk(port))
+        }
+        if second == nil { trunks.append(GatewayConfig.Trunk(name: "second", address: "127.0.0.1:9")) } // named by the plan, not dialled
+        let gateway = TestGateway(dialplans: try TestGateway.dialplan(Self.plan), trunks: trunks)
+        try await gateway.start()
+        let caller = try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/webrtc_sip_caller.py", gateway.webSocketURL,
+                                                    "tandem", "alice", "wonderland", "2001", "2", "1000", mode])
+        defer { caller.stop() }
+        let result = await offPool { LoopTransferJSON(caller.readJSON(timeout: 40) { $0["type"] as? String == "result" }) }.value
+            ?? ["error": caller.stderr.suffix(2000)]
+        let running = peers
+        let exits = await offPool { LoopTransferExits(running.map { ($0.waitForExit(timeout: 15), $0.text.suffix(1500).description) }) }.value
+        await gateway.stop()
+        return (result, exits, gateway.records())
+    }
+
+    /// Headerless 8 kHz μ-law, as sipp's rtp_stream plays it.
+    static func writeTone(_ hz: Double, to path: String) throws {
+        var pcm = (0..<8000 * 10).map { Int16(0.3 * 32767 * sin(2 * Double.pi * hz * Double($0) / 8000)) }
+        var ulaw = [UInt8](repeating: 0, count: pcm.count)
+        G711.ulaw.encode(&pcm, count: pcm.count, into: &ulaw)
+        try Data(ulaw).write(to: URL(fileURLWithPath: path))
+    }
+
+    @Test func earlyMediaIsHeardBeforeTheAnswer() async throws {
+        let (result, sipp, records) = try await call("early_media")
+        #expect(result["status"] as? Int == 200, "\(result)")
+        #expect((result["provisional"] as? [Int])?.contains(183) == true, "\(result)")
+        let early = result["early"] as? [String: Any] ?? [:]
+        #expect(abs((early["frequency"] as? Double ?? 0) - 440) < 15, "the announcement during 183: \(result)")
+        #expect(result["bye"] as? Int == 200, "\(result)")
+        #expect(sipp.first?.0 == 0, "sipp: \(sipp)")
+        #expect(records.first?["status"] as? Int == 200, "\(records)")
+    }
+
+    @Test func cancelWhileRingingReachesThePhone() async throws {
+        let (result, sipp, records) = try await call("ring_until_cancel", mode: "cancel")
+        #expect((result["provisional"] as? [Int])?.contains(180) == true, "\(result)")
+        #expect(result["cancel"] as? Int == 200 && result["status"] as? Int == 487, "\(result)")
+        #expect(sipp.first?.0 == 0, "the phone saw CANCEL and got its ACK: \(sipp)")
+        #expect(records.first?["status"] as? Int == 487 && records.first?["hangupSide"] as? String == "caller", "\(records)")
+    }
+
+    @Test func busyFirstTargetFailsOverToTheSecond() async throws {
+        let (result, sipp, records) = try await call("busy", second: ("digest_challenge", { port in
+            var trunk = GatewayConfig.Trunk(name: "second", address: "127.0.0.1:\(port)")
+            trunk.username = "tandem"
+            trunk.password = "s3cret"
+            return trunk
+        }))
+        #expect(result["status"] as? Int == 200, "\(result)")
+        // The second trunk echoes RTP: the browser hears its own tone back through PCMU.
+        #expect(abs((result["frequency"] as? Double ?? 0) - 1000) < 15, "\(result)")
+        #expect(sipp.map(\.0) == [0, 0], "busy phone got its ACK, the trunk saw valid credentials: \(sipp)")
+        #expect(records.first?["target"] as? String == "trunk:second/2001", "\(records)")
+    }
+}
+
+/// sipp exit codes and output, carried back from the waiting thread.
+struct LoopTransferExits: @unchecked Sendable {
+    let value: [(Int32?, String)]
+    init(_ value: [(Int32?, String)]) { self.value = value }
+}
