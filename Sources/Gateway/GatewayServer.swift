@@ -22,6 +22,7 @@ public final class GatewayServer: @unchecked Sendable {
     public let dialplans: DialplanStore
     private var watcher: DialplanWatcher?
     private var stopped = false
+    private var registrations: [RegistrationClient] = []
 
     public init(config: GatewayConfig, logger: Logger, threads: Int = System.coreCount) {
         self.config = config
@@ -119,6 +120,36 @@ public final class GatewayServer: @unchecked Sendable {
             await stop()
             throw error
         }
+        for trunk in config.trunks where trunk.register {
+            await registerTrunk(trunk, endpoint: endpoint)
+        }
+    }
+
+    /// Keeps Tandem registered with a trunk that asks for it (`register: true`), so the PBX or carrier
+    /// sends its calls here; an unreachable trunk is logged and left unregistered.
+    private func registerTrunk(_ trunk: GatewayConfig.Trunk, endpoint: SIPEndpoint) async {
+        guard let username = trunk.username, let password = trunk.password else {
+            return logger.warning("trunk asks to register without username and password", metadata: ["trunk": "\(trunk.name)"])
+        }
+        do {
+            let peer = try await endpoint.peer(host: trunk.host, port: trunk.port ?? 5060, transport: SIPTransportKind(trunk.transport))
+            let client = RegistrationClient(name: trunk.name, settings: .init(user: username, domain: trunk.host, username: username,
+                                                                              password: password),
+                                            endpoint: endpoint, peer: peer, logger: logger)
+            registrations.append(client)
+            client.start()
+        } catch {
+            logger.warning("trunk registration: \(error)", metadata: ["trunk": "\(trunk.name)"])
+        }
+    }
+
+    /// Each registering trunk's state, by trunk name, read on the SIP loop.
+    public func trunkRegistrations() async -> [String: RegistrationClient.State] {
+        guard let endpoint else { return [:] }
+        let clients = registrations
+        return (try? await endpoint.loop.submit {
+            Dictionary(clients.map { ($0.name, $0.state) }, uniquingKeysWith: { a, _ in a })
+        }.get()) ?? [:]
     }
 
     /// A user's current registrations, read on the SIP loop.
@@ -139,6 +170,7 @@ public final class GatewayServer: @unchecked Sendable {
         guard !stopped else { return }
         stopped = true
         watcher?.stop()
+        for client in registrations { client.stop() }
         await core?.calls?.shutdown()
         await endpoint?.close()
         bound.removeAll()

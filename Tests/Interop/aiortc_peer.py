@@ -70,8 +70,37 @@ def analyse(samples, rate):
     return {"samples": int(len(samples)), "frequency": float(frequency), "dbfs": float(dbfs)}
 
 
-async def record(track, seconds, skip):
-    """Collects `seconds` of received audio after skipping `skip` seconds of start-up."""
+def dtmf_digits(samples, rate):
+    """DTMF digits heard in-band in int16 mono samples (Goertzel per 20 ms frame): a frame counts when
+    one row and one column tone hold most of its energy; a digit is two or more such frames in a row."""
+    rows, cols = [697, 770, 852, 941], [1209, 1336, 1477, 1633]
+    keys = ["123A", "456B", "789C", "*0#D"]
+    n = rate // 50
+    digits, current, run = [], None, 0
+    for start in range(0, len(samples) - n, n):
+        x = samples[start:start + n].astype(np.float64)
+        total = np.sum(x ** 2) * n / 2
+        if total <= 0:
+            heard = None
+        else:
+            t = np.arange(n) / rate
+            def power(f):
+                return abs(np.sum(x * np.exp(-2j * np.pi * f * t))) ** 2
+            r = [power(f) for f in rows]
+            c = [power(f) for f in cols]
+            heard = keys[int(np.argmax(r))][int(np.argmax(c))] if (max(r) + max(c)) > 0.7 * total else None
+        if heard == current:
+            run += 1
+        else:
+            current, run = heard, 1
+        if heard is not None and run == 2:
+            digits.append(heard)
+    return "".join(digits)
+
+
+async def record(track, seconds, skip, on_skipped=None):
+    """Collects `seconds` of received audio after skipping `skip` seconds of start-up; `on_skipped` runs
+    when the skipped part is over (what is measured starts then)."""
     chunks = []
     got = 0
     rate = RATE
@@ -86,6 +115,8 @@ async def record(track, seconds, skip):
         channels = len(frame.layout.channels)
         if channels > 1:
             data = data.reshape(-1, channels)[:, 0]
+        if on_skipped and got < skip * rate <= got + len(data):
+            on_skipped()
         got += len(data)
         chunks.append(data)
     audio = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)

@@ -1,8 +1,8 @@
 """A browser-like callee for Tandem's end-to-end tests: registers as USER over SIP/WebSocket the way JsSIP
 does (digest), prints {"type":"registered"}, waits for an INVITE, answers it (180, then 200 with aiortc's
-answer), sends a tone and records what it hears. With `hangup` it sends BYE after SECONDS; with `wait` it
-waits for the caller's BYE. Prints one JSON result line: the INVITE's From, the received frequency and level,
-and who hung up.
+answer), sends a tone and records what it hears, printing {"type":"recording"} when the measured part
+starts. With `hangup` it sends BYE after SECONDS; with `wait` it waits for the caller's BYE. Prints one JSON result line: the INVITE's From, the received frequency and level,
+who hung up, and DTMF digits heard as RFC 4733 events ("digits") and in-band ("inband").
 Usage: webrtc_sip_callee.py URL DOMAIN USER PASSWORD SECONDS TONE_HZ hangup|wait"""
 import asyncio
 import json
@@ -13,9 +13,11 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 import aiortc_peer  # noqa: E402
+import dtmf  # noqa: E402
 from ws_sip_client import Client, header, headers, parse_status, token  # noqa: E402
 
 aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"]
+dtmf.enable()
 
 
 def response_to(request, status, reason, to_tag, extra=(), body=""):
@@ -92,8 +94,10 @@ async def main():
     reader = asyncio.ensure_future(signalling())
     try:
         track = await asyncio.wait_for(received, timeout=10)
-        audio, rate = await aiortc_peer.record(track, seconds, skip=0.5)
+        audio, rate = await aiortc_peer.record(
+            track, seconds, skip=0.5, on_skipped=lambda: print(json.dumps({"type": "recording"}), flush=True))
         result.update(aiortc_peer.analyse(audio, rate))
+        result["inband"] = aiortc_peer.dtmf_digits(audio, rate)
     except asyncio.TimeoutError:
         result["error"] = "no remote track"
     if mode == "hangup" and not bye_seen.done():
@@ -109,6 +113,7 @@ async def main():
     reader.cancel()
     await pc.close()
     await ws.close()
+    result["digits"] = "".join(dtmf.received)
     print(json.dumps(result), flush=True)
 
 

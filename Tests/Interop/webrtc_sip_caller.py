@@ -4,8 +4,9 @@ what comes back, hangs up, and prints one JSON line: the final status, the recei
 (FFT) and level, and the BYE's status.
 With a last argument `wait` it prints {"type":"recorded"} once it has recorded and waits for the far
 end's BYE instead of sending one; with `cancel` it sends CANCEL when the first 18x arrives. A 18x with SDP
-(early media) is applied at once and one second of it analysed ("early" in the result).
-Usage: webrtc_sip_caller.py URL DOMAIN USER PASSWORD DEST [SECONDS] [TONE_HZ] [hangup|wait|cancel]."""
+(early media) is applied at once and one second of it analysed ("early" in the result). DIGITS are sent as
+RFC 4733 events once media flows; digits received are in the result.
+Usage: webrtc_sip_caller.py URL DOMAIN USER PASSWORD DEST [SECONDS] [TONE_HZ] [hangup|wait|cancel] [DIGITS]."""
 import asyncio
 import json
 import sys
@@ -15,10 +16,12 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 import aiortc_peer  # noqa: E402  (the tone track and the analysis)
+import dtmf  # noqa: E402
 from ws_sip_client import header, md5, parse_auth, parse_status, token  # noqa: E402
 import websockets  # noqa: E402
 
 aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"]
+dtmf.enable()
 
 
 async def main():
@@ -26,6 +29,7 @@ async def main():
     seconds = float(sys.argv[6]) if len(sys.argv) > 6 else 2.0
     tone = float(sys.argv[7]) if len(sys.argv) > 7 else 1000.0
     mode = sys.argv[8] if len(sys.argv) > 8 else "hangup"
+    digits = sys.argv[9] if len(sys.argv) > 9 else ""
     result = {"type": "result"}
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     received = asyncio.get_event_loop().create_future()
@@ -111,6 +115,7 @@ async def main():
         await early["task"]
     try:
         track = await asyncio.wait_for(received, timeout=10)
+        asyncio.get_event_loop().call_later(0.5, dtmf.send, digits)
         audio, rate = await aiortc_peer.record(track, seconds, skip=0.5)
         result.update(aiortc_peer.analyse(audio, rate))
     except asyncio.TimeoutError:
@@ -130,6 +135,7 @@ async def main():
         result["bye"] = parse_status(await final_response())
     await pc.close()
     await ws.close()
+    result["digits"] = "".join(dtmf.received)
     print(json.dumps(result), flush=True)
 
 
