@@ -5,7 +5,8 @@ what comes back, hangs up, and prints one JSON line: the final status, the recei
 With a last argument `wait` it prints {"type":"recorded"} once it has recorded and waits for the far
 end's BYE instead of sending one; with `cancel` it sends CANCEL when the first 18x arrives. A 18x with SDP
 (early media) is applied at once and one second of it analysed ("early" in the result). DIGITS are sent as
-RFC 4733 events once media flows; digits received are in the result.
+RFC 4733 events once media flows; digits received are in the result. Re-INVITEs from the far end (hold,
+resume) are answered, and the direction each offered is listed under "reoffers".
 Usage: webrtc_sip_caller.py URL DOMAIN USER PASSWORD DEST [SECONDS] [TONE_HZ] [hangup|wait|cancel] [DIGITS]."""
 import asyncio
 import json
@@ -113,6 +114,34 @@ async def main():
         await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
     else:
         await early["task"]
+    # From here on the far end may send requests at any time (re-INVITE for hold, BYE): one reader
+    # answers them and hands responses to whoever waits for one.
+    responses, bye_received = asyncio.Queue(), asyncio.get_event_loop().create_future()
+
+    def reply_to(msg, status, reason, body=""):
+        lines = [f"SIP/2.0 {status} {reason}", *[f"{name}: {header(msg, name)}" for name in ("Via", "From", "To", "Call-ID", "CSeq")]]
+        if body:
+            lines += ["Content-Type: application/sdp", f"Contact: <sip:{user}@{host};transport=ws>"]
+        lines.append(f"Content-Length: {len(body.encode())}")
+        return "\r\n".join(lines) + "\r\n\r\n" + body
+
+    async def reader():
+        while True:
+            msg = await ws.recv()
+            if msg.startswith("INVITE "):
+                offer = msg.split("\r\n\r\n", 1)[1]
+                direction = next((d for d in ("sendonly", "recvonly", "inactive", "sendrecv") if f"a={d}" in offer), "sendrecv")
+                result.setdefault("reoffers", []).append(direction)
+                await pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
+                await pc.setLocalDescription(await pc.createAnswer())
+                await ws.send(reply_to(msg, 200, "OK", pc.localDescription.sdp))
+            elif msg.startswith("BYE "):
+                await ws.send(reply_to(msg, 200, "OK"))
+                bye_received.done() or bye_received.set_result(True)
+            elif msg.startswith("SIP/2.0"):
+                await responses.put(msg)
+
+    reading = asyncio.ensure_future(reader())
     try:
         track = await asyncio.wait_for(received, timeout=10)
         asyncio.get_event_loop().call_later(0.5, dtmf.send, digits)
@@ -122,17 +151,16 @@ async def main():
         result["error"] = "no remote track"
     if mode == "wait":
         print(json.dumps({"type": "recorded"}), flush=True)
-        while True:
-            msg = await asyncio.wait_for(ws.recv(), timeout=20)
-            if msg.startswith("BYE "):
-                lines = ["SIP/2.0 200 OK", *[f"{name}: {header(msg, name)}" for name in ("Via", "From", "To", "Call-ID", "CSeq")],
-                         "Content-Length: 0"]
-                await ws.send("\r\n".join(lines) + "\r\n\r\n")
-                result["hangup"] = "remote"
-                break
+        await asyncio.wait_for(bye_received, timeout=20)
+        result["hangup"] = "remote"
     else:
         await ws.send(request("BYE", cseq + 1, token(7), to_tag=to_tag, ruri=contact))
-        result["bye"] = parse_status(await final_response())
+        while True:
+            msg = await asyncio.wait_for(responses.get(), timeout=10)
+            if "BYE" in header(msg, "CSeq") and parse_status(msg) >= 200:
+                result["bye"] = parse_status(msg)
+                break
+    reading.cancel()
     await pc.close()
     await ws.close()
     result["digits"] = "".join(dtmf.received)

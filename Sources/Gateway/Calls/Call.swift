@@ -31,11 +31,22 @@ final class Call {
     var media: CallMedia?
     /// The config of side a once its SDP is settled (the answer we give the caller, or theirs to ours).
     var configA: MediaLegConfig?
+    var configB: MediaLegConfig?
+    /// Each leg's SDP template: re-offers and re-answers keep its session, ICE and DTLS, bumping the version.
+    var sdpA: LegSDP?
+    var sdpB: LegSDP?
+    /// The direction each leg last asked for (hold and resume), to translate only changes to the other leg.
+    var heldDirection: [LegSide: SDP.MediaDirection] = [:]
     /// Our SDP for the caller, built once and sent in every 18x/2xx so the session never changes under it.
     var answerToCaller: [UInt8]?
     var ringTimer: Task<Void, Never>?
     var maxDurationTimer: Task<Void, Never>?
     var record: CallRecord
+
+    func sdp(_ side: LegSide) -> LegSDP? { side == .a ? sdpA : sdpB }
+    func setSDP(_ side: LegSide, _ sdp: LegSDP) { if side == .a { sdpA = sdp } else { sdpB = sdp } }
+    func config(_ side: LegSide) -> MediaLegConfig? { side == .a ? configA : configB }
+    func setConfig(_ side: LegSide, _ config: MediaLegConfig) { if side == .a { configA = config } else { configB = config } }
 
     init(id: String, inbound: InboundLeg, record: CallRecord) {
         self.id = id
@@ -88,4 +99,49 @@ final class OutboundBranch {
     }
 
     var branchID: String { (try? invite.headers.topVia().branch) ?? "" }
+}
+
+/// A leg's SDP template, browser or phone, behind one face for re-offers and re-answers.
+enum LegSDP {
+    case browser(WebRTCSessionTemplate)
+    case phone(RTPSessionTemplate)
+
+    /// Answers a re-offer with the next version of our session.
+    mutating func answer(_ offer: SessionDescription) -> Answer {
+        switch self {
+        case .browser(var t):
+            t.version += 1
+            self = .browser(t)
+            return t.answer(offer)
+        case .phone(var t):
+            t.version += 1
+            self = .phone(t)
+            return t.answer(offer)
+        }
+    }
+
+    /// A re-offer (hold, resume) with the next version of our session.
+    mutating func offer(direction: SDP.MediaDirection) -> SessionDescription {
+        switch self {
+        case .browser(var t):
+            t.version += 1
+            self = .browser(t)
+            return t.offer(direction: direction)
+        case .phone(var t):
+            t.version += 1
+            self = .phone(t)
+            return t.offer(direction: direction)
+        }
+    }
+}
+
+extension Media.MediaDirection {
+    init(_ direction: SDP.MediaDirection) {
+        switch direction {
+        case .sendrecv: self = .sendReceive
+        case .sendonly: self = .sendOnly
+        case .recvonly: self = .receiveOnly
+        case .inactive: self = .inactive
+        }
+    }
 }

@@ -187,7 +187,7 @@ final class CallController: @unchecked Sendable {
             guard case .failed(let why) = event else { return }
             self?.endpoint.loop.execute { self?.mediaFailed(callT.value, side: side, why: why) }
         }
-        let media: CallMedia, answer: Answer, config: MediaLegConfig
+        let media: CallMedia, answer: Answer, config: MediaLegConfig, sdp: LegSDP
         if inbound.isBrowser {
             let ice = ICELiteAgent(remoteUfrag: offer.iceUsernameFragment(for: remote))
             media = try await CallMedia.make(loop: loop, host: bindHost, ports: ports, logger: logger, a: .browser(ice: ice),
@@ -195,6 +195,7 @@ final class CallController: @unchecked Sendable {
             let template = WebRTCSessionTemplate(ufrag: ice.localUfrag, password: ice.localPassword, fingerprint: dtls.identity.fingerprint,
                                                  candidateAddresses: advertise, port: UInt16(media.port(.a) ?? 0))
             answer = template.answer(offer)
+            sdp = .browser(template)
             guard let agreed = answer.accepted(), let fingerprint = offer.fingerprint(for: remote),
                   let c = MediaLegConfig(agreed: agreed, ssrc: template.ssrc, cname: template.cname, isBrowser: true) else {
                 await media.close()
@@ -212,6 +213,7 @@ final class CallController: @unchecked Sendable {
                                              a: .phone(remote: remoteAddress, payloadTypes: []), onWebRTCEvent: events)
             let template = RTPSessionTemplate(address: advertise.first ?? "127.0.0.1", port: UInt16(media.port(.a) ?? 0), codecs: codecs)
             answer = template.answer(offer)
+            sdp = .phone(template)
             guard let agreed = answer.accepted(),
                   let c = MediaLegConfig(agreed: agreed, ssrc: UInt32.random(in: 1...UInt32.max), cname: "tandem", isBrowser: false,
                                          ptime: remote.packetTime.map(Int.init)) else {
@@ -222,7 +224,7 @@ final class CallController: @unchecked Sendable {
             let types = Self.payloadTypes(agreed)
             try await loop.submit { media.phone(.a)?.setRemote(remoteAddress, payloadTypes: types) }.get()
         }
-        let mediaT = LoopTransfer(media)
+        let mediaT = LoopTransfer(media), sdpT = LoopTransfer(sdp)
         let body = answer.sessionDescription.serializedBytes()
         if let app {
             try await loop.submit { try mediaT.value.start(a: config, b: nil, app: app) }.get()
@@ -236,6 +238,7 @@ final class CallController: @unchecked Sendable {
             }
             call.media = mediaT.value
             call.configA = config
+            call.sdpA = sdpT.value
             call.answerToCaller = body
             call.record.legA.codec = config.codec.encodingName
             if app != nil {
@@ -298,6 +301,7 @@ final class CallController: @unchecked Sendable {
                 let call = callT.value
                 guard call.phase == .proceeding else { return }
                 call.record.legB = CallRecord.Leg(kind: "webrtc")
+                call.sdpB = .browser(template)
                 for binding in bindingsT.value {
                     self.sendInvite(call, to: binding.contact.uri, peer: binding.peer, target: leg.target, isBrowser: true,
                                     body: body, context: .browser(template: template, ice: iceT.value))
@@ -331,6 +335,7 @@ final class CallController: @unchecked Sendable {
                 let call = callT.value
                 guard call.phase == .proceeding else { return }
                 call.record.legB = CallRecord.Leg(kind: "rtp")
+                call.sdpB = .phone(template)
                 self.sendInvite(call, to: uri, peer: peer, target: leg.target, isBrowser: false, body: body,
                                 context: .phone(trunk: trunk))
                 self.armRingTimer(call, leg)
@@ -551,6 +556,7 @@ final class CallController: @unchecked Sendable {
         }
         guard let configB else { return fail(call, code: 488, reason: "No common codec", side: "callee") }
         call.record.legB?.codec = configB.codec.encodingName
+        call.configB = configB
         let remote = agreed.remoteConnection.flatMap { try? SocketAddress(ipAddress: $0.address, port: Int(agreed.remotePort)) }
         let types = Self.payloadTypes(agreed)
         let dtlsT = LoopTransfer(dtlsEndpoint)
@@ -649,21 +655,94 @@ final class CallController: @unchecked Sendable {
             }
             end(call, reason: "BYE", status: 200, side: inbound ? "caller" : "callee", from: inbound)
         case .invite, .update:
-            // A session refresh or re-offer: answer with the SDP this leg already has (hold and
-            // codec changes are not translated to the other leg yet).
-            var ok = SIPResponse(replyingTo: request, statusCode: 200)
-            ok.headers.add(.contact, contact(for: transaction.peer.transport))
-            if !request.body.isEmpty, let body = inbound ? call.answerToCaller : nil {
-                ok.headers.add(.contentType, "application/sdp")
-                ok.body = body
-            }
-            if request.method == .invite { endpoint.sendSuccess(ok, through: transaction) } else { transaction.respond(ok) }
+            reoffered(call, side: inbound ? .a : .b, request, transaction)
         case .info, .options, .notify:
             transaction.respond(SIPResponse(replyingTo: request, statusCode: 200))
         default:
             var r = SIPResponse(replyingTo: request, statusCode: 501)
             r.headers.add(.allow, SignallingCore.allow)
             transaction.respond(r)
+        }
+    }
+
+    /// A re-INVITE or UPDATE from one leg. Without SDP it is a session refresh (RFC 4028), answered
+    /// with our current SDP. With an offer (hold, resume, a new address) it is answered from that leg's
+    /// template and, when the direction changed, translated to the other leg as a re-offer of its own:
+    /// hold never crosses as the phone's SDP (DESIGN: hold is translated, not relayed).
+    private func reoffered(_ call: Call, side: LegSide, _ request: SIPRequest, _ transaction: ServerTransactionHandle<SIPPeer>) {
+        var ok = SIPResponse(replyingTo: request, statusCode: 200)
+        ok.headers.add(.contact, contact(for: transaction.peer.transport))
+        func send(_ response: SIPResponse) {
+            if request.method == .invite { endpoint.sendSuccess(response, through: transaction) } else { transaction.respond(response) }
+        }
+        guard !request.body.isEmpty else { return send(ok) }
+        guard call.phase == .answered, var sdp = call.sdp(side), let offer = try? SessionDescription(parsing: request.body),
+              let section = offer.media.first(where: { $0.media == "audio" }) else {
+            return transaction.respond(SIPResponse(replyingTo: request, statusCode: 488))
+        }
+        let answer = sdp.answer(offer)
+        guard let agreed = answer.accepted(), var config = call.config(side) else {
+            return transaction.respond(SIPResponse(replyingTo: request, statusCode: 488))
+        }
+        call.setSDP(side, sdp)
+        config.direction = Media.MediaDirection(agreed.direction)
+        call.setConfig(side, config)
+        let remote = agreed.remoteConnection.flatMap { c -> SocketAddress? in
+            c.isUnspecifiedIPv4 ? nil : try? SocketAddress(ipAddress: c.address, port: Int(agreed.remotePort))
+        }
+        apply(config, to: side, of: call, remote: remote, payloadTypes: Self.payloadTypes(agreed))
+        ok.headers.add(.contentType, "application/sdp")
+        ok.body = answer.sessionDescription.serializedBytes()
+        send(ok)
+        let asked = offer.effectiveDirection(of: section)
+        if asked != (call.heldDirection[side] ?? .sendrecv) {
+            call.heldDirection[side] = asked
+            logger.info(asked == .sendrecv ? "call resumed" : "call held", metadata: ["call": "\(call.id)", "side": "\(side)", "direction": "\(asked)"])
+            reoffer(call, to: side.other, direction: asked)
+        }
+    }
+
+    /// A leg's new direction (and, for a phone, address) on the media loop.
+    private func apply(_ config: MediaLegConfig, to side: LegSide, of call: Call, remote: SocketAddress?, payloadTypes: Set<UInt8>?) {
+        guard let media = call.media else { return }
+        let mediaT = LoopTransfer(media)
+        media.loop.execute {
+            let media = mediaT.value
+            if let payloadTypes, let phone = media.phone(side) { phone.setRemote(remote, payloadTypes: payloadTypes) }
+            try? media.bridge?.reconfigure(leg: side, config: config)
+        }
+    }
+
+    /// Offers `direction` to the leg on `side` (re-INVITE in its dialog), then ACKs its answer.
+    private func reoffer(_ call: Call, to side: LegSide, direction: SDP.MediaDirection) {
+        guard var sdp = call.sdp(side), var config = call.config(side) else { return }
+        let body = sdp.offer(direction: direction).serializedBytes()
+        call.setSDP(side, sdp)
+        let request: SIPRequest, peer: SIPPeer
+        if side == .a {
+            guard var dialog = call.inbound.dialog else { return }
+            request = dialog.makeRequest(.invite, via: endpoint.makeVia(call.inbound.peer.transport))
+            call.inbound.dialog = dialog
+            peer = call.inbound.peer
+        } else {
+            guard let branch = call.answered, var dialog = branch.dialog else { return }
+            request = dialog.makeRequest(.invite, via: endpoint.makeVia(branch.peer.transport))
+            branch.dialog = dialog
+            peer = self.peer(for: branch)
+        }
+        var r = request
+        r.headers.add(.contentType, "application/sdp")
+        r.body = body
+        config.direction = Media.MediaDirection(direction)
+        call.setConfig(side, config)
+        apply(config, to: side, of: call, remote: nil, payloadTypes: nil)
+        let sequence = (try? r.headers.cseq().sequence) ?? 0
+        endpoint.send(r, to: peer) { [weak self, weak call] event in
+            guard let self, let call, case .response(let response) = event, response.isSuccess else { return }
+            let dialog = side == .a ? call.inbound.dialog : call.answered?.dialog
+            if let ack = dialog?.makeACK(sequence: sequence, via: self.endpoint.makeVia(peer.transport)) {
+                self.endpoint.sendStateless(.request(ack), to: peer)
+            }
         }
     }
 

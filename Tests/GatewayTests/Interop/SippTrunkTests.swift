@@ -6,7 +6,7 @@ import TestSupport
 
 /// What a call meets on the SIP side, played by sipp scenarios (Tests/Interop/sipp) against a browser
 /// caller on aiortc: early media before the answer, CANCEL while ringing, a busy target with failover
-/// to the next, and a trunk's digest challenge.
+/// to the next, a trunk's digest challenge, and hold/resume by re-INVITE from the phone.
 @Suite(.serialized) struct SippTrunkTests {
     static let plan = #"""
     <dialplan>
@@ -23,6 +23,7 @@ import TestSupport
     /// A sipp UAS running `scenario` as trunk "first" (and `second`, if given, as trunk "second"), a
     /// gateway with those trunks, and a browser call from alice to 2001 in `mode`.
     func call(_ scenario: String, second: (scenario: String, trunk: (Int) -> GatewayConfig.Trunk)? = nil, mode: String = "hangup",
+              seconds: String = "2",
               first: @escaping (Int) -> GatewayConfig.Trunk = { GatewayConfig.Trunk(name: "first", address: "127.0.0.1:\($0)") })
         async throws -> (result: [String: Any], sipp: [(Int32?, String)], records: [[String: Any]]) {
         let dir = NSTemporaryDirectory() + "sipp-trunk-\(UUID().uuidString)"
@@ -51,12 +52,16 @@ import TestSupport
         let gateway = TestGateway(dialplans: try TestGateway.dialplan(Self.plan), trunks: trunks)
         try await gateway.start()
         let caller = try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/webrtc_sip_caller.py", gateway.webSocketURL,
-                                                    "tandem", "alice", "wonderland", "2001", "2", "1000", mode])
+                                                    "tandem", "alice", "wonderland", "2001", seconds, "1000", mode])
         defer { caller.stop() }
         let result = await offPool { LoopTransferJSON(caller.readJSON(timeout: 40) { $0["type"] as? String == "result" }) }.value
             ?? ["error": caller.stderr.suffix(2000)]
         let running = peers
-        let exits = await offPool { LoopTransferExits(running.map { ($0.waitForExit(timeout: 15), $0.text.suffix(1500).description) }) }.value
+        var exits = await offPool { LoopTransferExits(running.map { ($0.waitForExit(timeout: 15), $0.text.suffix(1500).description) }) }.value
+        // sipp says why a call failed only in its error log (-trace_err): keep it for the failure message.
+        let errors = (try? FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix("_errors.log") }) ?? []
+        let errorText = errors.compactMap { try? String(contentsOfFile: dir + "/" + $0, encoding: .utf8) }.joined()
+        if !errorText.isEmpty { exits = exits.map { ($0.0, errorText.suffix(3000) + $0.1) } }
         await gateway.stop()
         return (result, exits, gateway.records())
     }
@@ -100,6 +105,15 @@ import TestSupport
         #expect(abs((result["frequency"] as? Double ?? 0) - 1000) < 15, "\(result)")
         #expect(sipp.map(\.0) == [0, 0], "busy phone got its ACK, the trunk saw valid credentials: \(sipp)")
         #expect(records.first?["target"] as? String == "trunk:second/2001", "\(records)")
+    }
+}
+
+extension SippTrunkTests {
+    @Test func phoneHoldsAndResumesByReINVITE() async throws {
+        let (result, sipp, _) = try await call("hold_resume", seconds: "4")
+        #expect(result["status"] as? Int == 200 && result["bye"] as? Int == 200, "\(result)")
+        #expect(sipp.first?.0 == 0, "the phone got recvonly for its hold and sendrecv for its resume: \(sipp)")
+        #expect(result["reoffers"] as? [String] == ["sendonly", "sendrecv"], "hold and resume translated to the browser: \(result)")
     }
 }
 
