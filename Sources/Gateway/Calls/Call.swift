@@ -39,9 +39,14 @@ final class Call {
     var heldDirection: [LegSide: SDP.MediaDirection] = [:]
     /// Our SDP for the caller, built once and sent in every 18x/2xx so the session never changes under it.
     var answerToCaller: [UInt8]?
+    /// The answered leg that asked (REFER) to hand the other party to someone else, while that is dialled.
+    var transferor: OutboundBranch?
     var ringTimer: Task<Void, Never>?
     var maxDurationTimer: Task<Void, Never>?
     var record: CallRecord
+
+    /// Whether new branches may be dialled: before the answer, or for a transfer.
+    var dialling: Bool { phase == .proceeding || transferor != nil }
 
     func sdp(_ side: LegSide) -> LegSDP? { side == .a ? sdpA : sdpB }
     func setSDP(_ side: LegSide, _ sdp: LegSDP) { if side == .a { sdpA = sdp } else { sdpB = sdp } }

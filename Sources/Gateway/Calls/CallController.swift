@@ -258,8 +258,11 @@ final class CallController: @unchecked Sendable {
 
     /// Starts the next target of the bridge, or fails the call with the best answer seen.
     private func dialNext(_ call: Call) {
-        guard call.phase == .proceeding else { return }
+        guard call.dialling else { return }
         guard !call.remainingTargets.isEmpty, let step = call.step else {
+            if let transferor = call.transferor {
+                notify(transferor, "SIP/2.0 \(call.bestFailure?.statusCode ?? 480) \(call.bestFailure?.reasonPhrase ?? "No Answer")", final: true)
+            }
             let failure = call.bestFailure
             return fail(call, code: failure.map { Self.callerCode(for: $0.statusCode) } ?? 480,
                         reason: failure?.reasonPhrase ?? "No Answer", side: "callee")
@@ -299,7 +302,7 @@ final class CallController: @unchecked Sendable {
             let body = template.offer().serializedBytes()
             self.endpoint.loop.execute {
                 let call = callT.value
-                guard call.phase == .proceeding else { return }
+                guard call.dialling else { return }
                 call.record.legB = CallRecord.Leg(kind: "webrtc")
                 call.sdpB = .browser(template)
                 for binding in bindingsT.value {
@@ -333,7 +336,7 @@ final class CallController: @unchecked Sendable {
             let body = template.offer().serializedBytes()
             self.endpoint.loop.execute {
                 let call = callT.value
-                guard call.phase == .proceeding else { return }
+                guard call.dialling else { return }
                 call.record.legB = CallRecord.Leg(kind: "rtp")
                 call.sdpB = .phone(template)
                 self.sendInvite(call, to: uri, peer: peer, target: leg.target, isBrowser: false, body: body,
@@ -416,10 +419,11 @@ final class CallController: @unchecked Sendable {
         if response.isSuccess {
             branch.final = true
             acknowledge(branch, response)
-            guard call.phase == .proceeding, !branch.cancelled else {
+            guard call.dialling, !branch.cancelled else {
                 // A 2xx that crossed our CANCEL or lost the race to another branch: ACK it, then BYE.
                 return hangUp(branch, reason: "Call completed elsewhere")
             }
+            if call.transferor != nil { return completeTransfer(call, to: branch, response, context: context) }
             call.answered = branch
             for other in call.branches where other !== branch { cancel(other) }
             call.branches = [branch]
@@ -428,7 +432,7 @@ final class CallController: @unchecked Sendable {
             return
         }
         if response.isProvisional {
-            guard call.phase == .proceeding, !branch.cancelled else { return }
+            guard call.dialling, !branch.cancelled else { return }
             if !response.body.isEmpty {
                 // Early media: bridge it now and tell the caller with our own SDP (183).
                 connectMedia(call, from: response, context: context) { self.relayProvisional(call, response, withSDP: true) }
@@ -439,7 +443,7 @@ final class CallController: @unchecked Sendable {
         }
         // A final failure. 401/407 from a trunk: answer the challenge once.
         if (response.statusCode == 401 || response.statusCode == 407), !branch.authorized, case .phone(let trunk?) = context,
-           let username = trunk.username, let password = trunk.password, call.phase == .proceeding, !branch.cancelled {
+           let username = trunk.username, let password = trunk.password, call.dialling, !branch.cancelled {
             var digest = DigestClient(username: username, password: password)
             var retry = branch.invite
             retry.headers.setTopVia(endpoint.makeVia(branch.peer.transport))
@@ -456,7 +460,7 @@ final class CallController: @unchecked Sendable {
     private func branchFailed(_ branch: OutboundBranch, of call: Call, _ response: SIPResponse) {
         branch.final = true
         if let id = branch.dialog?.id { dialogs[key(id)] = nil }
-        guard call.phase == .proceeding else { return }
+        guard call.dialling else { return }
         if let best = call.bestFailure, !Self.better(response.statusCode, than: best.statusCode) {} else { call.bestFailure = response }
         call.branches.removeAll { $0 === branch }
         guard call.branches.isEmpty else { return }
@@ -475,7 +479,7 @@ final class CallController: @unchecked Sendable {
     /// The whole target failed (all its branches): move on if the plan fails over on this code.
     private func targetFailed(_ call: Call, code: Int?) {
         call.ringTimer?.cancel()
-        guard call.phase == .proceeding else { return }
+        guard call.dialling else { return }
         if let step = call.step, step.mode == .failover || step.mode == .parallel, step.failover.retries(on: code), !call.remainingTargets.isEmpty {
             logger.info("target failed, next", metadata: ["call": "\(call.id)", "code": "\(code.map(String.init) ?? "timeout")"])
             return dialNext(call)
@@ -647,6 +651,10 @@ final class CallController: @unchecked Sendable {
             return transaction.respond(SIPResponse(replyingTo: request, statusCode: 500, reasonPhrase: "CSeq Out of Order"))
         }
         switch request.method {
+        case .bye where call.transferor?.dialog?.id == id:
+            // The transferor leaves before the transfer completes: only its leg ends.
+            transaction.respond(SIPResponse(replyingTo: request, statusCode: 200))
+            dialogs[key(id)] = nil
         case .bye:
             transaction.respond(SIPResponse(replyingTo: request, statusCode: 200))
             if !inbound, call.phase == .proceeding, let branch = call.branches.first(where: { $0.dialog?.id == id }) {
@@ -656,6 +664,8 @@ final class CallController: @unchecked Sendable {
             end(call, reason: "BYE", status: 200, side: inbound ? "caller" : "callee", from: inbound)
         case .invite, .update:
             reoffered(call, side: inbound ? .a : .b, request, transaction)
+        case .refer where !inbound && call.phase == .answered && call.transferor == nil:
+            refer(call, request, transaction)
         case .info, .options, .notify:
             transaction.respond(SIPResponse(replyingTo: request, statusCode: 200))
         default:
@@ -746,6 +756,59 @@ final class CallController: @unchecked Sendable {
         }
     }
 
+    // MARK: transfer
+
+    /// Blind transfer asked by the answered SIP leg (RFC 3515): 202, then the Refer-To user is routed
+    /// in the call's context and dialled as side b's new leg; the transferor hears how it went by
+    /// NOTIFY (message/sipfrag) and gets BYE once the new leg answers. The browser keeps its session.
+    private func refer(_ call: Call, _ request: SIPRequest, _ transaction: ServerTransactionHandle<SIPPeer>) {
+        guard let branch = call.answered, let referTo = request.headers[HeaderName("Refer-To")],
+              let target = try? NameAddress(referTo), let user = target.uri.sipURI?.user else {
+            return transaction.respond(SIPResponse(replyingTo: request, statusCode: 400, reasonPhrase: "Bad Refer-To"))
+        }
+        guard let plan = dialplans.snapshot(), let step = plan.evaluate(
+            call: CallFields(destination: user, caller: call.record.caller, source: .other, sourceIP: branch.peer.remote.ipAddress ?? "",
+                             transport: branch.peer.transport.rawValue.lowercased()),
+            context: call.record.context, at: Date()).firstBridge else {
+            return transaction.respond(SIPResponse(replyingTo: request, statusCode: 403, reasonPhrase: "Transfer target not routable"))
+        }
+        transaction.respond(SIPResponse(replyingTo: request, statusCode: 202, reasonPhrase: "Accepted"))
+        logger.info("call transferred", metadata: ["call": "\(call.id)", "to": "\(user)"])
+        call.transferor = branch
+        call.step = step
+        call.remainingTargets = step.legs
+        call.bestFailure = nil
+        notify(branch, "SIP/2.0 100 Trying", final: false)
+        dialNext(call)
+    }
+
+    /// The transfer target answered: it becomes side b, the transferor is told and hung up.
+    private func completeTransfer(_ call: Call, to branch: OutboundBranch, _ response: SIPResponse, context: OfferContext) {
+        guard let transferor = call.transferor else { return }
+        call.transferor = nil
+        call.answered = branch
+        for other in call.branches where other !== branch { cancel(other) }
+        call.branches = [branch]
+        call.ringTimer?.cancel()
+        connectMedia(call, from: response, context: context) {
+            self.notify(transferor, "SIP/2.0 200 OK", final: true)
+            self.hangUp(transferor, reason: "Transferred")
+            if let id = transferor.dialog?.id { self.dialogs[self.key(id)] = nil }
+        }
+    }
+
+    /// A NOTIFY of the refer subscription with the transfer's progress as a sipfrag.
+    private func notify(_ branch: OutboundBranch, _ status: String, final: Bool) {
+        guard var dialog = branch.dialog else { return }
+        var r = dialog.makeRequest(.notify, via: endpoint.makeVia(branch.peer.transport))
+        branch.dialog = dialog
+        r.headers.add(HeaderName("Event"), "refer")
+        r.headers.add(HeaderName("Subscription-State"), final ? "terminated;reason=noresource" : "active;expires=60")
+        r.headers.add(.contentType, "message/sipfrag;version=2.0")
+        r.body = Array((status + "\r\n").utf8)
+        endpoint.send(r, to: peer(for: branch)) { _ in }
+    }
+
     /// A CANCEL for a call still ringing: 200 for the CANCEL, 487 for the INVITE, CANCEL every branch.
     func cancel(_ request: SIPRequest, _ transaction: ServerTransactionHandle<SIPPeer>) {
         guard let callID = try? request.headers.callID(), let call = calls[callID], call.phase == .proceeding,
@@ -781,7 +844,7 @@ final class CallController: @unchecked Sendable {
             guard !Task.isCancelled else { return }
             loop.execute {
                 let call = callT.value
-                guard call.phase == .proceeding, !call.branches.isEmpty else { return }
+                guard call.dialling, !call.branches.isEmpty else { return }
                 for branch in call.branches { self.cancel(branch) }
                 call.branches.removeAll()
                 call.bestFailure = SIPResponse(statusCode: 480, reasonPhrase: "No Answer")

@@ -12,8 +12,12 @@ import TestSupport
     <dialplan>
       <context name="from-browser">
         <route name="pbx">
-          <match field="destination" pattern="^(2\d{3})$"/>
+          <match field="destination" pattern="^(2001)$"/>
           <bridge timeout="10s" failover-on="486 503"><target trunk="first" user="$1"/><target trunk="second" user="$1"/></bridge>
+        </route>
+        <route name="transfer-target">
+          <match field="destination" pattern="^2002$"/>
+          <bridge timeout="10s"><target trunk="second" user="2002"/></bridge>
         </route>
       </context>
       <context name="from-trunk"><route name="none"><reject code="404"/></route></context>
@@ -109,6 +113,16 @@ import TestSupport
 }
 
 extension SippTrunkTests {
+    @Test func phoneTransfersTheBrowserWithREFER() async throws {
+        let (result, sipp, records) = try await call("refer", second: ("answer", { GatewayConfig.Trunk(name: "second", address: "127.0.0.1:\($0)") }),
+                                                     seconds: "4")
+        #expect(result["status"] as? Int == 200 && result["bye"] as? Int == 200, "the browser's BYE reached the new party: \(result)")
+        #expect(sipp.map(\.0) == [0, 0], "the transferor got 202, NOTIFYs and BYE; the target answered and got BYE: \(sipp)")
+        // Both phones echo: the browser hears its own tone before and after the transfer.
+        #expect(abs((result["frequency"] as? Double ?? 0) - 1000) < 15, "\(result)")
+        #expect(records.first?["target"] as? String == "trunk:second/2002", "\(records)")
+    }
+
     @Test func phoneHoldsAndResumesByReINVITE() async throws {
         let (result, sipp, _) = try await call("hold_resume", seconds: "4")
         #expect(result["status"] as? Int == 200 && result["bye"] as? Int == 200, "\(result)")
