@@ -88,7 +88,7 @@ let package = Package(
         ]),
         .testTarget(name: "WebRTCTests", dependencies: ["WebRTC", "RTP"]),
         .testTarget(name: "GatewayTests", dependencies: [
-            "Gateway", "Media", "SDP", "WebRTC", "TestSupport",
+            "Gateway", "Media", "SDP", "SIPStack", "WebRTC", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

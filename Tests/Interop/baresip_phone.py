@@ -5,7 +5,9 @@ Speaks JSON lines: prints {"type":"ready","sip":PORT} once baresip listens, then
 {"type":"analysis",...} on the last call's received audio). baresip dies with this script
 (PR_SET_PDEATHSIG), and is stopped by PID when stdin closes or on SIGTERM. Events are
 {"type":"event","event":"CALL_ESTABLISHED","param":...}; also {"cmd":"dtmf","digits":"12#"}.
-Usage: baresip_phone.py WORKDIR TONE_HZ [CODEC]."""
+With REGISTRAR (host:port) the phone registers there as "phone" (event REGISTER_OK) and its address of
+record is on that registrar.
+Usage: baresip_phone.py WORKDIR TONE_HZ [CODEC] [REGISTRAR]."""
 import ctypes
 import glob
 import json
@@ -50,6 +52,7 @@ def write_tone(path, hz, seconds=30, rate=8000):
 def main():
     workdir, hz = sys.argv[1], float(sys.argv[2])
     codec = sys.argv[3] if len(sys.argv) > 3 else "PCMU"
+    registrar = sys.argv[4] if len(sys.argv) > 4 else None
     os.makedirs(workdir, exist_ok=True)
     records = os.path.join(workdir, "records")
     os.makedirs(records, exist_ok=True)
@@ -82,7 +85,10 @@ module_app ctrl_tcp.so
 ctrl_tcp_listen 127.0.0.1:{ctrl_port}
 """)
     with open(os.path.join(workdir, "accounts"), "w") as f:
-        f.write(f"<sip:phone@127.0.0.1:{sip_port}>;regint=0;answermode=auto;audio_codecs={codec}\n")
+        if registrar:
+            f.write(f"<sip:phone@{registrar}>;regint=60;answermode=auto;audio_codecs={codec}\n")
+        else:
+            f.write(f"<sip:phone@127.0.0.1:{sip_port}>;regint=0;answermode=auto;audio_codecs={codec}\n")
     for name in ("contacts", "uuid"):
         open(os.path.join(workdir, name), "a").close()
 

@@ -8,40 +8,6 @@ import TestSupport
 
 /// Tandem registering a trunk with Kamailio as the upstream registrar.
 @Suite(.serialized) struct KamailioRegistrationTests {
-    /// Runs Kamailio from the test's config on a free port, stopped by PID afterwards.
-    final class Kamailio {
-        let dir: String
-        let port: Int
-        let control: String
-        let process: ChildProcess
-
-        init() throws {
-            dir = NSTemporaryDirectory() + "kamailio-\(UUID().uuidString.prefix(8))"
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            port = freePort(udp: true)
-            control = dir + "/ctl.sock"
-            let template = try String(contentsOfFile: repositoryRoot + "/Tests/Interop/kamailio/registrar.cfg", encoding: .utf8)
-            try template.replacingOccurrences(of: "LISTEN_PORT", with: String(port))
-                .replacingOccurrences(of: "CTL_SOCKET", with: control)
-                .write(toFile: dir + "/kamailio.cfg", atomically: true, encoding: .utf8)
-            process = try ChildProcess("/usr/sbin/kamailio", ["-f", dir + "/kamailio.cfg", "-P", dir + "/kamailio.pid", "-Y", dir,
-                                                               "-w", dir, "-E", "-DD"], directory: dir)
-        }
-
-        /// The location table as `kamcmd ul.dump` prints it.
-        func locations() throws -> String {
-            let kamcmd = try ChildProcess("/usr/sbin/kamcmd", ["-s", "unix:" + control, "ul.dump"])
-            defer { kamcmd.stop() }
-            _ = kamcmd.waitForExit(timeout: 10)
-            return kamcmd.text
-        }
-
-        func stop() {
-            process.stop()
-            try? FileManager.default.removeItem(atPath: dir)
-        }
-    }
-
     /// Waits (bounded) until Kamailio answers OPTIONS, so the test starts once it really listens.
     func waitUntilUp(_ endpoint: SIPEndpoint, _ peer: SIPPeer) async throws -> Bool {
         for _ in 0..<50 {
@@ -77,7 +43,7 @@ import TestSupport
     }
 
     func register(password: String, expires: UInt32, until: @escaping (RegistrationClient) -> Bool) async throws -> Outcome {
-        let kamailio = try Kamailio()
+        let kamailio = try KamailioProcess(config: "registrar.cfg")
         defer { kamailio.stop() }
         var timers = SIPTimerSettings()
         timers.t1 = 100_000_000   // a lost datagram on loopback costs 100 ms, not 500

@@ -105,7 +105,12 @@ final class CallController: @unchecked Sendable {
         }
         guard let plan = dialplans.snapshot() else { return reply(503, "No dialplan") }
         let from = try? request.headers.from()
-        let destination = request.uri.sipURI?.user ?? ""
+        var destination = request.uri.sipURI?.user ?? ""
+        if case .trunk(let trunk) = caller, trunk.register, destination == trunk.username,
+           let called = (try? request.headers.to())?.uri.sipURI?.user {
+            // Sent to the contact we registered at the trunk: who is called is in To, as PBXs put it.
+            destination = called
+        }
         let callerName: String, context: String, source: CallFields.Source
         switch caller {
         case .user(let user): (callerName, context, source) = (user, "from-browser", .user(user))
