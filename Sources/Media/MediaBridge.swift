@@ -38,8 +38,8 @@ public final class MediaBridge {
     public typealias Send = (LegSide, MediaPacketKind, UnsafeMutableRawBufferPointer, Int) -> Void
 
     private let legA: MediaLeg
-    private let legB: MediaLeg?
-    private let app: AppKind
+    private var legB: MediaLeg?
+    private var app: AppKind
     private let events: (MediaEvent) -> Void
     private let options: MediaBridgeOptions
     /// The rate audio is decoded to and encoded from: 8 kHz when a G.711 leg is present, 16 kHz
@@ -93,6 +93,25 @@ public final class MediaBridge {
         }
         setUpLegs()
     }
+
+    /// Connects side b to a bridge that was playing an app to side a (ringback while the callee
+    /// rings): the app stops and both legs are bridged. Side a's outgoing stream goes on with the
+    /// same SSRC, sequence and timestamps, so the caller's session never sees a new stream.
+    public func connect(b config: MediaLegConfig, send: @escaping Send) throws(MediaError) {
+        guard legB == nil else { return try reconfigure(leg: .b, config: config) }
+        let rate = Self.pcmRate(for: [legA.config.codec, config.codec])
+        let leg = try MediaLeg(side: .b, config: config, pcmRate: rate, sourceClock: legA.config.codec.rtpClockRate,
+                               ntpEpochSeconds: options.ntpEpochSeconds, send: send)
+        leg.rtcp.interval = options.rtcpInterval
+        legA.source = nil
+        legA.updateGenerating(now: nil)
+        app = .none
+        legB = leg
+        try reconfigure(leg: .a, config: legA.config)
+    }
+
+    /// Whether side b is connected (a two-leg bridge rather than an app).
+    public var isBridging: Bool { legB != nil }
 
     deinit {
         scratch.deallocate()

@@ -32,6 +32,8 @@ final class Call {
     /// The config of side a once its SDP is settled (the answer we give the caller, or theirs to ours).
     var configA: MediaLegConfig?
     var configB: MediaLegConfig?
+    /// Side b's media is bridged (early media or answer).
+    var mediaConnected = false
     /// Each leg's SDP template: re-offers and re-answers keep its session, ICE and DTLS, bumping the version.
     var sdpA: LegSDP?
     var sdpB: LegSDP?
@@ -41,6 +43,8 @@ final class Call {
     var answerToCaller: [UInt8]?
     /// The answered leg that asked (REFER) to hand the other party to someone else, while that is dialled.
     var transferor: OutboundBranch?
+    /// The caller hears our ringback tone (until side b's media connects).
+    var ringing = false
     var ringTimer: Task<Void, Never>?
     var maxDurationTimer: Task<Void, Never>?
     var record: CallRecord

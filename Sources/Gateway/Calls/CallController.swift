@@ -441,6 +441,8 @@ final class CallController: @unchecked Sendable {
             if !response.body.isEmpty {
                 // Early media: bridge it now and tell the caller with our own SDP (183).
                 connectMedia(call, from: response, context: context) { self.relayProvisional(call, response, withSDP: true) }
+            } else if call.inbound.isBrowser, call.transferor == nil {
+                ringback(call)
             } else {
                 relayProvisional(call, response, withSDP: false)
             }
@@ -539,7 +541,7 @@ final class CallController: @unchecked Sendable {
     private func connectMedia(_ call: Call, from response: SIPResponse, context: OfferContext, then: @escaping () -> Void) {
         guard !response.body.isEmpty else {
             // A 2xx without SDP after early media already set things up.
-            if call.media?.bridge != nil || call.answered == nil { return then() }
+            if call.mediaConnected || call.answered == nil { return then() }
             return fail(call, code: 488, reason: "No SDP in answer", side: "callee")
         }
         guard let sdp = try? SessionDescription(parsing: response.body), let agreed = sdp.acceptedByAnswer(),
@@ -577,12 +579,15 @@ final class CallController: @unchecked Sendable {
                 } else if let dtls = dtlsT.value {
                     media.browser(.b)?.setDTLS(dtls)
                 }
-                if let bridge = media.bridge {
-                    try bridge.reconfigure(leg: .b, config: configB)
+                if media.bridge != nil {
+                    try media.connect(b: configB)
                 } else {
                     try media.start(a: configA, b: configB)
                 }
-                self.endpoint.loop.execute { thenT.value() }
+                self.endpoint.loop.execute {
+                    callT.value.mediaConnected = true
+                    thenT.value()
+                }
             } catch {
                 self.endpoint.loop.execute { self.fail(callT.value, code: 500, reason: "Media: \(error)", side: "gateway") }
             }
@@ -590,6 +595,21 @@ final class CallController: @unchecked Sendable {
     }
 
     // MARK: toward the caller
+
+    /// Ringing without early media, toward a browser: browsers play no ringback of their own on 180
+    /// (JsSIP and SIP.js leave it to the page), so the caller gets our SDP in a 183 and a ringback
+    /// tone from the bridge until the callee's media replaces it.
+    private func ringback(_ call: Call) {
+        guard call.phase == .proceeding, let media = call.media, let configA = call.configA, !call.ringing else { return }
+        call.ringing = true
+        let mediaT = LoopTransfer(media)
+        media.loop.execute {
+            guard mediaT.value.bridge == nil else { return }
+            try? mediaT.value.start(a: configA, b: nil, app: .source(ToneSource(frequencies: (425, nil), onMilliseconds: 1000,
+                                                                               offMilliseconds: 4000, durationMilliseconds: nil)))
+        }
+        relayProvisional(call, SIPResponse(statusCode: 183), withSDP: true)
+    }
 
     private func relayProvisional(_ call: Call, _ response: SIPResponse, withSDP: Bool) {
         guard call.phase == .proceeding else { return }

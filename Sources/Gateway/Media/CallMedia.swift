@@ -156,15 +156,6 @@ public final class CallMedia: @unchecked Sendable {
     /// refuses to send before it has keys.
     public func start(a configA: MediaLegConfig, b configB: MediaLegConfig?, app: MediaApp? = nil) throws {
         loop.preconditionInEventLoop()
-        let send: MediaBridge.Send = { [weak self] side, kind, buffer, length in
-            guard let self, let socket = self.socket(side) else { return }
-            switch (socket, kind) {
-            case (.browser(let s), .rtp): s.sendRTP(buffer, length: length)
-            case (.browser(let s), .rtcp): s.transport.sendRTCP(buffer, length: length)
-            case (.phone(let s), .rtp): s.send(UnsafeRawBufferPointer(rebasing: buffer[0..<length]))
-            case (.phone, .rtcp): break // RTCP toward phones uses port+1 unless rtcp-mux: not wired yet
-            }
-        }
         let events: (MediaEvent) -> Void = { [weak self] event in
             self?.events.append(event)
             self?.onEvent?(event)
@@ -176,6 +167,29 @@ public final class CallMedia: @unchecked Sendable {
         }
         ticker = loop.scheduleRepeatedTask(initialDelay: .milliseconds(10), delay: .milliseconds(10)) { [weak self] _ in
             self?.bridge?.tick(now: NIODeadline.now().uptimeNanoseconds)
+        }
+    }
+
+    /// Side b's media is agreed: bridge it, replacing the app side a heard meanwhile (ringback), or
+    /// reconfiguring it when it changed (a 2xx after early media, a transfer).
+    public func connect(b config: MediaLegConfig) throws {
+        loop.preconditionInEventLoop()
+        guard let bridge else { return }
+        if bridge.isBridging {
+            try bridge.reconfigure(leg: .b, config: config)
+        } else {
+            try bridge.connect(b: config, send: send)
+        }
+    }
+
+    /// Where the bridge's packets go: each side's current socket (side b may be rebound).
+    private lazy var send: MediaBridge.Send = { [weak self] side, kind, buffer, length in
+        guard let self, let socket = self.socket(side) else { return }
+        switch (socket, kind) {
+        case (.browser(let s), .rtp): s.sendRTP(buffer, length: length)
+        case (.browser(let s), .rtcp): s.transport.sendRTCP(buffer, length: length)
+        case (.phone(let s), .rtp): s.send(UnsafeRawBufferPointer(rebasing: buffer[0..<length]))
+        case (.phone, .rtcp): break // RTCP toward phones uses port+1 unless rtcp-mux: not wired yet
         }
     }
 

@@ -89,9 +89,19 @@ import TestSupport
         #expect(records.first?["status"] as? Int == 200, "\(records)")
     }
 
+    @Test func ringingWithoutSDPGivesTheBrowserARingbackTone() async throws {
+        let (result, sipp, _) = try await call("ring_then_answer")
+        #expect((result["provisional"] as? [Int])?.contains(183) == true, "our SDP in a 183: \(result)")
+        let early = result["early"] as? [String: Any] ?? [:]
+        #expect(abs((early["frequency"] as? Double ?? 0) - 425) < 15, "ringback (425 Hz) while the phone rang: \(result)")
+        #expect(result["status"] as? Int == 200 && result["bye"] as? Int == 200, "\(result)")
+        #expect(abs((result["frequency"] as? Double ?? 0) - 1000) < 15, "then the phone's echo of our tone: \(result)")
+        #expect(sipp.first?.0 == 0, "sipp: \(sipp)")
+    }
+
     @Test func cancelWhileRingingReachesThePhone() async throws {
         let (result, sipp, records) = try await call("ring_until_cancel", mode: "cancel")
-        #expect((result["provisional"] as? [Int])?.contains(180) == true, "\(result)")
+        #expect((result["provisional"] as? [Int])?.contains(183) == true, "ringing reached the caller (with ringback): \(result)")
         #expect(result["cancel"] as? Int == 200 && result["status"] as? Int == 487, "\(result)")
         #expect(sipp.first?.0 == 0, "the phone saw CANCEL and got its ACK: \(sipp)")
         #expect(records.first?["status"] as? Int == 487 && records.first?["hangupSide"] as? String == "caller", "\(records)")
