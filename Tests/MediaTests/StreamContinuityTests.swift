@@ -247,4 +247,30 @@ import Testing
         #expect(t.map(ssrc: 2, timestamp: 0) == nil)            // another stream
         #expect(t.map(ssrc: 1, timestamp: 960 * 3 + 48_000 * 11) == nil)   // an 11 s jump is a restart
     }
+
+    /// Ringback first (an app on side a), then the callee connects as side b: the caller's stream keeps
+    /// its SSRC, its sequence goes on by one, the tone stops and the callee's audio takes its place.
+    @Test func connectingTheCalleeAfterRingbackContinuesTheCallersStream() throws {
+        let h = try Harness(leg: Legs.browser(), app: .source(ToneSource(frequencies: (425, nil), onMilliseconds: 1000,
+                                                                          offMilliseconds: 4000, durationMilliseconds: nil)))
+        for _ in 0..<10 { h.advance(ms: 20) }
+        let ringback = h.rtp(to: .a)
+        #expect(ringback.count >= 9)
+        try h.bridge.connect(b: Legs.phone(), send: { [unowned h] side, kind, buffer, length in
+            h.sent.append(SentPacket(side: side, kind: kind, bytes: Array(UnsafeRawBufferPointer(rebasing: buffer[0..<length]))))
+        })
+        #expect(h.bridge.isBridging)
+        let phone = PCMUSender(seq: 100, ts: 1000)
+        for _ in 0..<10 {
+            h.receive(from: .b, phone.next())
+            h.advance(ms: 20)
+        }
+        let all = h.rtp(to: .a).compactMap(\.header)
+        #expect(Set(all.map(\.ssrc)) == [0xB0B0_0001], "one stream for the whole call")
+        for (x, y) in zip(all, all.dropFirst()) {
+            #expect(y.sequenceNumber == x.sequenceNumber &+ 1)
+        }
+        #expect(all.count >= ringback.count + 9, "the callee's audio follows the ringback")
+    }
 }
+
