@@ -147,6 +147,7 @@ async def main():
         asyncio.get_event_loop().call_later(0.5, dtmf.send, digits)
         audio, rate = await aiortc_peer.record(track, seconds, skip=0.5)
         result.update(aiortc_peer.analyse(audio, rate))
+        result["inband"] = aiortc_peer.dtmf_digits(audio, rate)
     except asyncio.TimeoutError:
         result["error"] = "no remote track"
     if mode == "wait":

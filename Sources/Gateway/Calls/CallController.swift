@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Media
 import NIOCore
+import RTP
 import SDP
 import SIP
 import SIPStack
@@ -153,9 +154,23 @@ final class CallController: @unchecked Sendable {
         logger.info("call", metadata: ["call": "\(callID)", "from": "\(callerName)", "to": "\(destination)",
                                        "route": "\(routing.matchedRoutes.last ?? "-")", "plan": "\(app != nil ? "app" : "bridge")"])
         let codecs = callerCodecs(caller, routing.media)
+        var callerTrunk: GatewayConfig.Trunk?
+        if case .trunk(let trunk) = caller { callerTrunk = trunk }
+        let dtmf = Self.dtmfMode(trunk: callerTrunk, policy: routing.media)
         let callT = LoopTransfer(call), appT = LoopTransfer(app)
-        run(call) { try await self.setUpInbound(callT.value, codecs: codecs, app: appT.value) }
+        run(call) { try await self.setUpInbound(callT.value, codecs: codecs, dtmf: dtmf, app: appT.value) }
         if let limit = call.step?.maxDuration ?? routing.maxDuration { armMaxDuration(call, limit) }
+    }
+
+    /// How DTMF goes to a SIP leg: the route's `<media dtmf>`, else the trunk's `dtmf`, else `auto`
+    /// (RFC 4733 when negotiated, tones otherwise).
+    static func dtmfMode(trunk: GatewayConfig.Trunk?, policy: MediaPolicy?) -> DTMFMode {
+        switch policy?.dtmf.map(\.rawValue) ?? trunk?.dtmf.rawValue {
+        case "rfc4733": .rfc4733
+        case "info": .info
+        case "inband": .inband
+        default: .auto
+        }
     }
 
     private func callerCodecs(_ caller: Caller, _ policy: MediaPolicy) -> [String] {
@@ -182,7 +197,7 @@ final class CallController: @unchecked Sendable {
     }
 
     /// Binds side a, settles our SDP for the caller, then answers with the app or starts dialling.
-    private func setUpInbound(_ call: Call, codecs: [String], app: MediaApp?) async throws {
+    private func setUpInbound(_ call: Call, codecs: [String], dtmf: DTMFMode, app: MediaApp?) async throws {
         let inbound = call.inbound
         let offer = inbound.offer
         guard let remote = offer.media.first(where: { $0.media == "audio" }) else { throw MediaError.codec("no audio") }
@@ -221,7 +236,7 @@ final class CallController: @unchecked Sendable {
             sdp = .phone(template)
             guard let agreed = answer.accepted(),
                   let c = MediaLegConfig(agreed: agreed, ssrc: UInt32.random(in: 1...UInt32.max), cname: "tandem", isBrowser: false,
-                                         ptime: remote.packetTime.map(Int.init)) else {
+                                         dtmfMode: dtmf, ptime: remote.packetTime.map(Int.init)) else {
                 await media.close()
                 return endpoint.loop.execute { self.fail(callT.value, code: 488, reason: "No common codec", side: "gateway") }
             }
@@ -230,6 +245,12 @@ final class CallController: @unchecked Sendable {
             try await loop.submit { media.phone(.a)?.setRemote(remoteAddress, payloadTypes: types) }.get()
         }
         let mediaT = LoopTransfer(media), sdpT = LoopTransfer(sdp)
+        try await loop.submit {
+            mediaT.value.onEvent = { [weak self] event in
+                guard case .sendInfo(let side, let digit, let ms) = event else { return }
+                self?.endpoint.loop.execute { self?.sendInfo(callT.value, to: side, digit: digit, durationMs: ms) }
+            }
+        }.get()
         let body = answer.sessionDescription.serializedBytes()
         if let app {
             try await loop.submit { try mediaT.value.start(a: config, b: nil, app: app) }.get()
@@ -561,8 +582,9 @@ final class CallController: @unchecked Sendable {
                                              expectedFingerprint: CertificateFingerprint(bytes: fingerprint.bytes))
             ice.setRemoteUfrag(sdp.iceUsernameFragment(for: section))
             if dtlsEndpoint == nil { return fail(call, code: 500, reason: "DTLS set-up failed", side: "gateway") }
-        case .phone:
+        case .phone(let trunk):
             configB = MediaLegConfig(agreed: agreed, ssrc: UInt32.random(in: 1...UInt32.max), cname: "tandem", isBrowser: false,
+                                     dtmfMode: Self.dtmfMode(trunk: trunk, policy: call.step?.media),
                                      ptime: sdp.media.first?.packetTime.map(Int.init))
         }
         guard let configB else { return fail(call, code: 488, reason: "No common codec", side: "callee") }
@@ -691,7 +713,17 @@ final class CallController: @unchecked Sendable {
             reoffered(call, side: inbound ? .a : .b, request, transaction)
         case .refer where !inbound && call.phase == .answered && call.transferor == nil:
             refer(call, request, transaction)
-        case .info, .options, .notify:
+        case .info:
+            transaction.respond(SIPResponse(replyingTo: request, statusCode: 200))
+            if let type = request.headers[.contentType],
+               let digit = DTMFInfo.parse(contentType: type, body: String(decoding: request.body, as: UTF8.self)), let media = call.media {
+                let mediaT = LoopTransfer(media)
+                media.loop.execute {
+                    mediaT.value.bridge?.receivedInfoDigit(from: inbound ? .a : .b, digit: digit.digit, durationMs: digit.durationMs,
+                                                          now: NIODeadline.now().uptimeNanoseconds)
+                }
+            }
+        case .options, .notify:
             transaction.respond(SIPResponse(replyingTo: request, statusCode: 200))
         default:
             var r = SIPResponse(replyingTo: request, statusCode: 501)
@@ -753,19 +785,7 @@ final class CallController: @unchecked Sendable {
         guard var sdp = call.sdp(side), var config = call.config(side) else { return }
         let body = sdp.offer(direction: direction).serializedBytes()
         call.setSDP(side, sdp)
-        let request: SIPRequest, peer: SIPPeer
-        if side == .a {
-            guard var dialog = call.inbound.dialog else { return }
-            request = dialog.makeRequest(.invite, via: endpoint.makeVia(call.inbound.peer.transport))
-            call.inbound.dialog = dialog
-            peer = call.inbound.peer
-        } else {
-            guard let branch = call.answered, var dialog = branch.dialog else { return }
-            request = dialog.makeRequest(.invite, via: endpoint.makeVia(branch.peer.transport))
-            branch.dialog = dialog
-            peer = self.peer(for: branch)
-        }
-        var r = request
+        guard var (r, peer) = request(.invite, in: call, side: side) else { return }
         r.headers.add(.contentType, "application/sdp")
         r.body = body
         config.direction = Media.MediaDirection(direction)
@@ -779,6 +799,29 @@ final class CallController: @unchecked Sendable {
                 self.endpoint.sendStateless(.request(ack), to: peer)
             }
         }
+    }
+
+    /// A new request in the dialog of the answered leg on `side`, and where to send it.
+    private func request(_ method: SIPMethod, in call: Call, side: LegSide) -> (SIPRequest, SIPPeer)? {
+        if side == .a {
+            guard var dialog = call.inbound.dialog else { return nil }
+            let r = dialog.makeRequest(method, via: endpoint.makeVia(call.inbound.peer.transport))
+            call.inbound.dialog = dialog
+            return (r, call.inbound.peer)
+        }
+        guard let branch = call.answered, var dialog = branch.dialog else { return nil }
+        let r = dialog.makeRequest(method, via: endpoint.makeVia(branch.peer.transport))
+        branch.dialog = dialog
+        return (r, peer(for: branch))
+    }
+
+    /// A digit for a leg whose DTMF mode is SIP INFO (`application/dtmf-relay`), in its dialog.
+    private func sendInfo(_ call: Call, to side: LegSide, digit: DTMFDigit, durationMs: Int) {
+        guard call.phase == .answered else { return }
+        guard var (r, peer) = request(.info, in: call, side: side) else { return }
+        r.headers.add(.contentType, DTMFInfo.relayContentType)
+        r.body = Array(DTMFInfo.relayBody(digit, durationMs: durationMs).utf8)
+        endpoint.send(r, to: peer) { _ in }
     }
 
     // MARK: transfer
@@ -891,11 +934,9 @@ final class CallController: @unchecked Sendable {
     /// Ends an answered call: BYE on each leg that did not send one, then tear-down.
     private func end(_ call: Call, reason: String, status: Int, side: String, from inbound: Bool? = nil) {
         guard call.phase != .ended else { return }
-        if inbound != true, var dialog = call.inbound.dialog, call.phase == .answered {
-            var bye = dialog.makeRequest(.bye, via: endpoint.makeVia(call.inbound.peer.transport))
+        if inbound != true, call.phase == .answered, var (bye, peer) = request(.bye, in: call, side: .a) {
             bye.headers.add(.reason, "SIP;cause=\(status);text=\"\(reason.replacingOccurrences(of: "\"", with: "'"))\"")
-            call.inbound.dialog = dialog
-            endpoint.send(bye, to: call.inbound.peer) { _ in }
+            endpoint.send(bye, to: peer) { _ in }
         }
         if inbound != false, let branch = call.answered { hangUp(branch, reason: reason) }
         for branch in call.branches where branch !== call.answered { cancel(branch) }

@@ -27,7 +27,7 @@ import TestSupport
     /// A sipp UAS running `scenario` as trunk "first" (and `second`, if given, as trunk "second"), a
     /// gateway with those trunks, and a browser call from alice to 2001 in `mode`.
     func call(_ scenario: String, second: (scenario: String, trunk: (Int) -> GatewayConfig.Trunk)? = nil, mode: String = "hangup",
-              seconds: String = "2",
+              seconds: String = "2", digits: String = "",
               first: @escaping (Int) -> GatewayConfig.Trunk = { GatewayConfig.Trunk(name: "first", address: "127.0.0.1:\($0)") })
         async throws -> (result: [String: Any], sipp: [(Int32?, String)], records: [[String: Any]]) {
         let dir = NSTemporaryDirectory() + "sipp-trunk-\(UUID().uuidString)"
@@ -56,7 +56,7 @@ import TestSupport
         let gateway = TestGateway(dialplans: try TestGateway.dialplan(Self.plan), trunks: trunks)
         try await gateway.start()
         let caller = try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/webrtc_sip_caller.py", gateway.webSocketURL,
-                                                    "tandem", "alice", "wonderland", "2001", seconds, "1000", mode])
+                                                    "tandem", "alice", "wonderland", "2001", seconds, "1000", mode, digits])
         defer { caller.stop() }
         let result = await offPool { LoopTransferJSON(caller.readJSON(timeout: 40) { $0["type"] as? String == "result" }) }.value
             ?? ["error": caller.stderr.suffix(2000)]
@@ -131,6 +131,17 @@ extension SippTrunkTests {
         // Both phones echo: the browser hears its own tone before and after the transfer.
         #expect(abs((result["frequency"] as? Double ?? 0) - 1000) < 15, "\(result)")
         #expect(records.first?["target"] as? String == "trunk:second/2002", "\(records)")
+    }
+
+    @Test func dtmfCrossesAsSIPINFOToATrunkThatWantsIt() async throws {
+        let (result, sipp, _) = try await call("info_dtmf", seconds: "4", digits: "123#", first: { port in
+            var trunk = GatewayConfig.Trunk(name: "first", address: "127.0.0.1:\(port)")
+            trunk.dtmf = .info
+            return trunk
+        })
+        #expect(result["status"] as? Int == 200 && result["bye"] as? Int == 200, "\(result)")
+        #expect(sipp.first?.0 == 0, "the trunk got INFO 1 2 3 # in order: \(sipp)")
+        #expect(result["inband"] as? String == "57", "the trunk's INFO digits reached the browser as tones: \(result)")
     }
 
     @Test func phoneHoldsAndResumesByReINVITE() async throws {
