@@ -30,15 +30,15 @@ import TestSupport
     """#
 
     /// baresip with its tone, and a gateway whose trunk "phone" is that baresip.
-    func withPhone(_ body: (TestGateway, PeerProcess) async throws -> Void) async throws {
+    func withPhone(codec: String = "PCMU", _ body: (TestGateway, PeerProcess) async throws -> Void) async throws {
         let work = NSTemporaryDirectory() + "baresip-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let phone = try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/baresip_phone.py", work, "440"])
+        let phone = try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/baresip_phone.py", work, "440", codec])
         defer { phone.stop() }
         let ready = await offPool { LoopTransferJSON(phone.readJSON(timeout: 20)) }.value
         let sipPort = try #require(ready?["sip"] as? Int, "baresip: \(ready ?? [:]) \(phone.stderr)")
         var trunk = GatewayConfig.Trunk(name: "phone", address: "127.0.0.1:\(sipPort)")
-        trunk.codecs = ["PCMU"]
+        trunk.codecs = [codec]
         let gateway = TestGateway(dialplans: try TestGateway.dialplan(Self.plan), trunks: [trunk])
         try await gateway.start()
         do {
@@ -97,6 +97,23 @@ import TestSupport
     static func line(_ peer: PeerProcess, _ type: String, timeout: TimeInterval = 40) async -> [String: Any] {
         await offPool { LoopTransferJSON(peer.readJSON(timeout: timeout) { $0["type"] as? String == type }) }.value
             ?? ["error": peer.stderr.suffix(2000)]
+    }
+
+    /// Opus ⇄ G.722 (wideband both sides, 16 kHz inside the bridge) with baresip's G.722.
+    @Test func browserCallsAG722Phone() async throws {
+        try await withPhone(codec: "G722") { gateway, phone in
+            let caller = try Self.browser("webrtc_sip_caller.py", [gateway.webSocketURL, "tandem", "alice", "wonderland", "2001", "2", "1000"])
+            defer { caller.stop() }
+            let result = await Self.line(caller, "result")
+            #expect(result["status"] as? Int == 200 && result["bye"] as? Int == 200, "\(result)")
+            #expect(abs((result["frequency"] as? Double ?? 0) - 440) < 15, "browser heard \(result)")
+            #expect(await Self.event(phone, "CALL_CLOSED") != nil)
+            let heard = try await Self.analysis(phone)
+            #expect(abs((heard["frequency"] as? Double ?? 0) - 1000) < 15, "phone heard \(heard)")
+            await gateway.stop()
+            let legB = gateway.records().first?["legB"] as? [String: Any]
+            #expect(legB?["codec"] as? String == "G722", "\(gateway.records())")
+        }
     }
 
     @Test func phoneHangsUpAndTheBrowserGetsBYE() async throws {
