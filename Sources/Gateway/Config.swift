@@ -49,6 +49,8 @@ public struct GatewayConfig: Sendable, Equatable {
         public var localAddresses: [String] = []
         /// The public address of a 1:1 NAT (cloud deployments), advertised in addition.
         public var publicAddress: String? = nil
+        /// An answered call whose SIP leg sends no RTP for this long is hung up; 0 never.
+        public var rtpTimeoutSeconds = 60
         public init() {}
 
         /// The addresses a browser leg advertises as ICE candidates: the configured local addresses

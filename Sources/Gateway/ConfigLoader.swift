@@ -63,6 +63,7 @@ public enum ConfigLoader {
                     case "rtp_ports": config.media.portRange = try r.portRange(value, path: path)
                     case "local_addresses": config.media.localAddresses = try r.strings(value, path: path)
                     case "public_address": config.media.publicAddress = try r.optionalString(value, path: path)
+                    case "rtp_timeout": config.media.rtpTimeoutSeconds = try r.seconds(value, path: path)
                     default: throw r.unknown(value, path)
                     }
                 }
@@ -182,6 +183,14 @@ private struct Reader {
 
     func strings(_ node: Node, path: String) throws(ConfigError) -> [String] {
         try sequence(node, path: path) { item, path throws(ConfigError) in try string(item, path: path) }
+    }
+
+    /// A whole number of seconds, 0 or more.
+    func seconds(_ node: Node, path: String) throws(ConfigError) -> Int {
+        guard case .scalar(let s) = node, s.style == .plain, let n = Int(s.string), n >= 0 else {
+            throw error(node, path, "expected a whole number of seconds")
+        }
+        return n
     }
 
     func bool(_ node: Node, path: String) throws(ConfigError) -> Bool {

@@ -99,6 +99,7 @@ public final class GatewayServer: @unchecked Sendable {
                 advertise: config.media.candidateAddresses(fallback: host),
                 bindHost: config.media.localAddresses.isEmpty ? host : "0.0.0.0", trunks: config.trunks,
                 cdr: config.cdrPath.map(CDRWriter.init(path:)), logger: logger)
+            core.calls?.rtpTimeout = config.media.rtpTimeoutSeconds > 0 ? .seconds(config.media.rtpTimeoutSeconds) : nil
         }
         let listen = config.listen
         var tls: (@Sendable (Channel) throws -> Void)?

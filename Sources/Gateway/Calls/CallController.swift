@@ -30,6 +30,8 @@ final class CallController: @unchecked Sendable {
     let logger: Logger
     /// Ring time when the plan gives none.
     var defaultRingTimeout: Duration = .seconds(60)
+    /// Silence on an answered SIP leg before the call is hung up; nil never.
+    var rtpTimeout: Duration? = .seconds(60)
     private var digest: DigestServer
     /// Calls by the caller's Call-ID (CANCEL and the INVITE's transaction find them there).
     private var calls: [String: Call] = [:]
@@ -249,6 +251,13 @@ final class CallController: @unchecked Sendable {
             mediaT.value.onEvent = { [weak self] event in
                 guard case .sendInfo(let side, let digit, let ms) = event else { return }
                 self?.endpoint.loop.execute { self?.sendInfo(callT.value, to: side, digit: digit, durationMs: ms) }
+            }
+            mediaT.value.onSilence = { [weak self] side in
+                self?.endpoint.loop.execute {
+                    let seconds = self?.rtpTimeout?.components.seconds ?? 0
+                    self?.logger.warning("no RTP from the phone", metadata: ["call": "\(callT.value.id)", "side": "\(side)"])
+                    self?.end(callT.value, reason: "No RTP for \(seconds) s", status: 408, side: "gateway")
+                }
             }
         }.get()
         let body = answer.sessionDescription.serializedBytes()
@@ -661,6 +670,7 @@ final class CallController: @unchecked Sendable {
             dialogs[key(dialog.id)] = (call, true)
         }
         logger.info("call answered", metadata: ["call": "\(call.id)", "target": "\(call.record.target ?? "app")"])
+        for side in LegSide.allCases { watchSilence(call, side, held: false) }
         endpoint.sendSuccess(ok, through: call.inbound.transaction) { [weak self, weak call] in
             guard let self, let call else { return }
             self.end(call, reason: "No ACK from the caller", status: 408, side: "caller")
@@ -762,11 +772,20 @@ final class CallController: @unchecked Sendable {
         ok.body = answer.sessionDescription.serializedBytes()
         send(ok)
         let asked = offer.effectiveDirection(of: section)
+        watchSilence(call, side, held: !Media.MediaDirection(asked).sends)
         if asked != (call.heldDirection[side] ?? .sendrecv) {
             call.heldDirection[side] = asked
             logger.info(asked == .sendrecv ? "call resumed" : "call held", metadata: ["call": "\(call.id)", "side": "\(side)", "direction": "\(asked)"])
             reoffer(call, to: side.other, direction: asked)
         }
+    }
+
+    /// Watches a phone leg for silence while it is meant to send, and stops while it holds.
+    private func watchSilence(_ call: Call, _ side: LegSide, held: Bool) {
+        guard let media = call.media, let timeout = rtpTimeout else { return }
+        let mediaT = LoopTransfer(media)
+        let ns = UInt64(timeout.components.seconds) * 1_000_000_000
+        media.loop.execute { if mediaT.value.phone(side) != nil { mediaT.value.watchSilence(side, timeout: held ? nil : ns) } }
     }
 
     /// A leg's new direction (and, for a phone, address) on the media loop.

@@ -49,6 +49,10 @@ public final class CallMedia: @unchecked Sendable {
     private var ticker: RepeatedTask?
     private var closed = false
     public private(set) var events: [MediaEvent] = []
+    /// Phone legs watched for silence: since when (uptime ns), and how long they may stay quiet.
+    private var watched: [LegSide: (since: UInt64, timeout: UInt64)] = [:]
+    /// Runs once when a watched phone leg has sent nothing for its timeout.
+    public var onSilence: ((LegSide) -> Void)?
     public var onEvent: ((MediaEvent) -> Void)?
 
     private init(loop: EventLoop, a: MediaLegSocket, port: Int?, allocator: MediaPortAllocator?, host: String, logger: Logger,
@@ -166,7 +170,25 @@ public final class CallMedia: @unchecked Sendable {
             bridge = try MediaBridge(a: configA, b: configB, send: send, events: events)
         }
         ticker = loop.scheduleRepeatedTask(initialDelay: .milliseconds(10), delay: .milliseconds(10)) { [weak self] _ in
-            self?.bridge?.tick(now: NIODeadline.now().uptimeNanoseconds)
+            let now = NIODeadline.now().uptimeNanoseconds
+            self?.bridge?.tick(now: now)
+            self?.checkSilence(now: now)
+        }
+    }
+
+    /// Watches the phone leg on `side` for silence (nil stops watching: hold, or no timeout).
+    public func watchSilence(_ side: LegSide, timeout: UInt64?) {
+        loop.preconditionInEventLoop()
+        watched[side] = timeout.map { (NIODeadline.now().uptimeNanoseconds, $0) }
+    }
+
+    private func checkSilence(now: UInt64) {
+        for (side, watch) in watched {
+            guard let phone = phone(side) else { continue }
+            if now - max(watch.since, phone.lastPacketAt) > watch.timeout {
+                watched[side] = nil
+                onSilence?(side)
+            }
         }
     }
 

@@ -27,7 +27,7 @@ import TestSupport
     /// A sipp UAS running `scenario` as trunk "first" (and `second`, if given, as trunk "second"), a
     /// gateway with those trunks, and a browser call from alice to 2001 in `mode`.
     func call(_ scenario: String, second: (scenario: String, trunk: (Int) -> GatewayConfig.Trunk)? = nil, mode: String = "hangup",
-              seconds: String = "2", digits: String = "",
+              seconds: String = "2", digits: String = "", echo: Bool = true, configure: (inout GatewayConfig) -> Void = { _ in },
               first: @escaping (Int) -> GatewayConfig.Trunk = { GatewayConfig.Trunk(name: "first", address: "127.0.0.1:\($0)") })
         async throws -> (result: [String: Any], sipp: [(Int32?, String)], records: [[String: Any]]) {
         let dir = NSTemporaryDirectory() + "sipp-trunk-\(UUID().uuidString)"
@@ -48,12 +48,12 @@ import TestSupport
                 .replacingOccurrences(of: "TONE_FILE", with: tone).write(toFile: file, atomically: true, encoding: .utf8)
             peers.append(try ChildProcess("/usr/bin/sipp", [
                 "-sf", file, "-i", "127.0.0.1", "-p", "\(port)",
-                "-mi", "127.0.0.1", "-mp", "\(freePort(udp: true))", "-rtp_echo", "-m", "1",
+                "-mi", "127.0.0.1", "-mp", "\(freePort(udp: true))"] + (echo ? ["-rtp_echo"] : []) + ["-m", "1",
                 "-nostdin", "-timeout", "40s", "-timeout_error", "-trace_err"], directory: dir))
             trunks.append(trunk(port))
         }
         if second == nil { trunks.append(GatewayConfig.Trunk(name: "second", address: "127.0.0.1:9")) } // named by the plan, not dialled
-        let gateway = TestGateway(dialplans: try TestGateway.dialplan(Self.plan), trunks: trunks)
+        let gateway = TestGateway(dialplans: try TestGateway.dialplan(Self.plan), trunks: trunks, configure: configure)
         try await gateway.start()
         let caller = try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/webrtc_sip_caller.py", gateway.webSocketURL,
                                                     "tandem", "alice", "wonderland", "2001", seconds, "1000", mode, digits])
@@ -142,6 +142,13 @@ extension SippTrunkTests {
         #expect(result["status"] as? Int == 200 && result["bye"] as? Int == 200, "\(result)")
         #expect(sipp.first?.0 == 0, "the trunk got INFO 1 2 3 # in order: \(sipp)")
         #expect(result["inband"] as? String == "57", "the trunk's INFO digits reached the browser as tones: \(result)")
+    }
+
+    @Test func silentPhoneIsHungUpAfterTheRTPTimeout() async throws {
+        let (result, sipp, records) = try await call("answer", mode: "wait", echo: false) { $0.media.rtpTimeoutSeconds = 2 }
+        #expect(result["status"] as? Int == 200 && result["hangup"] as? String == "remote", "the browser got BYE: \(result)")
+        #expect(sipp.first?.0 == 0, "the phone got BYE too: \(sipp)")
+        #expect(records.first?["reason"] as? String == "No RTP for 2 s" && records.first?["hangupSide"] as? String == "gateway", "\(records)")
     }
 
     @Test func phoneHoldsAndResumesByReINVITE() async throws {

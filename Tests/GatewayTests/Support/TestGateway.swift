@@ -12,7 +12,8 @@ final class TestGateway: @unchecked Sendable {
     var cdrPath: String { directory + "/cdr.jsonl" }
 
     init(dialplans: String = repositoryRoot + "/dialplans", trunks: [GatewayConfig.Trunk] = [],
-         users: [GatewayConfig.User] = [GatewayConfig.User(name: "alice", password: "wonderland"), GatewayConfig.User(name: "bob", password: "b")]) {
+         users: [GatewayConfig.User] = [GatewayConfig.User(name: "alice", password: "wonderland"), GatewayConfig.User(name: "bob", password: "b")],
+         configure: (inout GatewayConfig) -> Void = { _ in }) {
         var config = GatewayConfig()
         let any = ListenAddress(host: "127.0.0.1", port: 0)
         config.listen.sipUDP = any
@@ -27,6 +28,7 @@ final class TestGateway: @unchecked Sendable {
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         config.certificateDirectory = directory
         config.cdrPath = directory + "/cdr.jsonl"
+        configure(&config)
         server = GatewayServer(config: config, logger: Logger(label: "test"), threads: 2)
     }
 
