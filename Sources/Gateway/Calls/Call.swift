@@ -43,6 +43,8 @@ final class Call {
     var answerToCaller: [UInt8]?
     /// The answered leg that asked (REFER) to hand the other party to someone else, while that is dialled.
     var transferor: OutboundBranch?
+    /// Each leg's session timer (RFC 4028): our refresh, or the watchdog on the other side's.
+    var sessionTimers: [LegSide: SessionTimer] = [:]
     /// The caller hears our ringback tone (until side b's media connects).
     var ringing = false
     var ringTimer: Task<Void, Never>?
@@ -152,5 +154,21 @@ extension Media.MediaDirection {
         case .recvonly: self = .receiveOnly
         case .inactive: self = .inactive
         }
+    }
+}
+
+/// A leg's negotiated session timer: its interval, who refreshes, and the pending timer.
+struct SessionTimer {
+    var interval: Int
+    var weRefresh: Bool
+    var task: Task<Void, Never>?
+
+    /// `Session-Expires: 1800;refresher=uac` as written in a request or response.
+    static func parse(_ headers: SIPHeaders) -> (interval: Int, refresher: String?)? {
+        guard let value = headers[.sessionExpires] else { return nil }
+        let parts = value.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let interval = parts.first.flatMap({ Int($0) }), interval > 0 else { return nil }
+        let refresher = parts.dropFirst().first { $0.lowercased().hasPrefix("refresher=") }.map { String($0.dropFirst(10)).lowercased() }
+        return (interval, refresher)
     }
 }

@@ -30,6 +30,9 @@ final class CallController: @unchecked Sendable {
     let logger: Logger
     /// Ring time when the plan gives none.
     var defaultRingTimeout: Duration = .seconds(60)
+    /// Session timers (RFC 4028): the interval we ask for on outbound legs, and the shortest we accept.
+    var sessionExpires = 1800
+    var minSE = 90
     /// Silence on an answered SIP leg before the call is hung up; nil never.
     var rtpTimeout: Duration? = .seconds(60)
     private var digest: DigestServer
@@ -103,6 +106,9 @@ final class CallController: @unchecked Sendable {
             caller = .user(user)
         }
         guard let callID = try? request.headers.callID(), calls[callID] == nil else { return reply(482, "Loop Detected") }
+        if let asked = SessionTimer.parse(request.headers), asked.interval < minSE {
+            return reply(422) { $0.headers.add(HeaderName("Min-SE"), String(minSE)) }
+        }
         guard let offer = try? SessionDescription(parsing: request.body), offer.media.contains(where: { $0.media == "audio" }) else {
             return reply(488, "An SDP offer is required")
         }
@@ -413,6 +419,9 @@ final class CallController: @unchecked Sendable {
         let localContact = contact(for: peer.transport)
         r.headers.add(.contact, localContact)
         r.headers.add(.allow, SignallingCore.allow)
+        r.headers.add(.supported, "timer")
+        r.headers.add(.sessionExpires, String(sessionExpires))
+        r.headers.add(HeaderName("Min-SE"), String(minSE))
         r.headers.add(.userAgent, endpoint.userAgent)
         r.headers.add(.contentType, "application/sdp")
         for edit in call.step?.headers ?? [] {
@@ -454,6 +463,9 @@ final class CallController: @unchecked Sendable {
         if response.isSuccess {
             branch.final = true
             acknowledge(branch, response)
+            if call.dialling, !branch.cancelled, let granted = SessionTimer.parse(response.headers) {
+                armSessionTimer(call, .b, interval: granted.interval, weRefresh: granted.refresher != "uas")
+            }
             guard call.dialling, !branch.cancelled else {
                 // A 2xx that crossed our CANCEL or lost the race to another branch: ACK it, then BYE.
                 return hangUp(branch, reason: "Call completed elsewhere")
@@ -664,6 +676,14 @@ final class CallController: @unchecked Sendable {
         ok.headers.add(.contentType, "application/sdp")
         ok.headers.add(.allow, SignallingCore.allow)
         ok.headers.add(.supported, "timer")
+        if let asked = SessionTimer.parse(call.inbound.invite.headers) {
+            // The caller's interval; it refreshes when it supports timers, else we do (RFC 4028 §9).
+            let callerSupports = call.inbound.invite.headers.listValues(.supported).contains { $0.lowercased() == "timer" }
+            let refresher = asked.refresher ?? (callerSupports ? "uac" : "uas")
+            ok.headers.add(.sessionExpires, "\(asked.interval);refresher=\(refresher)")
+            if refresher == "uac" { ok.headers.add(.require, "timer") }
+            armSessionTimer(call, .a, interval: asked.interval, weRefresh: refresher == "uas")
+        }
         ok.body = body
         if let dialog = Dialog(uas: call.inbound.invite, localTag: call.inbound.toTag, localContact: localContact, confirmed: true) {
             call.inbound.dialog = dialog
@@ -749,6 +769,12 @@ final class CallController: @unchecked Sendable {
     private func reoffered(_ call: Call, side: LegSide, _ request: SIPRequest, _ transaction: ServerTransactionHandle<SIPPeer>) {
         var ok = SIPResponse(replyingTo: request, statusCode: 200)
         ok.headers.add(.contact, contact(for: transaction.peer.transport))
+        if let timer = call.sessionTimers[side] {
+            // A refresh from the other side restarts its timer, on the interval it now asks for.
+            let interval = SessionTimer.parse(request.headers)?.interval ?? timer.interval
+            ok.headers.add(.sessionExpires, "\(interval);refresher=\(side == .a ? "uac" : "uas")")
+            if !timer.weRefresh { armSessionTimer(call, side, interval: interval, weRefresh: false) }
+        }
         func send(_ response: SIPResponse) {
             if request.method == .invite { endpoint.sendSuccess(response, through: transaction) } else { transaction.respond(response) }
         }
@@ -777,6 +803,47 @@ final class CallController: @unchecked Sendable {
             call.heldDirection[side] = asked
             logger.info(asked == .sendrecv ? "call resumed" : "call held", metadata: ["call": "\(call.id)", "side": "\(side)", "direction": "\(asked)"])
             reoffer(call, to: side.other, direction: asked)
+        }
+    }
+
+    /// Arms a leg's session timer: our refresh (UPDATE) at half the interval, or, when the other side
+    /// refreshes, the end of the call if no refresh came by the interval less min(32 s, a third).
+    private func armSessionTimer(_ call: Call, _ side: LegSide, interval: Int, weRefresh: Bool) {
+        call.sessionTimers[side]?.task?.cancel()
+        let wait: Duration = weRefresh ? .milliseconds(interval * 500) : .seconds(interval - min(32, interval / 3))
+        let callT = LoopTransfer(call)
+        let loop = endpoint.loop
+        let task = Task {
+            try? await Task.sleep(for: wait)
+            guard !Task.isCancelled else { return }
+            loop.execute {
+                let call = callT.value
+                guard call.phase == .answered else { return }
+                if weRefresh {
+                    self.refreshSession(call, side, interval: interval)
+                } else {
+                    self.end(call, reason: "Session timer expired", status: 408, side: "gateway")
+                }
+            }
+        }
+        call.sessionTimers[side] = SessionTimer(interval: interval, weRefresh: weRefresh, task: task)
+    }
+
+    /// Our session refresh on a leg: UPDATE without a body (no new offer); a failure ends the call.
+    private func refreshSession(_ call: Call, _ side: LegSide, interval: Int) {
+        guard var (r, peer) = request(.update, in: call, side: side) else { return }
+        r.headers.add(.sessionExpires, "\(interval);refresher=\(side == .a ? "uas" : "uac")")
+        r.headers.add(.supported, "timer")
+        endpoint.send(r, to: peer) { [weak self, weak call] event in
+            guard let self, let call else { return }
+            switch event {
+            case .response(let response) where response.isSuccess:
+                self.armSessionTimer(call, side, interval: SessionTimer.parse(response.headers)?.interval ?? interval, weRefresh: true)
+            case .response(let response) where response.isProvisional:
+                break
+            default:
+                self.end(call, reason: "Session refresh failed", status: 408, side: "gateway")
+            }
         }
     }
 
@@ -975,6 +1042,7 @@ final class CallController: @unchecked Sendable {
         call.phase = .ended
         call.ringTimer?.cancel()
         call.maxDurationTimer?.cancel()
+        for timer in call.sessionTimers.values { timer.task?.cancel() }
         calls[call.id] = nil
         if let id = call.inbound.dialog?.id { dialogs[key(id)] = nil }
         for branch in call.branches + [call.answered].compactMap({ $0 }) {

@@ -151,6 +151,19 @@ extension SippTrunkTests {
         #expect(records.first?["reason"] as? String == "No RTP for 2 s" && records.first?["hangupSide"] as? String == "gateway", "\(records)")
     }
 
+    @Test func gatewayRefreshesTheSessionTimerItWasGiven() async throws {
+        let (result, sipp, _) = try await call("session_timer_refresh", seconds: "3")
+        #expect(result["status"] as? Int == 200 && result["bye"] as? Int == 200, "\(result)")
+        #expect(sipp.first?.0 == 0, "UPDATE refreshes every second until BYE: \(sipp)")
+    }
+
+    @Test func sessionTimerRunningOutEndsTheCall() async throws {
+        let (result, sipp, records) = try await call("session_timer_expiry", mode: "wait")
+        #expect(result["status"] as? Int == 200 && result["hangup"] as? String == "remote", "\(result)")
+        #expect(sipp.first?.0 == 0, "the phone got BYE: \(sipp)")
+        #expect(records.first?["reason"] as? String == "Session timer expired", "\(records)")
+    }
+
     @Test func phoneHoldsAndResumesByReINVITE() async throws {
         let (result, sipp, _) = try await call("hold_resume", seconds: "4")
         #expect(result["status"] as? Int == 200 && result["bye"] as? Int == 200, "\(result)")
