@@ -8,12 +8,15 @@ Commands arrive as JSON lines on stdin and each gets one JSON line back on stdou
   {"cmd": "close"}                closes the socket and exits
 It uses a random `.invalid` Via host, a `;transport=ws` Contact with `;ob`, `+sip.instance` and
 `reg-id`, and `Supported: path, gruu, outbound`, like the browser libraries.
+Usage: ws_sip_client.py URL DOMAIN [CAFILE]; URL is ws://, wss:// or tls://host:port (plain SIP over TLS),
+and CAFILE the certificate the TLS peer must present.
 """
 import asyncio
 import hashlib
 import json
 import random
 import string
+import ssl
 import sys
 import uuid
 
@@ -28,10 +31,38 @@ def md5(s):
     return hashlib.md5(s.encode()).hexdigest()
 
 
+class TLSStream:
+    """SIP over TLS (RFC 3261 §18) with the WebSocket client's send/recv: messages framed by Content-Length."""
+
+    def __init__(self, reader, writer):
+        self.reader, self.writer = reader, writer
+
+    async def send(self, text):
+        self.writer.write(text.encode())
+        await self.writer.drain()
+
+    async def recv(self):
+        head = (await self.reader.readuntil(b"\r\n\r\n")).decode()
+        length = 0
+        for line in head.split("\r\n"):
+            k, _, v = line.partition(":")
+            if k.strip().lower() in ("content-length", "l"):
+                length = int(v.strip())
+        body = (await self.reader.readexactly(length)).decode() if length else ""
+        return head + body
+
+    async def close(self):
+        self.writer.close()
+
+
 class Client:
-    def __init__(self, url, domain):
+    """A JsSIP-style client over ws://, wss:// or tls://; `cafile` is the certificate to trust for TLS."""
+
+    def __init__(self, url, domain, cafile=None):
         self.url = url
         self.domain = domain
+        self.cafile = cafile
+        self.transport = "TLS" if url.startswith("tls://") else "WSS"
         self.host = token(12) + ".invalid"
         self.instance = str(uuid.uuid4())
         self.call_id = token(22)
@@ -39,8 +70,19 @@ class Client:
         self.tag = token(10)
         self.ws = None
 
+    def ssl_context(self):
+        context = ssl.create_default_context(cafile=self.cafile)
+        context.check_hostname = False   # the gateway's generated certificate names "tandem", not 127.0.0.1
+        return context
+
     async def connect(self):
-        self.ws = await websockets.connect(self.url, subprotocols=["sip"], open_timeout=5)
+        if self.url.startswith("tls://"):
+            host, port = self.url[6:].rsplit(":", 1)
+            reader, writer = await asyncio.open_connection(host, int(port), ssl=self.ssl_context())
+            self.ws = TLSStream(reader, writer)
+        else:
+            secure = self.ssl_context() if self.url.startswith("wss://") else None
+            self.ws = await websockets.connect(self.url, subprotocols=["sip"], open_timeout=5, ssl=secure)
 
     async def request(self, text):
         await self.ws.send(text)
@@ -54,13 +96,13 @@ class Client:
         self.cseq += 1
         lines = [
             f"REGISTER sip:{self.domain} SIP/2.0",
-            f"Via: SIP/2.0/WSS {self.host};branch=z9hG4bK{token(7)}",
+            f"Via: SIP/2.0/{self.transport} {self.host};branch=z9hG4bK{token(7)}",
             "Max-Forwards: 69",
             f"To: <sip:{user}@{self.domain}>",
             f"From: <sip:{user}@{self.domain}>;tag={self.tag}",
             f"Call-ID: {self.call_id}",
             f"CSeq: {self.cseq} REGISTER",
-            f'Contact: <sip:{token(8)}@{self.host};transport=ws;ob>;+sip.ice;reg-id=1;+sip.instance="<urn:uuid:{self.instance}>";expires={expires}',
+            f'Contact: <sip:{token(8)}@{self.host};transport={"tls" if self.transport == "TLS" else "ws"};ob>;+sip.ice;reg-id=1;+sip.instance="<urn:uuid:{self.instance}>";expires={expires}',
             f"Expires: {expires}",
             "Allow: INVITE,ACK,CANCEL,BYE,UPDATE,MESSAGE,OPTIONS,REFER,INFO,NOTIFY",
             "Supported: path,gruu,outbound",
@@ -97,7 +139,7 @@ class Client:
     async def options(self):
         self.cseq += 1
         text = "\r\n".join([
-            f"OPTIONS sip:{self.domain} SIP/2.0", f"Via: SIP/2.0/WSS {self.host};branch=z9hG4bK{token(7)}",
+            f"OPTIONS sip:{self.domain} SIP/2.0", f"Via: SIP/2.0/{self.transport} {self.host};branch=z9hG4bK{token(7)}",
             "Max-Forwards: 69", f"To: <sip:{self.domain}>", f"From: <sip:probe@{self.domain}>;tag={self.tag}",
             f"Call-ID: {token(20)}", f"CSeq: {self.cseq} OPTIONS", "Content-Length: 0"]) + "\r\n\r\n"
         reply = await self.request(text)
@@ -149,7 +191,7 @@ def parse_auth(value):
 
 async def main():
     url, domain = sys.argv[1], sys.argv[2]
-    client = Client(url, domain)
+    client = Client(url, domain, sys.argv[3] if len(sys.argv) > 3 else None)
     await client.connect()
     loop = asyncio.get_event_loop()
     while True:

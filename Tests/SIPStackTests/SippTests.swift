@@ -72,15 +72,17 @@ func runSipp(_ arguments: [String], timeout: TimeInterval = 60) throws -> (statu
 }
 
 @Suite(.serialized) struct SippTests {
-    @Test(arguments: [("udp", "u1"), ("tcp", "t1")])
-    func sippUACCallsTandem(transport: String, sippMode: String) async throws {
+    /// sipp's own UAC over UDP and TCP, on IPv4 and IPv6 loopback.
+    @Test(arguments: [("udp", "u1", "127.0.0.1"), ("tcp", "t1", "127.0.0.1"), ("udp", "u1", "::1"), ("tcp", "t1", "::1")])
+    func sippUACCallsTandem(transport: String, sippMode: String, host: String) async throws {
         let ua = AnsweringUA()
         try await withEndpoint(ua) { endpoint in
             let address = transport == "udp"
-                ? try await endpoint.bindUDP(host: "127.0.0.1", port: 0)
-                : try await endpoint.bindStream(.tcp, host: "127.0.0.1", port: 0)
+                ? try await endpoint.bindUDP(host: host, port: 0)
+                : try await endpoint.bindStream(.tcp, host: host, port: 0)
             let port = try #require(address.port)
-            let result = try runSipp(["-sn", "uac", "127.0.0.1:\(port)", "-i", "127.0.0.1", "-p", "\(freePort(udp: transport == "udp"))",
+            let target = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+            let result = try runSipp(["-sn", "uac", target, "-i", host, "-p", "\(freePort(udp: transport == "udp"))",
                                       "-mp", "\(freePort(udp: true))", "-t", sippMode, "-m", "10", "-r", "20", "-l", "10", "-d", "100"])
             #expect(result.status == 0, "sipp: \(result.output.suffix(1500))")
             let (invites, acks, byes) = try await endpoint.loop.submit { (ua.invites, ua.acks, ua.byes) }.get()

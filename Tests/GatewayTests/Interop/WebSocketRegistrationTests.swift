@@ -10,13 +10,13 @@ import TestSupport
 @Suite(.serialized) struct WebSocketRegistrationTests {
     static let secret = "s3cret-for-tokens"
 
-    func withGateway(_ body: (GatewayServer, Int) async throws -> Void) async throws {
+    func withGateway(secure: Bool = false, _ body: (GatewayServer, Int) async throws -> Void) async throws {
         var config = GatewayConfig()
         let any = ListenAddress(host: "127.0.0.1", port: 0)
         config.listen.sipUDP = any
         config.listen.sipTCP = any
-        config.listen.sipTLS = nil
-        config.listen.https = nil
+        config.listen.sipTLS = secure ? any : nil
+        config.listen.https = secure ? any : nil
         config.listen.http = any
         config.realm = "tandem.test"
         config.users = [GatewayConfig.User(name: "alice", password: "wonderland"),
@@ -38,7 +38,30 @@ import TestSupport
     }
 
     func client(_ port: Int) throws -> PeerProcess {
-        try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/ws_sip_client.py", "ws://127.0.0.1:\(port)/ws", "tandem.test"])
+        try client("ws://127.0.0.1:\(port)/ws")
+    }
+
+    func client(_ url: String, trusting certificate: String? = nil) throws -> PeerProcess {
+        try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/ws_sip_client.py", url, "tandem.test"] + (certificate.map { [$0] } ?? []))
+    }
+
+    /// WSS and plain SIP over TLS, each against a real TLS client (Python's OpenSSL) that verifies the
+    /// certificate the gateway generated: digest registration and OPTIONS both succeed.
+    @Test func secureTransportsRegisterWithDigest() async throws {
+        try await withGateway(secure: true) { server, _ in
+            let certificate = server.config.certificateDirectory + "/tls.crt"
+            for url in ["wss://127.0.0.1:\(server.boundAddresses["https+wss"]?.port ?? 0)/ws",
+                        "tls://127.0.0.1:\(server.boundAddresses["sip-tls"]?.port ?? 0)"] {
+                let peer = try client(url, trusting: certificate)
+                defer { peer.stop() }
+                let registered = try ask(peer, ["cmd": "register", "user": "alice", "password": "wonderland"])
+                #expect(registered["status"] as? Int == 200 && registered["challenged"] as? Bool == true, "\(url): \(registered)")
+                #expect(try ask(peer, ["cmd": "options"])["status"] as? Int == 200, "\(url)")
+                #expect(try await waitForBindings(server, "alice", 1), "\(url)")
+                _ = try ask(peer, ["cmd": "close"])
+                #expect(try await waitForBindings(server, "alice", 0), "the binding goes with the connection: \(url)")
+            }
+        }
     }
 
     func ask(_ peer: PeerProcess, _ command: [String: Any]) throws -> [String: Any] {
