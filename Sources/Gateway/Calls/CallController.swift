@@ -452,8 +452,14 @@ final class CallController: @unchecked Sendable {
 
     private func received(_ response: SIPResponse, on branch: OutboundBranch, of call: Call, context: OfferContext) {
         if response.statusCode == 100 { return }
+        if response.isSuccess, branch.final {
+            // After our 2xx: a retransmission (same tag) to ACK again, or another fork's answer.
+            return answeredAgain(branch, response)
+        }
         if response.isSuccess || (response.statusCode > 100 && response.statusCode < 200) {
-            if branch.dialog == nil, (try? response.headers.to().tag) != nil {
+            if let tag = try? response.headers.to().tag, branch.dialog?.id.remoteTag != tag {
+                // A first response, or one from another fork behind a proxy (another To tag): its own
+                // dialog. The fork that answers is the one the call keeps.
                 branch.dialog = Dialog(uac: branch.invite, response: response, localContact: branch.localContact)
                 if let id = branch.dialog?.id { dialogs[key(id)] = (call, false) }
             } else {
@@ -558,8 +564,8 @@ final class CallController: @unchecked Sendable {
     }
 
     /// Where in-dialog requests of a branch go: a browser over its flow, a phone to the dialog's next hop.
-    private func peer(for branch: OutboundBranch) -> SIPPeer {
-        guard branch.peer.transport == .udp, let hop = branch.dialog?.nextHop,
+    private func peer(for branch: OutboundBranch, dialog: Dialog? = nil) -> SIPPeer {
+        guard branch.peer.transport == .udp, let hop = (dialog ?? branch.dialog)?.nextHop,
               let address = try? SocketAddress(ipAddress: hop.host.unbracketed, port: Int(hop.port ?? 5060)) else {
             return branch.peer
         }
@@ -978,7 +984,18 @@ final class CallController: @unchecked Sendable {
         guard response.isSuccess, let cseq = try? response.headers.cseq(), cseq.method == .invite,
               let callID = try? response.headers.callID(), let tag = try? response.headers.from().tag,
               let (call, _) = dialogs[callID + "|" + tag], let branch = call.answered else { return }
-        acknowledge(branch, response)
+        answeredAgain(branch, response)
+    }
+
+    /// A 2xx on a branch that already had one: the same dialog's retransmission is ACKed again;
+    /// another fork that answered after the call was taken is ACKed, then hung up (§13.2.2.4).
+    private func answeredAgain(_ branch: OutboundBranch, _ response: SIPResponse) {
+        if (try? response.headers.to().tag) == branch.dialog?.id.remoteTag { return acknowledge(branch, response) }
+        guard var fork = Dialog(uac: branch.invite, response: response, localContact: branch.localContact),
+              let sequence = try? branch.invite.headers.cseq().sequence else { return }
+        let peer = peer(for: branch, dialog: fork)
+        endpoint.sendStateless(.request(fork.makeACK(sequence: sequence, via: endpoint.makeVia(peer.transport))), to: peer)
+        endpoint.send(fork.makeRequest(.bye, via: endpoint.makeVia(peer.transport)), to: peer) { _ in }
     }
 
     // MARK: ending

@@ -164,6 +164,12 @@ extension SippTrunkTests {
         #expect(records.first?["reason"] as? String == "Session timer expired", "\(records)")
     }
 
+    @Test func aForkThatAnswersLateIsHungUpAndTheCallKeepsTheFirst() async throws {
+        let (result, sipp, _) = try await call("forked_answers")
+        #expect(result["status"] as? Int == 200 && result["bye"] as? Int == 200, "\(result)")
+        #expect(sipp.first?.0 == 0, "both 2xx ACKed, BYE to the late fork, the caller's BYE to the kept one: \(sipp)")
+    }
+
     @Test func phoneHoldsAndResumesByReINVITE() async throws {
         let (result, sipp, _) = try await call("hold_resume", seconds: "4")
         #expect(result["status"] as? Int == 200 && result["bye"] as? Int == 200, "\(result)")
