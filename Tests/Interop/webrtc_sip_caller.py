@@ -3,11 +3,12 @@ aiortc for the WebRTC media. It calls a destination, answers the 407 challenge, 
 what comes back, hangs up, and prints one JSON line: the final status, the received audio's frequency
 (FFT) and level, and the BYE's status.
 With a last argument `wait` it prints {"type":"recorded"} once it has recorded and waits for the far
-end's BYE instead of sending one; with `cancel` it sends CANCEL when the first 18x arrives. A 18x with SDP
+end's BYE instead of sending one; with `hold` it puts the call on hold by re-INVITE (a=sendonly) first;
+with `cancel` it sends CANCEL when the first 18x arrives. A 18x with SDP
 (early media) is applied at once and one second of it analysed ("early" in the result). DIGITS are sent as
 RFC 4733 events once media flows; digits received are in the result. Re-INVITEs from the far end (hold,
 resume) are answered, and the direction each offered is listed under "reoffers".
-Usage: webrtc_sip_caller.py URL DOMAIN USER PASSWORD DEST [SECONDS] [TONE_HZ] [hangup|wait|cancel] [DIGITS]."""
+Usage: webrtc_sip_caller.py URL DOMAIN USER PASSWORD DEST [SECONDS] [TONE_HZ] [hangup|wait|hold|cancel] [DIGITS]."""
 import asyncio
 import json
 import sys
@@ -150,10 +151,24 @@ async def main():
         result["inband"] = aiortc_peer.dtmf_digits(audio, rate)
     except asyncio.TimeoutError:
         result["error"] = "no remote track"
-    if mode == "wait":
+    if mode == "hold":
+        # Hold the way a browser phone does: re-INVITE with our SDP made sendonly.
+        held = pc.localDescription.sdp.replace("a=sendrecv", "a=sendonly")
+        await ws.send(request("INVITE", cseq + 1, token(7), body=held, to_tag=to_tag, ruri=contact))
+        while True:
+            msg = await asyncio.wait_for(responses.get(), timeout=10)
+            if "INVITE" in header(msg, "CSeq") and parse_status(msg) >= 200:
+                result["hold"] = parse_status(msg)
+                break
+        await ws.send(request("ACK", cseq + 1, token(7), to_tag=to_tag, ruri=contact))
+        cseq += 1
+    if mode in ("wait", "hold"):
         print(json.dumps({"type": "recorded"}), flush=True)
-        await asyncio.wait_for(bye_received, timeout=20)
-        result["hangup"] = "remote"
+        try:
+            await asyncio.wait_for(bye_received, timeout=20)
+            result["hangup"] = "remote"
+        except asyncio.TimeoutError:
+            result["hangup"] = None
     else:
         await ws.send(request("BYE", cseq + 1, token(7), to_tag=to_tag, ruri=contact))
         while True:

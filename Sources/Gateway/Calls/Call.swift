@@ -39,6 +39,8 @@ final class Call {
     var sdpB: LegSDP?
     /// The direction each leg last asked for (hold and resume), to translate only changes to the other leg.
     var heldDirection: [LegSide: SDP.MediaDirection] = [:]
+    /// Legs where our re-INVITE awaits its answer (a re-INVITE from them meanwhile gets 491).
+    var reoffering: Set<LegSide> = []
     /// Our SDP for the caller, built once and sent in every 18x/2xx so the session never changes under it.
     var answerToCaller: [UInt8]?
     /// The answered leg that asked (REFER) to hand the other party to someone else, while that is dialled.

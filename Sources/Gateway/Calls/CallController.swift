@@ -785,6 +785,10 @@ final class CallController: @unchecked Sendable {
             if request.method == .invite { endpoint.sendSuccess(response, through: transaction) } else { transaction.respond(response) }
         }
         guard !request.body.isEmpty else { return send(ok) }
+        if request.method == .invite, call.reoffering.contains(side) {
+            // Our own re-INVITE on this leg is still open: glare (RFC 3261 §14.2).
+            return transaction.respond(SIPResponse(replyingTo: request, statusCode: 491))
+        }
         guard call.phase == .answered, var sdp = call.sdp(side), let offer = try? SessionDescription(parsing: request.body),
               let section = offer.media.first(where: { $0.media == "audio" }) else {
             return transaction.respond(SIPResponse(replyingTo: request, statusCode: 488))
@@ -884,11 +888,31 @@ final class CallController: @unchecked Sendable {
         call.setConfig(side, config)
         apply(config, to: side, of: call, remote: nil, payloadTypes: nil)
         let sequence = (try? r.headers.cseq().sequence) ?? 0
+        call.reoffering.insert(side)
         endpoint.send(r, to: peer) { [weak self, weak call] event in
-            guard let self, let call, case .response(let response) = event, response.isSuccess else { return }
+            guard let self, let call, case .response(let response) = event, response.isFinal else { return }
+            call.reoffering.remove(side)
+            if response.statusCode == 491 { return self.retryAfterGlare(call, side: side, direction: direction) }
+            guard response.isSuccess else { return }
             let dialog = side == .a ? call.inbound.dialog : call.answered?.dialog
             if let ack = dialog?.makeACK(sequence: sequence, via: self.endpoint.makeVia(peer.transport)) {
                 self.endpoint.sendStateless(.request(ack), to: peer)
+            }
+        }
+    }
+
+    /// Both sides re-offered at once (491): try again after RFC 3261 §14.1's random wait, 2.1-4 s when
+    /// we chose the dialog's Call-ID (side b, which we called), 0-2 s otherwise; only if still wanted.
+    private func retryAfterGlare(_ call: Call, side: LegSide, direction: SDP.MediaDirection) {
+        let wait = side == .b ? Int.random(in: 2100...4000) : Int.random(in: 0...2000)
+        let callT = LoopTransfer(call)
+        let loop = endpoint.loop
+        Task {
+            try? await Task.sleep(for: .milliseconds(wait))
+            loop.execute {
+                let call = callT.value
+                guard call.phase == .answered, (call.heldDirection[side.other] ?? .sendrecv) == direction else { return }
+                self.reoffer(call, to: side, direction: direction)
             }
         }
     }

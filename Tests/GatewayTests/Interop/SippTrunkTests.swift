@@ -170,6 +170,13 @@ extension SippTrunkTests {
         #expect(sipp.first?.0 == 0, "both 2xx ACKed, BYE to the late fork, the caller's BYE to the kept one: \(sipp)")
     }
 
+    @Test func reINVITEGlareIsAnswered491AndRetried() async throws {
+        let (result, sipp, _) = try await call("glare", mode: "hold")
+        #expect(result["hold"] as? Int == 200, "the browser's hold was answered: \(result)")
+        #expect(sipp.first?.0 == 0, "491 to the phone's crossing re-INVITE, our hold re-offer retried after its 491: \(sipp)")
+        #expect(result["hangup"] as? String == "remote", "\(result)")
+    }
+
     @Test func phoneHoldsAndResumesByReINVITE() async throws {
         let (result, sipp, _) = try await call("hold_resume", seconds: "4")
         #expect(result["status"] as? Int == 200 && result["bye"] as? Int == 200, "\(result)")
