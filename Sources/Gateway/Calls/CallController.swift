@@ -1054,7 +1054,14 @@ final class CallController: @unchecked Sendable {
         call.maxDurationTimer = Task {
             try? await Task.sleep(for: limit)
             guard !Task.isCancelled else { return }
-            loop.execute { self.end(callT.value, reason: "Maximum call duration", status: 200, side: "gateway") }
+            loop.execute {
+                let call = callT.value
+                if call.phase == .answered {
+                    self.end(call, reason: "Maximum call duration", status: 200, side: "gateway")
+                } else {
+                    self.fail(call, code: 480, reason: "Maximum call duration", side: "gateway")
+                }
+            }
         }
     }
 
