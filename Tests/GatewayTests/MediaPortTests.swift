@@ -58,4 +58,19 @@ import WebRTC
         #expect(text.contains("a=ice-lite"))
         #expect(text.contains("a=fingerprint:sha-256 \(id.fingerprint)"))
     }
+
+    /// When the other leg is G.711, the browser is asked for narrowband Opus in answers and offers alike.
+    @Test func narrowbandOpusHintWhenTheOtherLegIsG711() throws {
+        let id = try DTLSIdentity.generate()
+        let browser = WebRTCSessionTemplate(ufrag: "b", password: "bp", fingerprint: id.fingerprint, candidateAddresses: ["127.0.0.1"], port: 30_000)
+        let ours = WebRTCSessionTemplate(ufrag: "u", password: "p", fingerprint: id.fingerprint, candidateAddresses: ["127.0.0.1"], port: 20_000)
+        let offer = browser.offer()
+        let hinted = ours.answer(offer, codecs: WebRTCSessionTemplate.codecs(narrowband: true)).sessionDescription.serialized()
+        #expect(hinted.contains("a=fmtp:111 minptime=10;useinbandfec=1;maxplaybackrate=8000;sprop-maxcapturerate=8000"), "\(hinted)")
+        let plain = ours.answer(offer).sessionDescription.serialized()
+        #expect(plain.contains("a=fmtp:111") && !plain.contains("maxplaybackrate"), "\(plain)")
+        #expect(ours.offer(narrowband: true).serialized().contains("maxplaybackrate=8000;sprop-maxcapturerate=8000"))
+        #expect(!ours.offer().serialized().contains("maxplaybackrate"))
+    }
 }
+

@@ -116,16 +116,17 @@ final class OutboundBranch {
 
 /// A leg's SDP template, browser or phone, behind one face for re-offers and re-answers.
 enum LegSDP {
-    case browser(WebRTCSessionTemplate)
+    /// `narrowband`: the other leg is G.711, so Opus is asked to stay narrowband in every offer and answer.
+    case browser(WebRTCSessionTemplate, narrowband: Bool)
     case phone(RTPSessionTemplate)
 
     /// Answers a re-offer with the next version of our session.
     mutating func answer(_ offer: SessionDescription) -> Answer {
         switch self {
-        case .browser(var t):
+        case .browser(var t, let narrowband):
             t.version += 1
-            self = .browser(t)
-            return t.answer(offer)
+            self = .browser(t, narrowband: narrowband)
+            return t.answer(offer, codecs: WebRTCSessionTemplate.codecs(narrowband: narrowband))
         case .phone(var t):
             t.version += 1
             self = .phone(t)
@@ -136,10 +137,10 @@ enum LegSDP {
     /// A re-offer (hold, resume) with the next version of our session.
     mutating func offer(direction: SDP.MediaDirection) -> SessionDescription {
         switch self {
-        case .browser(var t):
+        case .browser(var t, let narrowband):
             t.version += 1
-            self = .browser(t)
-            return t.offer(direction: direction)
+            self = .browser(t, narrowband: narrowband)
+            return t.offer(narrowband: narrowband, direction: direction)
         case .phone(var t):
             t.version += 1
             self = .phone(t)

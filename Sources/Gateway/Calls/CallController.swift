@@ -166,7 +166,8 @@ final class CallController: @unchecked Sendable {
         if case .trunk(let trunk) = caller { callerTrunk = trunk }
         let dtmf = Self.dtmfMode(trunk: callerTrunk, policy: routing.media)
         let callT = LoopTransfer(call), appT = LoopTransfer(app)
-        run(call) { try await self.setUpInbound(callT.value, codecs: codecs, dtmf: dtmf, app: appT.value) }
+        let narrowband = call.step.map(isNarrowband) ?? false
+        run(call) { try await self.setUpInbound(callT.value, codecs: codecs, dtmf: dtmf, narrowband: narrowband, app: appT.value) }
         if let limit = call.step?.maxDuration ?? routing.maxDuration { armMaxDuration(call, limit) }
     }
 
@@ -180,6 +181,23 @@ final class CallController: @unchecked Sendable {
         default: .auto
         }
     }
+
+    /// Whether every target of a bridge is a SIP leg offered G.711 only: the browser then gets a
+    /// narrowband Opus answer.
+    private func isNarrowband(_ step: BridgeStep) -> Bool {
+        step.legs.allSatisfy { leg in
+            let codecs: [String]
+            switch leg.target {
+            case .user, .users: return false
+            case .trunk(let name, _): codecs = step.media.codecs ?? trunks.first { $0.name == name }?.codecs ?? []
+            case .uri: codecs = step.media.codecs ?? Self.uriCodecs
+            }
+            return !codecs.isEmpty && codecs.allSatisfy { ["pcmu", "pcma"].contains($0.lowercased()) }
+        }
+    }
+
+    /// What a bridge to a bare SIP URI offers when the route names no codecs.
+    static let uriCodecs = ["PCMU", "PCMA", "G722"]
 
     private func callerCodecs(_ caller: Caller, _ policy: MediaPolicy) -> [String] {
         if let codecs = policy.codecs { return codecs }
@@ -205,7 +223,7 @@ final class CallController: @unchecked Sendable {
     }
 
     /// Binds side a, settles our SDP for the caller, then answers with the app or starts dialling.
-    private func setUpInbound(_ call: Call, codecs: [String], dtmf: DTMFMode, app: MediaApp?) async throws {
+    private func setUpInbound(_ call: Call, codecs: [String], dtmf: DTMFMode, narrowband: Bool, app: MediaApp?) async throws {
         let inbound = call.inbound
         let offer = inbound.offer
         guard let remote = offer.media.first(where: { $0.media == "audio" }) else { throw MediaError.codec("no audio") }
@@ -222,8 +240,8 @@ final class CallController: @unchecked Sendable {
                                              onWebRTCEvent: events)
             let template = WebRTCSessionTemplate(ufrag: ice.localUfrag, password: ice.localPassword, fingerprint: dtls.identity.fingerprint,
                                                  candidateAddresses: advertise, port: UInt16(media.port(.a) ?? 0))
-            answer = template.answer(offer)
-            sdp = .browser(template)
+            answer = template.answer(offer, codecs: WebRTCSessionTemplate.codecs(narrowband: narrowband))
+            sdp = .browser(template, narrowband: narrowband)
             guard let agreed = answer.accepted(), let fingerprint = offer.fingerprint(for: remote),
                   let c = MediaLegConfig(agreed: agreed, ssrc: template.ssrc, cname: template.cname, isBrowser: true) else {
                 await media.close()
@@ -321,7 +339,7 @@ final class CallController: @unchecked Sendable {
                     codecs: codecs, leg: leg)
         case .uri(let text):
             let transport = (try? SIPURI(text))?.transport.flatMap { SIPTransportKind(rawValue: $0.uppercased()) } ?? .udp
-            dialSIP(call, uri: text, transport: transport, trunk: nil, codecs: step.media.codecs ?? ["PCMU", "PCMA", "G722"], leg: leg)
+            dialSIP(call, uri: text, transport: transport, trunk: nil, codecs: step.media.codecs ?? Self.uriCodecs, leg: leg)
         }
     }
 
@@ -333,6 +351,7 @@ final class CallController: @unchecked Sendable {
             return targetFailed(call, code: 480)
         }
         let ice = ICELiteAgent()
+        let narrowband = call.configA.map { $0.codec == .pcmu || $0.codec == .pcma } ?? false
         let callT = LoopTransfer(call), iceT = LoopTransfer(ice), bindingsT = LoopTransfer(bindings)
         run(call) {
             guard let media = try await self.endpoint.loop.submit({ callT.value.media.map(LoopTransfer.init) }).get()?.value else { return }
@@ -340,12 +359,12 @@ final class CallController: @unchecked Sendable {
             let template = WebRTCSessionTemplate(ufrag: iceT.value.localUfrag, password: iceT.value.localPassword,
                                                  fingerprint: self.dtls.identity.fingerprint, candidateAddresses: self.advertise,
                                                  port: UInt16(media.port(.b) ?? 0))
-            let body = template.offer().serializedBytes()
+            let body = template.offer(narrowband: narrowband).serializedBytes()
             self.endpoint.loop.execute {
                 let call = callT.value
                 guard call.dialling else { return }
                 call.record.legB = CallRecord.Leg(kind: "webrtc")
-                call.sdpB = .browser(template)
+                call.sdpB = .browser(template, narrowband: narrowband)
                 for binding in bindingsT.value {
                     self.sendInvite(call, to: binding.contact.uri, peer: binding.peer, target: leg.target, isBrowser: true,
                                     body: body, context: .browser(template: template, ice: iceT.value))

@@ -96,12 +96,29 @@ public struct WebRTCSessionTemplate: Sendable {
         remoteSetup == .passive ? .client : .server
     }
 
-    /// An offer for a browser (calls toward a browser user): audio with the given codecs in order,
-    /// telephone-event at 48 and 8 kHz, setup actpass.
-    public func offer(codecs: [(pt: UInt8, name: String, clockRate: UInt32, channels: UInt8, fmtp: String?)] = [
-        (111, "opus", 48_000, 2, "minptime=10;useinbandfec=1"), (0, "PCMU", 8_000, 1, nil), (8, "PCMA", 8_000, 1, nil),
-        (110, "telephone-event", 48_000, 1, "0-16"), (126, "telephone-event", 8_000, 1, "0-16"),
-    ], direction: MediaDirection = .sendrecv) -> SessionDescription {
+    /// What tells a browser's Opus encoder to stay narrowband (RFC 7587 §6.1) when the other leg is G.711:
+    /// wideband it would only be thrown away, and narrowband Opus costs less on both ends.
+    static let narrowbandOpus = "maxplaybackrate=8000;sprop-maxcapturerate=8000"
+
+    /// `defaultCodecs`, with Opus held to narrowband when `narrowband`.
+    public static func codecs(narrowband: Bool) -> [CodecCapability] {
+        guard narrowband else { return defaultCodecs }
+        var opus = CodecCapability.opus
+        opus.formatParameters = narrowbandOpus.split(separator: ";").map { part in
+            let pair = part.split(separator: "=", maxSplits: 1)
+            return FormatParameters.Parameter(String(pair[0]), pair.count > 1 ? String(pair[1]) : nil)
+        }
+        return [opus] + defaultCodecs.dropFirst()
+    }
+
+    /// An offer for a browser (calls toward a browser user): Opus (narrowband when the other leg is
+    /// G.711), G.711, telephone-event at 48 and 8 kHz, setup actpass.
+    public func offer(narrowband: Bool = false, direction: MediaDirection = .sendrecv) -> SessionDescription {
+        let opusFormat = "minptime=10;useinbandfec=1" + (narrowband ? ";" + Self.narrowbandOpus : "")
+        let codecs: [(pt: UInt8, name: String, clockRate: UInt32, channels: UInt8, fmtp: String?)] = [
+            (111, "opus", 48_000, 2, opusFormat), (0, "PCMU", 8_000, 1, nil), (8, "PCMA", 8_000, 1, nil),
+            (110, "telephone-event", 48_000, 1, "0-16"), (126, "telephone-event", 8_000, 1, "0-16"),
+        ]
         var media = MediaDescription(media: "audio", port: port, proto: "UDP/TLS/RTP/SAVPF", formats: codecs.map { String($0.pt) })
         media.connections = [connection]
         media.attributes.append(Attribute("mid", "0"))
