@@ -109,6 +109,11 @@ public struct BridgeSpec: Sendable {
 public struct BridgeLeg: Sendable, Equatable {
     public var target: BridgeTarget
     public var timeout: Duration?
+
+    public init(target: BridgeTarget, timeout: Duration?) {
+        self.target = target
+        self.timeout = timeout
+    }
 }
 
 /// The outbound call to place: targets and how to use them, plus everything set on the way

@@ -1,9 +1,10 @@
 """A browser-like callee for Tandem's end-to-end tests: registers as USER over SIP/WebSocket the way JsSIP
 does (digest), prints {"type":"registered"}, waits for an INVITE, answers it (180, then 200 with aiortc's
 answer), sends a tone and records what it hears, printing {"type":"recording"} when the measured part
-starts. With `hangup` it sends BYE after SECONDS; with `wait` it waits for the caller's BYE. Prints one JSON result line: the INVITE's From, the received frequency and level,
+starts. With `hangup` it sends BYE after SECONDS; with `wait` it waits for the caller's BYE; with `ring`
+it never answers, prints {"type":"ringing"}, and reports the caller's CANCEL. Prints one JSON result line: the INVITE's From, the received frequency and level,
 who hung up, and DTMF digits heard as RFC 4733 events ("digits") and in-band ("inband").
-Usage: webrtc_sip_callee.py URL DOMAIN USER PASSWORD SECONDS TONE_HZ hangup|wait"""
+Usage: webrtc_sip_callee.py URL DOMAIN USER PASSWORD SECONDS TONE_HZ hangup|wait|ring"""
 import asyncio
 import json
 import sys
@@ -58,6 +59,19 @@ async def main():
     to_tag = token(10)
     contact = f"Contact: <sip:{token(8)}@{client.host};transport=ws>"
     await ws.send(response_to(invite, 180, "Ringing", to_tag, [contact]))
+    if mode == "ring":
+        # Ring until the caller gives up: CANCEL gets 200, the INVITE 487.
+        print(json.dumps({"type": "ringing"}), flush=True)
+        while True:
+            msg = await asyncio.wait_for(ws.recv(), timeout=30)
+            if method(msg) == "CANCEL":
+                await ws.send(response_to(msg, 200, "OK", to_tag))
+                await ws.send(response_to(invite, 487, "Request Terminated", to_tag))
+                result["cancelled"] = True
+                break
+        print(json.dumps(result), flush=True)
+        await ws.close()
+        return
 
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     received = asyncio.get_event_loop().create_future()

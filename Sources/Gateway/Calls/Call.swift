@@ -50,6 +50,8 @@ final class Call {
     /// The caller hears our ringback tone (until side b's media connects).
     var ringing = false
     var ringTimer: Task<Void, Never>?
+    /// The route's `<max-duration>`, armed when the call is answered.
+    var maxDuration: Duration?
     var maxDurationTimer: Task<Void, Never>?
     var record: CallRecord
 

@@ -168,7 +168,7 @@ final class CallController: @unchecked Sendable {
         let callT = LoopTransfer(call), appT = LoopTransfer(app)
         let narrowband = call.step.map(isNarrowband) ?? false
         run(call) { try await self.setUpInbound(callT.value, codecs: codecs, dtmf: dtmf, narrowband: narrowband, app: appT.value) }
-        if let limit = call.step?.maxDuration ?? routing.maxDuration { armMaxDuration(call, limit) }
+        call.maxDuration = call.step?.maxDuration ?? routing.maxDuration
     }
 
     /// How DTMF goes to a SIP leg: the route's `<media dtmf>`, else the trunk's `dtmf`, else `auto`
@@ -326,26 +326,50 @@ final class CallController: @unchecked Sendable {
             return fail(call, code: failure.map { Self.callerCode(for: $0.statusCode) } ?? 480,
                         reason: failure?.reasonPhrase ?? "No Answer", side: "callee")
         }
-        let leg = call.remainingTargets.removeFirst()
-        call.bestFailure = nil
-        call.record.target = leg.target.description
-        switch leg.target {
-        case .user(let user): dialUsers(call, [user], leg)
-        case .users(_, let members): dialUsers(call, members, leg)
-        case .trunk(let name, let user):
-            guard let trunk = trunks.first(where: { $0.name == name }) else { return targetFailed(call, code: 503) }
-            let codecs = step.media.codecs ?? trunk.codecs
-            dialSIP(call, uri: "sip:\(user)@\(trunk.address)", transport: SIPTransportKind(trunk.transport), trunk: trunk,
-                    codecs: codecs, leg: leg)
-        case .uri(let text):
-            let transport = (try? SIPURI(text))?.transport.flatMap { SIPTransportKind(rawValue: $0.uppercased()) } ?? .udp
-            dialSIP(call, uri: text, transport: transport, trunk: nil, codecs: step.media.codecs ?? Self.uriCodecs, leg: leg)
+        // A parallel bridge rings every target at once, when they are of one kind (all browsers or all
+        // SIP: side b has one socket); mixed, they are dialled one after another.
+        var legs = [call.remainingTargets.removeFirst()]
+        let isBrowser: (BridgeLeg) -> Bool = { if case .user = $0.target { true } else if case .users = $0.target { true } else { false } }
+        if step.mode == .parallel, !call.remainingTargets.isEmpty {
+            if call.remainingTargets.allSatisfy({ isBrowser($0) == isBrowser(legs[0]) }) {
+                legs += call.remainingTargets
+                call.remainingTargets.removeAll()
+            } else {
+                logger.warning("parallel bridge mixes browsers and SIP targets: dialling them in turn", metadata: ["call": "\(call.id)"])
+            }
         }
+        call.bestFailure = nil
+        call.record.target = legs[0].target.description
+        let timing = BridgeLeg(target: legs[0].target, timeout: legs.count > 1 ? step.timeout : legs[0].timeout)
+        if isBrowser(legs[0]) {
+            return dialUsers(call, legs.flatMap { leg -> [String] in
+                switch leg.target {
+                case .user(let user): [user]
+                case .users(_, let members): members
+                default: []
+                }
+            }, timing)
+        }
+        var destinations: [SIPDestination] = []
+        for leg in legs {
+            switch leg.target {
+            case .trunk(let name, let user):
+                guard let trunk = trunks.first(where: { $0.name == name }) else { continue }
+                destinations.append(SIPDestination(uri: "sip:\(user)@\(trunk.address)", transport: SIPTransportKind(trunk.transport),
+                                                   trunk: trunk, codecs: step.media.codecs ?? trunk.codecs, target: leg.target))
+            case .uri(let text):
+                let transport = (try? SIPURI(text))?.transport.flatMap { SIPTransportKind(rawValue: $0.uppercased()) } ?? .udp
+                destinations.append(SIPDestination(uri: text, transport: transport, trunk: nil, codecs: step.media.codecs ?? Self.uriCodecs,
+                                                   target: leg.target))
+            default: break
+            }
+        }
+        dialSIP(call, destinations, timing)
     }
 
     /// Every current binding of the users gets the same WebRTC offer over its own flow.
     private func dialUsers(_ call: Call, _ users: [String], _ leg: BridgeLeg) {
-        let bindings = users.flatMap { registrar.lookup($0) }
+        let bindings = users.flatMap { user in registrar.lookup(user).map { (user, $0) } }
         guard !bindings.isEmpty else {
             call.bestFailure = SIPResponse(statusCode: 480, reasonPhrase: "User Not Registered")
             return targetFailed(call, code: 480)
@@ -364,27 +388,37 @@ final class CallController: @unchecked Sendable {
                 let call = callT.value
                 guard call.dialling else { return }
                 call.record.legB = CallRecord.Leg(kind: "webrtc")
-                call.sdpB = .browser(template, narrowband: narrowband)
-                for binding in bindingsT.value {
-                    self.sendInvite(call, to: binding.contact.uri, peer: binding.peer, target: leg.target, isBrowser: true,
-                                    body: body, context: .browser(template: template, ice: iceT.value))
+                for (user, binding) in bindingsT.value {
+                    self.sendInvite(call, to: binding.contact.uri, peer: binding.peer, target: .user(user), isBrowser: true, body: body,
+                                    context: .browser(template: template, ice: iceT.value, narrowband: narrowband))
                 }
                 self.armRingTimer(call, leg)
             }
         }
     }
 
-    private func dialSIP(_ call: Call, uri text: String, transport: SIPTransportKind, trunk: GatewayConfig.Trunk?, codecs: [String],
-                         leg: BridgeLeg) {
-        guard let uri = try? URI(text), let sip = uri.sipURI else { return targetFailed(call, code: 404) }
-        let callT = LoopTransfer(call)
-        let host = sip.host.unbracketed
-        let port = Int(sip.port ?? (transport == .tls ? 5061 : 5060))
+    /// A SIP target resolved from the plan: where, how, and what to offer.
+    private struct SIPDestination {
+        var uri: String
+        var transport: SIPTransportKind
+        var trunk: GatewayConfig.Trunk?
+        var codecs: [String]
+        var target: BridgeTarget
+    }
+
+    /// INVITEs with a plain-RTP offer to each destination, all on side b's one RTP socket.
+    private func dialSIP(_ call: Call, _ destinations: [SIPDestination], _ leg: BridgeLeg) {
+        let callT = LoopTransfer(call), destinationsT = LoopTransfer(destinations)
         run(call) {
-            let peer: SIPPeer
-            do {
-                peer = try await self.endpoint.peer(host: host, port: port, transport: transport)
-            } catch {
+            var reachable: [(SIPDestination, URI, SIPPeer)] = []
+            for destination in destinationsT.value {
+                guard let uri = try? URI(destination.uri), let sip = uri.sipURI else { continue }
+                let port = Int(sip.port ?? (destination.transport == .tls ? 5061 : 5060))
+                if let peer = try? await self.endpoint.peer(host: sip.host.unbracketed, port: port, transport: destination.transport) {
+                    reachable.append((destination, uri, peer))
+                }
+            }
+            guard !reachable.isEmpty else {
                 return self.endpoint.loop.execute {
                     callT.value.bestFailure = SIPResponse(statusCode: 503, reasonPhrase: "Unreachable")
                     self.targetFailed(callT.value, code: 503)
@@ -392,15 +426,17 @@ final class CallController: @unchecked Sendable {
             }
             guard let media = try await self.endpoint.loop.submit({ callT.value.media.map(LoopTransfer.init) }).get()?.value else { return }
             try await media.bind(b: .phone(remote: nil, payloadTypes: []))
-            let template = RTPSessionTemplate(address: self.advertise.first ?? "127.0.0.1", port: UInt16(media.port(.b) ?? 0), codecs: codecs)
-            let body = template.offer().serializedBytes()
+            let port = UInt16(media.port(.b) ?? 0)
+            let dialled = LoopTransfer(reachable)
             self.endpoint.loop.execute {
                 let call = callT.value
                 guard call.dialling else { return }
                 call.record.legB = CallRecord.Leg(kind: "rtp")
-                call.sdpB = .phone(template)
-                self.sendInvite(call, to: uri, peer: peer, target: leg.target, isBrowser: false, body: body,
-                                context: .phone(trunk: trunk))
+                for (destination, uri, peer) in dialled.value {
+                    let template = RTPSessionTemplate(address: self.advertise.first ?? "127.0.0.1", port: port, codecs: destination.codecs)
+                    self.sendInvite(call, to: uri, peer: peer, target: destination.target, isBrowser: false,
+                                    body: template.offer().serializedBytes(), context: .phone(trunk: destination.trunk, template: template))
+                }
                 self.armRingTimer(call, leg)
             }
         }
@@ -408,8 +444,16 @@ final class CallController: @unchecked Sendable {
 
     /// What the outbound INVITE needs beyond its target: how to read the answer.
     private enum OfferContext {
-        case browser(template: WebRTCSessionTemplate, ice: ICELiteAgent)
-        case phone(trunk: GatewayConfig.Trunk?)
+        case browser(template: WebRTCSessionTemplate, ice: ICELiteAgent, narrowband: Bool)
+        case phone(trunk: GatewayConfig.Trunk?, template: RTPSessionTemplate)
+
+        /// The leg's SDP from now on, once this offer is the one answered.
+        var sdp: LegSDP {
+            switch self {
+            case .browser(let template, _, let narrowband): .browser(template, narrowband: narrowband)
+            case .phone(_, let template): .phone(template)
+            }
+        }
     }
 
     private func contact(for transport: SIPTransportKind) -> String {
@@ -423,7 +467,7 @@ final class CallController: @unchecked Sendable {
         let inviteFrom = try? call.inbound.invite.headers.from()
         let callerUser = call.record.caller
         var fromURI = SIPURI(user: callerUser.isEmpty ? "anonymous" : callerUser, host: registrar.credentials.realm)
-        if case .phone(let trunk?) = context { fromURI.host = trunk.host }
+        if case .phone(let trunk?, _) = context { fromURI.host = trunk.host }
         let name = call.step?.callerID?.name ?? inviteFrom?.displayName
         if let number = call.step?.callerID?.number { fromURI.user = number }
         var from = NameAddress(displayName: name, uri: fromURI)
@@ -516,7 +560,7 @@ final class CallController: @unchecked Sendable {
             return
         }
         // A final failure. 401/407 from a trunk: answer the challenge once.
-        if (response.statusCode == 401 || response.statusCode == 407), !branch.authorized, case .phone(let trunk?) = context,
+        if (response.statusCode == 401 || response.statusCode == 407), !branch.authorized, case .phone(let trunk?, _) = context,
            let username = trunk.username, let password = trunk.password, call.dialling, !branch.cancelled {
             var digest = DigestClient(username: username, password: password)
             var retry = branch.invite
@@ -619,7 +663,7 @@ final class CallController: @unchecked Sendable {
         let configB: MediaLegConfig?
         var dtlsEndpoint: DTLSEndpoint?
         switch context {
-        case .browser(let template, let ice):
+        case .browser(let template, let ice, _):
             guard let section = sdp.media.first, let fingerprint = sdp.fingerprint(for: section) else {
                 return fail(call, code: 488, reason: "No DTLS fingerprint", side: "callee")
             }
@@ -628,7 +672,7 @@ final class CallController: @unchecked Sendable {
                                              expectedFingerprint: CertificateFingerprint(bytes: fingerprint.bytes))
             ice.setRemoteUfrag(sdp.iceUsernameFragment(for: section))
             if dtlsEndpoint == nil { return fail(call, code: 500, reason: "DTLS set-up failed", side: "gateway") }
-        case .phone(let trunk):
+        case .phone(let trunk, _):
             configB = MediaLegConfig(agreed: agreed, ssrc: UInt32.random(in: 1...UInt32.max), cname: "tandem", isBrowser: false,
                                      dtmfMode: Self.dtmfMode(trunk: trunk, policy: call.step?.media),
                                      ptime: sdp.media.first?.packetTime.map(Int.init))
@@ -636,6 +680,10 @@ final class CallController: @unchecked Sendable {
         guard let configB else { return fail(call, code: 488, reason: "No common codec", side: "callee") }
         call.record.legB?.codec = configB.codec.encodingName
         call.configB = configB
+        call.sdpB = context.sdp
+        if let branch = call.branches.first(where: { $0.dialog.map { d in (try? response.headers.to().tag) == d.id.remoteTag } ?? false }) {
+            call.record.target = branch.target.description
+        }
         let remote = agreed.remoteConnection.flatMap { try? SocketAddress(ipAddress: $0.address, port: Int(agreed.remotePort)) }
         let types = Self.payloadTypes(agreed)
         let dtlsT = LoopTransfer(dtlsEndpoint)
@@ -716,6 +764,7 @@ final class CallController: @unchecked Sendable {
         }
         logger.info("call answered", metadata: ["call": "\(call.id)", "target": "\(call.record.target ?? "app")"])
         for side in LegSide.allCases { watchSilence(call, side, held: false) }
+        if let limit = call.maxDuration { armMaxDuration(call, limit) }
         endpoint.sendSuccess(ok, through: call.inbound.transaction) { [weak self, weak call] in
             guard let self, let call else { return }
             self.end(call, reason: "No ACK from the caller", status: 408, side: "caller")
@@ -1067,20 +1116,14 @@ final class CallController: @unchecked Sendable {
         }
     }
 
+    /// `<max-duration>` counts from the answer, as billing does.
     private func armMaxDuration(_ call: Call, _ limit: Duration) {
         let callT = LoopTransfer(call)
         let loop = endpoint.loop
         call.maxDurationTimer = Task {
             try? await Task.sleep(for: limit)
             guard !Task.isCancelled else { return }
-            loop.execute {
-                let call = callT.value
-                if call.phase == .answered {
-                    self.end(call, reason: "Maximum call duration", status: 200, side: "gateway")
-                } else {
-                    self.fail(call, code: 480, reason: "Maximum call duration", side: "gateway")
-                }
-            }
+            loop.execute { self.end(callT.value, reason: "Maximum call duration", status: 200, side: "gateway") }
         }
     }
 

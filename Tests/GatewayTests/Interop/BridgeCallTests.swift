@@ -155,6 +155,34 @@ import TestSupport
         }
     }
 
+    @Test func phoneHangsUpWhileTheBrowserRingsAndTheBrowserGetsCANCEL() async throws {
+        try await withPhone { gateway, phone in
+            let callee = try Self.browser("webrtc_sip_callee.py", [gateway.webSocketURL, "tandem", "alice", "wonderland", "2", "1000", "ring"])
+            defer { callee.stop() }
+            #expect(await Self.line(callee, "registered")["status"] as? Int == 200)
+            try phone.writeJSON(["cmd": "dial", "uri": "sip:alice@127.0.0.1:\(gateway.sipPort)"])
+            #expect(await Self.line(callee, "ringing")["error"] == nil)
+            try phone.writeJSON(["cmd": "hangup"])
+            #expect(await Self.line(callee, "result")["cancelled"] as? Bool == true, "the phone's CANCEL reached the browser")
+            #expect(await Self.event(phone, "CALL_CLOSED") != nil)
+            await gateway.stop()
+            #expect(gateway.records().first?["status"] as? Int == 487, "\(gateway.records())")
+        }
+    }
+
+    @Test func phoneHangsUpOnTheBrowserItCalled() async throws {
+        try await withPhone { gateway, phone in
+            let callee = try Self.browser("webrtc_sip_callee.py", [gateway.webSocketURL, "tandem", "alice", "wonderland", "2", "1000", "wait"])
+            defer { callee.stop() }
+            #expect(await Self.line(callee, "registered")["status"] as? Int == 200)
+            try phone.writeJSON(["cmd": "dial", "uri": "sip:alice@127.0.0.1:\(gateway.sipPort)"])
+            #expect(await Self.event(phone, "CALL_ESTABLISHED") != nil)
+            #expect(await Self.line(callee, "recording")["error"] == nil)
+            try phone.writeJSON(["cmd": "hangup"])
+            #expect(await Self.line(callee, "result")["hangup"] as? String == "remote", "the phone's BYE reached the browser")
+        }
+    }
+
     @Test func browserCallsBrowser() async throws {
         // The plan names trunk "phone"; this call never uses it.
         let gateway = TestGateway(dialplans: try TestGateway.dialplan(Self.plan),

@@ -15,6 +15,15 @@ import TestSupport
           <match field="destination" pattern="^(2001)$"/>
           <bridge timeout="10s" failover-on="486 503"><target trunk="first" user="$1"/><target trunk="second" user="$1"/></bridge>
         </route>
+        <route name="ring-both">
+          <match field="destination" pattern="^2003$"/>
+          <bridge mode="parallel" timeout="10s"><target trunk="first" user="2003"/><target trunk="second" user="2003"/></bridge>
+        </route>
+        <route name="short-calls">
+          <match field="destination" pattern="^2004$"/>
+          <max-duration value="2s"/>
+          <bridge timeout="10s"><target trunk="first" user="2004"/></bridge>
+        </route>
         <route name="transfer-target">
           <match field="destination" pattern="^2002$"/>
           <bridge timeout="10s"><target trunk="second" user="2002"/></bridge>
@@ -27,7 +36,7 @@ import TestSupport
     /// A sipp UAS running `scenario` as trunk "first" (and `second`, if given, as trunk "second"), a
     /// gateway with those trunks, and a browser call from alice to 2001 in `mode`.
     func call(_ scenario: String, second: (scenario: String, trunk: (Int) -> GatewayConfig.Trunk)? = nil, mode: String = "hangup",
-              seconds: String = "2", digits: String = "", echo: Bool = true, configure: (inout GatewayConfig) -> Void = { _ in },
+              destination: String = "2001", seconds: String = "2", digits: String = "", echo: Bool = true, configure: (inout GatewayConfig) -> Void = { _ in },
               first: @escaping (Int) -> GatewayConfig.Trunk = { GatewayConfig.Trunk(name: "first", address: "127.0.0.1:\($0)") })
         async throws -> (result: [String: Any], sipp: [(Int32?, String)], records: [[String: Any]]) {
         let dir = NSTemporaryDirectory() + "sipp-trunk-\(UUID().uuidString)"
@@ -56,7 +65,7 @@ import TestSupport
         let gateway = TestGateway(dialplans: try TestGateway.dialplan(Self.plan), trunks: trunks, configure: configure)
         try await gateway.start()
         let caller = try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/webrtc_sip_caller.py", gateway.webSocketURL,
-                                                    "tandem", "alice", "wonderland", "2001", seconds, "1000", mode, digits])
+                                                    "tandem", "alice", "wonderland", destination, seconds, "1000", mode, digits])
         defer { caller.stop() }
         let result = await offPool { LoopTransferJSON(caller.readJSON(timeout: 40) { $0["type"] as? String == "result" }) }.value
             ?? ["error": caller.stderr.suffix(2000)]
@@ -175,6 +184,22 @@ extension SippTrunkTests {
         #expect(result["hold"] as? Int == 200, "the browser's hold was answered: \(result)")
         #expect(sipp.first?.0 == 0, "491 to the phone's crossing re-INVITE, our hold re-offer retried after its 491: \(sipp)")
         #expect(result["hangup"] as? String == "remote", "\(result)")
+    }
+
+    @Test func parallelBridgeRingsBothAndCancelsTheLoser() async throws {
+        let (result, sipp, records) = try await call("ring_until_cancel", second: ("ring_then_answer", {
+            GatewayConfig.Trunk(name: "second", address: "127.0.0.1:\($0)")
+        }), destination: "2003")
+        #expect(result["status"] as? Int == 200 && result["bye"] as? Int == 200, "\(result)")
+        #expect(sipp.map(\.0) == [0, 0], "the ringing phone got CANCEL, the other answered and got BYE: \(sipp)")
+        #expect(records.first?["target"] as? String == "trunk:second/2003", "\(records)")
+    }
+
+    @Test func maximumCallDurationEndsTheCall() async throws {
+        let (result, sipp, records) = try await call("answer", mode: "wait", destination: "2004")
+        #expect(result["status"] as? Int == 200 && result["hangup"] as? String == "remote", "\(result)")
+        #expect(sipp.first?.0 == 0, "the phone got BYE: \(sipp)")
+        #expect(records.first?["reason"] as? String == "Maximum call duration", "\(records)")
     }
 
     @Test func phoneHoldsAndResumesByReINVITE() async throws {
