@@ -89,6 +89,14 @@ import TestSupport
         }
     }
 
+    /// Registers alice as an aiortc callee in `mode` for `seconds`, then has the phone call her.
+    static func phoneCallsAlice(_ gateway: TestGateway, _ phone: PeerProcess, seconds: String, mode: String) async throws -> PeerProcess {
+        let callee = try browser("webrtc_sip_callee.py", [gateway.webSocketURL, "tandem", "alice", "wonderland", seconds, "1000", mode])
+        #expect(await line(callee, "registered")["status"] as? Int == 200)
+        try phone.writeJSON(["cmd": "dial", "uri": "sip:alice@127.0.0.1:\(gateway.sipPort)"])
+        return callee
+    }
+
     /// A JsSIP-style caller or callee on aiortc.
     static func browser(_ script: String, _ arguments: [String]) throws -> PeerProcess {
         try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/" + script] + arguments)
@@ -134,11 +142,8 @@ import TestSupport
     /// Also: the phone's RFC 4733 digits reach the browser, as tones in its audio.
     @Test func phoneCallsARegisteredBrowserUser() async throws {
         try await withPhone { gateway, phone in
-            let callee = try Self.browser("webrtc_sip_callee.py", [gateway.webSocketURL, "tandem", "alice", "wonderland", "3", "1000",
-                                                                   "hangup"])
+            let callee = try await Self.phoneCallsAlice(gateway, phone, seconds: "3", mode: "hangup")
             defer { callee.stop() }
-            #expect(await Self.line(callee, "registered")["status"] as? Int == 200)
-            try phone.writeJSON(["cmd": "dial", "uri": "sip:alice@127.0.0.1:\(gateway.sipPort)"])
             #expect(await Self.line(callee, "recording")["error"] == nil)
             try phone.writeJSON(["cmd": "dtmf", "digits": "45*"])
             let result = await Self.line(callee, "result")
@@ -157,10 +162,8 @@ import TestSupport
 
     @Test func phoneHangsUpWhileTheBrowserRingsAndTheBrowserGetsCANCEL() async throws {
         try await withPhone { gateway, phone in
-            let callee = try Self.browser("webrtc_sip_callee.py", [gateway.webSocketURL, "tandem", "alice", "wonderland", "2", "1000", "ring"])
+            let callee = try await Self.phoneCallsAlice(gateway, phone, seconds: "2", mode: "ring")
             defer { callee.stop() }
-            #expect(await Self.line(callee, "registered")["status"] as? Int == 200)
-            try phone.writeJSON(["cmd": "dial", "uri": "sip:alice@127.0.0.1:\(gateway.sipPort)"])
             #expect(await Self.line(callee, "ringing")["error"] == nil)
             try phone.writeJSON(["cmd": "hangup"])
             #expect(await Self.line(callee, "result")["cancelled"] as? Bool == true, "the phone's CANCEL reached the browser")
@@ -172,10 +175,8 @@ import TestSupport
 
     @Test func phoneHangsUpOnTheBrowserItCalled() async throws {
         try await withPhone { gateway, phone in
-            let callee = try Self.browser("webrtc_sip_callee.py", [gateway.webSocketURL, "tandem", "alice", "wonderland", "2", "1000", "wait"])
+            let callee = try await Self.phoneCallsAlice(gateway, phone, seconds: "2", mode: "wait")
             defer { callee.stop() }
-            #expect(await Self.line(callee, "registered")["status"] as? Int == 200)
-            try phone.writeJSON(["cmd": "dial", "uri": "sip:alice@127.0.0.1:\(gateway.sipPort)"])
             #expect(await Self.event(phone, "CALL_ESTABLISHED") != nil)
             #expect(await Self.line(callee, "recording")["error"] == nil)
             try phone.writeJSON(["cmd": "hangup"])
