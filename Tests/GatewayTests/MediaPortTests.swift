@@ -72,5 +72,55 @@ import WebRTC
         #expect(ours.offer(narrowband: true).serialized().contains("maxplaybackrate=8000;sprop-maxcapturerate=8000"))
         #expect(!ours.offer().serialized().contains("maxplaybackrate"))
     }
+
+    /// Hands the first datagram a socket receives to a promise.
+    final class FirstDatagram: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = AddressedEnvelope<ByteBuffer>
+        let promise: EventLoopPromise<[UInt8]>
+        init(_ promise: EventLoopPromise<[UInt8]>) { self.promise = promise }
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            promise.succeed(Array(buffer: unwrapInboundIn(data).data))
+        }
+    }
+
+    /// A phone leg's RTCP lives on its RTP port + 1 (RFC 3550 §11): reports go to the phone's RTP port + 1,
+    /// and the phone's reports from its address reach the leg.
+    @Test func phoneLegsCarryRTCPOnThePortAboveRTP() async throws {
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let atPhone = loop.makePromise(of: [UInt8].self), atLeg = loop.makePromise(of: [UInt8].self)
+        // The phone: RTP on an even port, RTCP on the next.
+        var phone: (rtp: Channel, rtcp: Channel)?
+        for _ in 0..<20 where phone == nil {
+            let port = 40_000 + Int.random(in: 0..<5_000) * 2
+            guard let rtp = try? await DatagramBootstrap(group: loop).bind(host: "127.0.0.1", port: port).get() else { continue }
+            if let rtcp = try? await DatagramBootstrap(group: loop)
+                .channelInitializer({ ch in ch.eventLoop.makeCompletedFuture { try ch.pipeline.syncOperations.addHandler(FirstDatagram(atPhone)) } })
+                .bind(host: "127.0.0.1", port: port + 1).get() {
+                phone = (rtp, rtcp)
+            } else {
+                try? await rtp.close()
+            }
+        }
+        let (phoneRTP, phoneRTCP) = try #require(phone)
+        let base = 30_000 + Int.random(in: 0..<5_000) * 2
+        let allocator = MediaPortAllocator(range: base...(base + 99))
+        let (port, leg) = try await allocator.bind { port in
+            try await RTPLegSocket.bind(host: "127.0.0.1", port: port, on: loop, remote: phoneRTP.localAddress, payloadTypes: [0],
+                                        onRTP: { _ in }, onRTCP: { atLeg.succeed(Array($0)) })
+        }
+        #expect(leg.rtcpChannel?.localAddress?.port == port + 1)
+        let receiverReport: [UInt8] = [0x80, 201, 0, 1, 0xCA, 0xFE, 0xBA, 0xBE]
+        try await loop.submit { receiverReport.withUnsafeBytes { leg.sendRTCP($0) } }.get()
+        #expect(try await atPhone.futureResult.get() == receiverReport)
+        var buffer = phoneRTCP.allocator.buffer(bytes: receiverReport)
+        buffer.setInteger(UInt8(0x81), at: 0)
+        try await phoneRTCP.writeAndFlush(AddressedEnvelope(remoteAddress: try SocketAddress(ipAddress: "127.0.0.1", port: port + 1),
+                                                            data: buffer)).get()
+        #expect(try await atLeg.futureResult.get().first == 0x81)
+        leg.close()
+        allocator.release(port)
+        try await phoneRTP.close()
+        try await phoneRTCP.close()
+    }
 }
 

@@ -24,6 +24,14 @@ public enum MediaLegSocket {
         }
     }
 
+    /// Every socket of the leg (a phone's RTCP one too), for waiting until all are closed.
+    var closeFutures: [EventLoopFuture<Void>] {
+        switch self {
+        case .browser(let s): [s.channel.closeFuture]
+        case .phone(let s): [s.channel.closeFuture] + (s.rtcpChannel.map { [$0.closeFuture] } ?? [])
+        }
+    }
+
     func close() {
         switch self {
         case .browser(let s): s.close()
@@ -97,7 +105,7 @@ public final class CallMedia: @unchecked Sendable {
         }.get().value
         if let old {
             old.close()
-            try? await old.channel.closeFuture.get()
+            for future in old.closeFutures { try? await future.get() }
         }
         if let oldPort { allocator?.release(oldPort) }
         let box = Box()
@@ -123,9 +131,9 @@ public final class CallMedia: @unchecked Sendable {
                     onEvent: { onWebRTCEvent(side, $0) },
                     onMedia: { boxT.value.media?.received($0, isRTCP: $1, from: side) }))
             case .phone(let remote, let payloadTypes):
-                return .phone(try await RTPLegSocket.bind(host: host, port: port, on: loop, remote: remote, payloadTypes: payloadTypes) {
-                    boxT.value.media?.received($0, isRTCP: false, from: side)
-                })
+                return .phone(try await RTPLegSocket.bind(host: host, port: port, on: loop, remote: remote, payloadTypes: payloadTypes,
+                                                          onRTP: { boxT.value.media?.received($0, isRTCP: false, from: side) },
+                                                          onRTCP: { boxT.value.media?.received($0, isRTCP: true, from: side) }))
             }
         }
         guard let ports else { return (nil, try await bind(port: 0)) }
@@ -211,7 +219,7 @@ public final class CallMedia: @unchecked Sendable {
         case (.browser(let s), .rtp): s.sendRTP(buffer, length: length)
         case (.browser(let s), .rtcp): s.transport.sendRTCP(buffer, length: length)
         case (.phone(let s), .rtp): s.send(UnsafeRawBufferPointer(rebasing: buffer[0..<length]))
-        case (.phone, .rtcp): break // RTCP toward phones uses port+1 unless rtcp-mux: not wired yet
+        case (.phone(let s), .rtcp): s.sendRTCP(UnsafeRawBufferPointer(rebasing: buffer[0..<length]))
         }
     }
 
@@ -236,7 +244,7 @@ public final class CallMedia: @unchecked Sendable {
             self.bridge = nil
             self.a.close()
             self.b?.close()
-            return [self.a.channel.closeFuture] + (self.b.map { [$0.channel.closeFuture] } ?? [])
+            return ([self.a] + (self.b.map { [$0] } ?? [])).flatMap(\.closeFutures)
         }.get()
         guard let closing else { return }
         for future in closing { try? await future.get() }

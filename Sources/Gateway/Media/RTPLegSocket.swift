@@ -17,6 +17,9 @@ public final class RTPLegSocket: @unchecked Sendable {
     }
 
     public let channel: Channel
+    /// RTCP on the RTP port + 1; nil when bound on a port the kernel picked.
+    public let rtcpChannel: Channel?
+    private var rtcpDestination: SocketAddress?
     /// Where we send: the SDP address until a fitting packet arrives, then that packet's source.
     public private(set) var destination: SocketAddress?
     public private(set) var latched = false
@@ -28,27 +31,67 @@ public final class RTPLegSocket: @unchecked Sendable {
 
     public var localAddress: SocketAddress? { channel.localAddress }
 
+    /// Binds RTP on `port` and RTCP on `port + 1` (RFC 3550 §11; port 0 picks any RTP port and no RTCP
+    /// socket). Compound RTCP from the phone's address reaches `onRTCP`.
     public static func bind(host: String, port: Int, on loop: EventLoop, remote: SocketAddress?, payloadTypes: Set<UInt8>,
-                            onRTP: @escaping (UnsafeMutableRawBufferPointer) -> Void) async throws -> RTPLegSocket {
-        let handler = DatagramHandler()
-        let channel = try await DatagramBootstrap(group: loop)
-            .channelOption(.socketOption(.so_rcvbuf), value: 1 << 19)
-            .channelInitializer { ch in ch.eventLoop.makeCompletedFuture { try ch.pipeline.syncOperations.addHandler(handler) } }
-            .bind(host: host, port: port).get()
-        let transfer = LoopTransfer(onRTP)
+                            onRTP: @escaping (UnsafeMutableRawBufferPointer) -> Void,
+                            onRTCP: @escaping (UnsafeMutableRawBufferPointer) -> Void = { _ in }) async throws -> RTPLegSocket {
+        func bindChannel(_ port: Int, _ handler: DatagramHandler) async throws -> Channel {
+            try await DatagramBootstrap(group: loop)
+                .channelOption(.socketOption(.so_rcvbuf), value: 1 << 19)
+                .channelInitializer { ch in ch.eventLoop.makeCompletedFuture { try ch.pipeline.syncOperations.addHandler(handler) } }
+                .bind(host: host, port: port).get()
+        }
+        let handler = DatagramHandler(), rtcpHandler = DatagramHandler()
+        let channel = try await bindChannel(port, handler)
+        var rtcpChannel: Channel?
+        if port != 0 {
+            do {
+                rtcpChannel = try await bindChannel(port + 1, rtcpHandler)
+            } catch {
+                try? await channel.close()
+                throw error
+            }
+        }
+        let transfer = LoopTransfer(onRTP), rtcpTransfer = LoopTransfer(onRTCP), rtcpChannelT = LoopTransfer(rtcpChannel)
         return try await loop.submit {
-            let leg = RTPLegSocket(channel: channel, remote: remote, payloadTypes: payloadTypes)
+            let leg = RTPLegSocket(channel: channel, rtcpChannel: rtcpChannelT.value, remote: remote, payloadTypes: payloadTypes)
             handler.onDatagram = { bytes, from in
                 if leg.accept(UnsafeRawBufferPointer(bytes), from: from) { transfer.value(bytes) }
+            }
+            rtcpHandler.onDatagram = { bytes, from in
+                if leg.acceptRTCP(UnsafeRawBufferPointer(bytes), from: from) { rtcpTransfer.value(bytes) }
             }
             return leg
         }.get()
     }
 
-    private init(channel: Channel, remote: SocketAddress?, payloadTypes: Set<UInt8>) {
+    private init(channel: Channel, rtcpChannel: Channel?, remote: SocketAddress?, payloadTypes: Set<UInt8>) {
         self.channel = channel
+        self.rtcpChannel = rtcpChannel
         destination = remote
         acceptedPayloadTypes = payloadTypes
+    }
+
+    /// RTCP from the phone's address (the latched RTP source's, or the SDP's before that), which then
+    /// says where our reports go.
+    func acceptRTCP(_ p: UnsafeRawBufferPointer, from source: SocketAddress) -> Bool {
+        guard p.count >= 8, p[0] >> 6 == 2, PacketKind.classify(p) == .rtcp, source.ipAddress == destination?.ipAddress else {
+            counters.notRTP += 1
+            return false
+        }
+        rtcpDestination = source
+        return true
+    }
+
+    /// Sends a report to the phone's RTCP port: where its RTCP comes from, else its RTP port + 1.
+    public func sendRTCP(_ packet: UnsafeRawBufferPointer) {
+        guard let rtcpChannel, let target = rtcpDestination ?? destination.flatMap({ d in
+            d.port.flatMap { try? SocketAddress(ipAddress: d.ipAddress ?? "", port: $0 + 1) }
+        }) else { return }
+        var buffer = rtcpChannel.allocator.buffer(capacity: packet.count)
+        buffer.writeBytes(packet)
+        rtcpChannel.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: buffer), promise: nil)
     }
 
     /// Decides whether a datagram is this leg's media, latching to its source the first time.
@@ -70,6 +113,7 @@ public final class RTPLegSocket: @unchecked Sendable {
     /// The remote SDP changed (re-INVITE): send there and latch again.
     public func setRemote(_ address: SocketAddress?, payloadTypes: Set<UInt8>) {
         destination = address
+        rtcpDestination = nil
         latched = false
         acceptedPayloadTypes = payloadTypes
     }
@@ -82,5 +126,8 @@ public final class RTPLegSocket: @unchecked Sendable {
         channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination, data: buffer), promise: nil)
     }
 
-    public func close() { channel.close(promise: nil) }
+    public func close() {
+        channel.close(promise: nil)
+        rtcpChannel?.close(promise: nil)
+    }
 }
