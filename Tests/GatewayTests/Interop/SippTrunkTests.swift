@@ -88,7 +88,8 @@ import TestSupport
     }
 
     @Test func earlyMediaIsHeardBeforeTheAnswer() async throws {
-        let (result, sipp, records) = try await call("early_media")
+        // No RTP echo: the phone sends its announcement only, so the caller hears nothing else.
+        let (result, sipp, records) = try await call("early_media", echo: false)
         #expect(result["status"] as? Int == 200, "\(result)")
         #expect((result["provisional"] as? [Int])?.contains(183) == true, "\(result)")
         let early = result["early"] as? [String: Any] ?? [:]
