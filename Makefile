@@ -11,7 +11,7 @@ INTEROP ?= $(abspath ../shared/interop-data)
 
 # Build: compilers' C libraries. Tests and peers: SIP phones, proxy, capture.
 DEB_BUILD := pkg-config libssl-dev libsrtp2-dev libopus-dev libspandsp-dev libtiff-dev libxml2-dev
-DEB_PEERS := sip-tester baresip kamailio tcpdump espeak-ng sox python3-venv python3-pip
+DEB_PEERS := sip-tester baresip kamailio tcpdump espeak-ng sox python3-venv python3-pip chromium chromium-driver
 VENV := .venv
 DEB_PACKAGES := $(DEB_BUILD) $(DEB_PEERS)
 

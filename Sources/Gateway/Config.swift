@@ -1,3 +1,6 @@
+/// Tandem's version, printed by `tandem version`, reported by /health and sent as User-Agent/Server.
+public let tandemVersion = "0.1.0"
+
 /// A listening socket address from the config, such as `127.0.0.1:5060` or `[::1]:8088`.
 public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
     public var host: String
@@ -94,7 +97,18 @@ public struct GatewayConfig: Sendable, Equatable {
         }
     }
 
+    /// The built-in web phone, served on the HTTP and HTTPS listeners.
+    public struct WebPhone: Sendable, Equatable {
+        public var enabled = true
+        /// The URL path it is served under.
+        public var path = "/"
+        /// The folder its files are read from at start.
+        public var directory = "web"
+        public init() {}
+    }
+
     public var listen = Listeners()
+    public var webPhone = WebPhone()
     public var media = Media()
     public var realm = "tandem"
     public var users: [User] = []

@@ -67,6 +67,18 @@ public enum ConfigLoader {
                     default: throw r.unknown(value, path)
                     }
                 }
+            case "web_phone":
+                try r.mapping(value, path: path) { key, value, path throws(ConfigError) in
+                    switch key {
+                    case "enabled": config.webPhone.enabled = try r.bool(value, path: path)
+                    case "path":
+                        let text = try r.string(value, path: path)
+                        guard text.hasPrefix("/") else { throw r.error(value, path, "expected a URL path starting with /") }
+                        config.webPhone.path = text
+                    case "directory": config.webPhone.directory = try r.string(value, path: path)
+                    default: throw r.unknown(value, path)
+                    }
+                }
             case "realm": config.realm = try r.string(value, path: path)
             case "token_secret": config.tokenSecret = try r.optionalString(value, path: path)
             case "dialplans": config.dialplanDirectory = try r.string(value, path: path)

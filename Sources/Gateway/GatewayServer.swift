@@ -106,16 +106,26 @@ public final class GatewayServer: @unchecked Sendable {
         if let context = tlsContext {
             tls = { channel in try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context)) }
         }
-        let status: @Sendable () -> String = { #"{"status":"ok"}"# + "\n" }
+        let status: @Sendable () -> String = { #"{"status":"ok","version":"\#(tandemVersion)"}"# + "\n" }
+        var webPhone: WebPhoneFiles?
+        if config.webPhone.enabled {
+            do {
+                webPhone = try WebPhoneFiles(directory: config.webPhone.directory, prefix: config.webPhone.path)
+                logger.info("web phone", metadata: ["path": "\(config.webPhone.path)", "files": "\(config.webPhone.directory)"])
+            } catch {
+                logger.warning("web phone not served: cannot read \(config.webPhone.directory): \(error)")
+            }
+        }
+        let phoneFiles = webPhone
         do {
             if let a = listen.sipUDP { announce("sip-udp", try await endpoint.bindUDP(host: a.host, port: a.port)) }
             if let a = listen.sipTCP { announce("sip-tcp", try await endpoint.bindStream(.tcp, host: a.host, port: a.port)) }
             if let a = listen.sipTLS, let tls { announce("sip-tls", try await endpoint.bindStream(.tls, host: a.host, port: a.port, tls: tls)) }
             if let a = listen.http {
-                announce("http+ws", try await endpoint.bindWebSocket(.ws, host: a.host, port: a.port) { HTTPHandler(status: status) })
+                announce("http+ws", try await endpoint.bindWebSocket(.ws, host: a.host, port: a.port) { HTTPHandler(status: status, webPhone: phoneFiles) })
             }
             if let a = listen.https, let tls {
-                announce("https+wss", try await endpoint.bindWebSocket(.wss, host: a.host, port: a.port, tls: tls) { HTTPHandler(status: status) })
+                announce("https+wss", try await endpoint.bindWebSocket(.wss, host: a.host, port: a.port, tls: tls) { HTTPHandler(status: status, webPhone: phoneFiles) })
             }
         } catch {
             await stop()

@@ -3,9 +3,6 @@ import Foundation
 import Gateway
 import Logging
 
-/// Tandem's version, printed by `tandem version` and sent as User-Agent/Server.
-let tandemVersion = "0.1.0"
-
 @main
 struct Tandem: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

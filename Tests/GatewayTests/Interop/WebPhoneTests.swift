@@ -1,0 +1,108 @@
+import Foundation
+import Gateway
+import Testing
+import TestSupport
+
+/// The built-in web phone in a real browser: headless Chromium (fake microphone playing a tone) loads
+/// the page from Tandem, and selenium clicks its controls: registration, the echo test, a call to a
+/// baresip phone with keypad digits, and two pages calling each other. What the page hears is measured
+/// by its own Web Audio analyser. A screenshot of a call is left in .build/test-artifacts.
+@Suite(.serialized) struct WebPhoneTests {
+    /// A Chromium page on the gateway's web phone, its microphone playing `tone` Hz.
+    static func page(_ gateway: TestGateway, tone: Int) throws -> PeerProcess {
+        let work = NSTemporaryDirectory() + "chromium-\(UUID().uuidString)"
+        return try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/chromium_phone.py",
+                                              "http://127.0.0.1:\(gateway.server.boundAddresses["http+ws"]?.port ?? 0)/", String(tone), work])
+    }
+
+    static func ask(_ page: PeerProcess, _ command: [String: Any], timeout: TimeInterval = 40) async throws -> [String: Any] {
+        try page.writeJSON(command)
+        return await offPool { LoopTransferJSON(page.readJSON(timeout: timeout) { $0["type"] as? String == "reply" }) }.value
+            ?? ["error": page.stderr.suffix(2000)]
+    }
+
+    static func gateway(trunks: [GatewayConfig.Trunk] = [], dialplans: String = repositoryRoot + "/dialplans") -> TestGateway {
+        TestGateway(dialplans: dialplans, trunks: trunks) { $0.webPhone.directory = repositoryRoot + "/web" }
+    }
+
+    @Test func echoTestReturnsThePagesOwnTone() async throws {
+        let gateway = Self.gateway()
+        try await gateway.start()
+        let page = try Self.page(gateway, tone: 1000)
+        defer { page.stop() }
+        #expect(await offPool { LoopTransferJSON(page.readJSON(timeout: 40)) }.value?["type"] as? String == "ready", "\(page.stderr.suffix(2000))")
+        #expect(try await Self.ask(page, ["cmd": "register", "user": "alice", "password": "wonderland"])["ok"] as? Bool == true)
+        let dialled = try await Self.ask(page, ["cmd": "dial", "to": "9196"])
+        #expect(dialled["state"] as? String == "active", "\(dialled)")
+        let heard = try await Self.ask(page, ["cmd": "tone", "seconds": 2])
+        #expect(abs((heard["frequency"] as? Double ?? 0) - 1000) < 15, "the page heard \(heard)")
+        let artifacts = repositoryRoot + "/.build/test-artifacts"
+        try FileManager.default.createDirectory(atPath: artifacts, withIntermediateDirectories: true)
+        #expect(try await Self.ask(page, ["cmd": "screenshot", "path": artifacts + "/web-phone-in-call.png"])["saved"] != nil)
+        #expect(try await Self.ask(page, ["cmd": "hangup"])["state"] as? String == "idle")
+        await gateway.stop()
+        #expect(gateway.records().first?["hangupSide"] as? String == "caller", "\(gateway.records())")
+    }
+
+    @Test func wrongPasswordIsShownOnThePage() async throws {
+        let gateway = Self.gateway()
+        try await gateway.start()
+        let page = try Self.page(gateway, tone: 1000)
+        defer { page.stop() }
+        _ = await offPool { LoopTransferJSON(page.readJSON(timeout: 40)) }.value
+        let registered = try await Self.ask(page, ["cmd": "register", "user": "alice", "password": "not-it"])
+        #expect(registered["ok"] as? Bool == false && (registered["status"] as? String ?? "").contains("Wrong user name or password"),
+                "\(registered)")
+        await gateway.stop()
+    }
+
+    @Test func pageCallsAPhoneWithKeypadDigitsAndThePhoneHangsUp() async throws {
+        try await BridgeCallTests().withPhone { gateway, phone in
+            let page = try Self.page(gateway, tone: 1000)
+            defer { page.stop() }
+            _ = await offPool { LoopTransferJSON(page.readJSON(timeout: 40)) }.value
+            #expect(try await Self.ask(page, ["cmd": "register", "user": "alice", "password": "wonderland"])["ok"] as? Bool == true)
+            #expect(try await Self.ask(page, ["cmd": "dial", "to": "2001"])["state"] as? String == "active")
+            let heard = try await Self.ask(page, ["cmd": "tone", "seconds": 2])
+            #expect(abs((heard["frequency"] as? Double ?? 0) - 440) < 15, "the page heard \(heard)")
+            _ = try await Self.ask(page, ["cmd": "keys", "digits": "123#"])
+            try phone.writeJSON(["cmd": "hangup"])
+            let ended = try await Self.ask(page, ["cmd": "wait_idle"])
+            #expect(ended["state"] as? String == "idle", "the phone's BYE ended the page's call: \(ended)")
+            let digits = Digits()
+            _ = await offPool { () -> LoopTransferJSON in
+                LoopTransferJSON(phone.readJSON(timeout: 15) { event in
+                    if event["event"] as? String == "CALL_DTMF_START", let digit = event["param"] as? String { digits.text += digit }
+                    return event["event"] as? String == "CALL_CLOSED"
+                })
+            }.value
+            #expect(digits.text == "123#", "keypad digits reached the phone in order")
+            let recorded = try await BridgeCallTests.analysis(phone)
+            #expect(abs((recorded["frequency"] as? Double ?? 0) - 1000) < 15, "the phone heard \(recorded)")
+        }
+    }
+
+    @Test func twoPagesCallEachOther() async throws {
+        let gateway = Self.gateway()
+        try await gateway.start()
+        let alice = try Self.page(gateway, tone: 1000), bob = try Self.page(gateway, tone: 440)
+        defer { alice.stop(); bob.stop() }
+        _ = await offPool { LoopTransferJSON(alice.readJSON(timeout: 40)) }.value
+        _ = await offPool { LoopTransferJSON(bob.readJSON(timeout: 40)) }.value
+        #expect(try await Self.ask(alice, ["cmd": "register", "user": "alice", "password": "wonderland"])["ok"] as? Bool == true)
+        #expect(try await Self.ask(bob, ["cmd": "register", "user": "bob", "password": "b"])["ok"] as? Bool == true)
+        try alice.writeJSON(["cmd": "dial", "to": "bob"])
+        let ringing = try await Self.ask(bob, ["cmd": "wait_incoming"])
+        #expect(ringing["state"] as? String == "incoming", "\(ringing)")
+        #expect(try await Self.ask(bob, ["cmd": "answer"])["state"] as? String == "active")
+        #expect(await offPool { LoopTransferJSON(alice.readJSON(timeout: 20) { $0["type"] as? String == "reply" }) }.value?["state"]
+                as? String == "active")
+        let atAlice = try await Self.ask(alice, ["cmd": "tone", "seconds": 2])
+        let atBob = try await Self.ask(bob, ["cmd": "tone", "seconds": 0.5])
+        #expect(abs((atAlice["frequency"] as? Double ?? 0) - 440) < 15, "alice heard \(atAlice)")
+        #expect(abs((atBob["frequency"] as? Double ?? 0) - 1000) < 15, "bob heard \(atBob)")
+        #expect(try await Self.ask(alice, ["cmd": "hangup"])["state"] as? String == "idle")
+        #expect(try await Self.ask(bob, ["cmd": "wait_idle"])["state"] as? String == "idle", "alice's BYE ended bob's call")
+        await gateway.stop()
+    }
+}

@@ -1,0 +1,124 @@
+"""Headless Chromium driving Tandem's web phone, for the end-to-end tests: a fake microphone playing a
+tone WAV (TONE_HZ), the page loaded from Tandem, and the page's own controls clicked by selenium.
+Speaks JSON lines. Commands on stdin, one reply each:
+  {"cmd":"register","user":U,"password":P}   -> {"status": text on the page, "ok": bool}
+  {"cmd":"dial","to":D}                        -> {"state": call state once answered or failed, "error": ...}
+  {"cmd":"wait_incoming"} / {"cmd":"answer"}   -> {"state": ...}
+  {"cmd":"tone","seconds":S}                   -> {"frequency": Hz, "dbfs": level} of the remote audio (page analyser)
+  {"cmd":"keys","digits":"123#"}               -> {"pressed": "123#"}   (keypad buttons, RTCDTMFSender)
+  {"cmd":"hangup"} / {"cmd":"wait_idle"}       -> {"state": ..., "error": page message}
+  {"cmd":"screenshot","path":F}                -> {"saved": F}
+Chromium is stopped (with its driver) when stdin closes.
+Usage: chromium_phone.py URL TONE_HZ WORKDIR"""
+import json
+import math
+import os
+import struct
+import sys
+import time
+import wave
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+
+def write_tone(path, hz, seconds=60, rate=48000):
+    with wave.open(path, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(b"".join(struct.pack("<h", int(0.3 * 32767 * math.sin(2 * math.pi * hz * i / rate)))
+                               for i in range(int(seconds * rate))))
+
+
+def main():
+    url, hz, work = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+    os.makedirs(work, exist_ok=True)
+    tone = os.path.join(work, "tone.wav")
+    write_tone(tone, hz)
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/lib/chromium/chromium"
+    for flag in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                 "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                 f"--use-file-for-fake-audio-capture={tone}", "--allow-loopback-in-peer-connection",
+                 "--disable-features=WebRtcHideLocalIpsWithMdns", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required", "--window-size=900,1400",
+                 f"--user-data-dir={os.path.join(work, 'profile')}"]:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver", log_output=os.path.join(work, "chromedriver.log")),
+                              options=options)
+    try:
+        driver.get(url)
+        print(json.dumps({"type": "ready", "title": driver.title}), flush=True)
+        js = driver.execute_script
+
+        def state():
+            return js("return document.body.dataset.state")
+
+        def wait(condition, seconds=20):
+            deadline = time.time() + seconds
+            while time.time() < deadline:
+                value = condition()
+                if value:
+                    return value
+                time.sleep(0.1)
+            return None
+
+        def page_error():
+            return js("return document.getElementById('error').hidden ? '' : document.getElementById('error').textContent")
+
+        for line in sys.stdin:
+            cmd = json.loads(line)
+            c = cmd["cmd"]
+            if c == "register":
+                driver.find_element(By.ID, "user").send_keys(cmd["user"])
+                driver.find_element(By.ID, "password").send_keys(cmd["password"])
+                driver.find_element(By.ID, "register").click()
+                ok = wait(lambda: js("return document.getElementById('status').className") in ("ok", "bad"))
+                out = {"status": js("return document.getElementById('status').textContent"),
+                       "ok": js("return document.getElementById('status').className") == "ok" if ok else False}
+            elif c == "dial":
+                driver.find_element(By.ID, "dial").send_keys(cmd["to"])
+                driver.find_element(By.ID, "call").click()
+                wait(lambda: state() == "active" or page_error())
+                out = {"state": state(), "error": page_error()}
+            elif c == "wait_incoming":
+                out = {"state": wait(lambda: state() == "incoming" and state()) or state(),
+                       "caller": js("return document.getElementById('caller').textContent")}
+            elif c == "answer":
+                driver.find_element(By.ID, "answer").click()
+                wait(lambda: state() == "active")
+                out = {"state": state(), "error": page_error()}
+            elif c == "tone":
+                # Let the remote audio settle, then average a few analyser readings.
+                time.sleep(cmd.get("seconds", 1.5))
+                readings = []
+                for _ in range(5):
+                    readings.append(js("return window.tandemPhone.remoteTone()"))
+                    time.sleep(0.1)
+                readings.sort(key=lambda r: r["dbfs"])
+                out = readings[len(readings) // 2]
+            elif c == "keys":
+                for digit in cmd["digits"]:
+                    driver.find_element(By.XPATH, f"//div[@id='keypad']/button[text()='{digit}']").click()
+                    time.sleep(0.25)
+                out = {"pressed": cmd["digits"]}
+            elif c == "hangup":
+                driver.find_element(By.ID, "hangup").click()
+                wait(lambda: state() == "idle")
+                out = {"state": state(), "error": page_error()}
+            elif c == "wait_idle":
+                out = {"state": wait(lambda: state() == "idle" and state()) or state(), "error": page_error()}
+            elif c == "screenshot":
+                driver.save_screenshot(cmd["path"])
+                out = {"saved": cmd["path"]}
+            else:
+                out = {"error": f"unknown command {c}"}
+            print(json.dumps({"type": "reply", **out}), flush=True)
+    finally:
+        driver.quit()
+
+
+if __name__ == "__main__":
+    main()
