@@ -136,7 +136,8 @@ const SIP = (() => {
 
     /** Sends a request and resolves with its final response; provisional ones go to `onProvisional`. */
     request(text, onProvisional = () => {}) {
-      const branch = /branch=([^;\s]+)/.exec(text)[1];
+      // A client transaction is its branch and method (§17.1.3): a CANCEL shares the INVITE's branch.
+      const branch = /branch=([^;\s]+)/.exec(text)[1] + " " + /^CSeq:\s*\d+\s+(\S+)/m.exec(text)[1];
       return new Promise(resolve => {
         const timer = setTimeout(() => {
           this.pending.delete(branch);
@@ -151,7 +152,8 @@ const SIP = (() => {
       if (/^\s*$/.test(text)) return;
       const message = parse(text);
       if (message.status) {
-        const branch = (/branch=([^;\s]+)/.exec(message.header("via") || "") || [])[1];
+        const branch = (/branch=([^;\s]+)/.exec(message.header("via") || "") || [])[1] + " " +
+                       (message.header("cseq") || "").split(/\s+/)[1];
         const pending = this.pending.get(branch);
         if (!pending) return;
         if (message.status < 200) return pending.onProvisional(message);

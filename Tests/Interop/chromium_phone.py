@@ -3,6 +3,8 @@ tone WAV (TONE_HZ), the page loaded from Tandem, and the page's own controls cli
 Speaks JSON lines. Commands on stdin, one reply each:
   {"cmd":"register","user":U,"password":P}   -> {"status": text on the page, "ok": bool}
   {"cmd":"dial","to":D}                        -> {"state": call state once answered or failed, "error": ...}
+                       (with "wait": false, once it rings)
+  {"cmd":"hold"}                               -> {"state": "held" or "active" after the Hold button}
   {"cmd":"wait_incoming"} / {"cmd":"answer"}   -> {"state": ...}
   {"cmd":"tone","seconds":S}                   -> {"frequency": Hz, "dbfs": level} of the remote audio (page analyser)
   {"cmd":"keys","digits":"123#"}               -> {"pressed": "123#"}   (keypad buttons, RTCDTMFSender)
@@ -71,50 +73,62 @@ def main():
         for line in sys.stdin:
             cmd = json.loads(line)
             c = cmd["cmd"]
-            if c == "register":
-                driver.find_element(By.ID, "user").send_keys(cmd["user"])
-                driver.find_element(By.ID, "password").send_keys(cmd["password"])
-                driver.find_element(By.ID, "register").click()
-                ok = wait(lambda: js("return document.getElementById('status').className") in ("ok", "bad"))
-                out = {"status": js("return document.getElementById('status').textContent"),
-                       "ok": js("return document.getElementById('status').className") == "ok" if ok else False}
-            elif c == "dial":
-                driver.find_element(By.ID, "dial").send_keys(cmd["to"])
-                driver.find_element(By.ID, "call").click()
-                wait(lambda: state() == "active" or page_error())
-                out = {"state": state(), "error": page_error()}
-            elif c == "wait_incoming":
-                out = {"state": wait(lambda: state() == "incoming" and state()) or state(),
-                       "caller": js("return document.getElementById('caller').textContent")}
-            elif c == "answer":
-                driver.find_element(By.ID, "answer").click()
-                wait(lambda: state() == "active")
-                out = {"state": state(), "error": page_error()}
-            elif c == "tone":
-                # Let the remote audio settle, then average a few analyser readings.
-                time.sleep(cmd.get("seconds", 1.5))
-                readings = []
-                for _ in range(5):
-                    readings.append(js("return window.tandemPhone.remoteTone()"))
-                    time.sleep(0.1)
-                readings.sort(key=lambda r: r["dbfs"])
-                out = readings[len(readings) // 2]
-            elif c == "keys":
-                for digit in cmd["digits"]:
-                    driver.find_element(By.XPATH, f"//div[@id='keypad']/button[text()='{digit}']").click()
-                    time.sleep(0.25)
-                out = {"pressed": cmd["digits"]}
-            elif c == "hangup":
-                driver.find_element(By.ID, "hangup").click()
-                wait(lambda: state() == "idle")
-                out = {"state": state(), "error": page_error()}
-            elif c == "wait_idle":
-                out = {"state": wait(lambda: state() == "idle" and state()) or state(), "error": page_error()}
-            elif c == "screenshot":
-                driver.save_screenshot(cmd["path"])
-                out = {"saved": cmd["path"]}
-            else:
-                out = {"error": f"unknown command {c}"}
+            try:
+                if c == "register":
+                    driver.find_element(By.ID, "user").send_keys(cmd["user"])
+                    driver.find_element(By.ID, "password").send_keys(cmd["password"])
+                    driver.find_element(By.ID, "register").click()
+                    ok = wait(lambda: js("return document.getElementById('status').className") in ("ok", "bad"))
+                    out = {"status": js("return document.getElementById('status').textContent"),
+                           "ok": js("return document.getElementById('status').className") == "ok" if ok else False}
+                elif c == "dial":
+                    driver.find_element(By.ID, "dial").clear()
+                    driver.find_element(By.ID, "dial").send_keys(cmd["to"])
+                    driver.find_element(By.ID, "call").click()
+                    if cmd.get("wait", True):
+                        wait(lambda: state() == "active" or page_error())
+                    else:
+                        wait(lambda: state() in ("ringing", "early"))
+                    out = {"state": state(), "error": page_error()}
+                elif c == "wait_incoming":
+                    out = {"state": wait(lambda: state() == "incoming" and state()) or state(),
+                           "caller": js("return document.getElementById('caller').textContent")}
+                elif c == "answer":
+                    driver.find_element(By.ID, "answer").click()
+                    wait(lambda: state() == "active")
+                    out = {"state": state(), "error": page_error()}
+                elif c == "tone":
+                    # Let the remote audio settle, then average a few analyser readings.
+                    time.sleep(cmd.get("seconds", 1.5))
+                    readings = []
+                    for _ in range(5):
+                        readings.append(js("return window.tandemPhone.remoteTone()"))
+                        time.sleep(0.1)
+                    readings.sort(key=lambda r: r["dbfs"])
+                    out = readings[len(readings) // 2]
+                elif c == "keys":
+                    for digit in cmd["digits"]:
+                        driver.find_element(By.XPATH, f"//div[@id='keypad']/button[text()='{digit}']").click()
+                        time.sleep(0.25)
+                    out = {"pressed": cmd["digits"]}
+                elif c == "hangup":
+                    driver.find_element(By.ID, "hangup").click()
+                    wait(lambda: state() == "idle")
+                    out = {"state": state(), "error": page_error()}
+                elif c == "hold":
+                    before = state()
+                    driver.find_element(By.ID, "hold").click()
+                    wait(lambda: state() != before)
+                    out = {"state": state(), "error": page_error()}
+                elif c == "wait_idle":
+                    out = {"state": wait(lambda: state() == "idle" and state()) or state(), "error": page_error()}
+                elif c == "screenshot":
+                    driver.save_screenshot(cmd["path"])
+                    out = {"saved": cmd["path"]}
+                else:
+                    out = {"error": f"unknown command {c}"}
+            except Exception as e:  # report, do not die: the test reads the error
+                out = {"error": repr(e)}
             print(json.dumps({"type": "reply", **out}), flush=True)
     finally:
         driver.quit()

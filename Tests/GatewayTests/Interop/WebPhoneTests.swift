@@ -105,4 +105,45 @@ import TestSupport
         #expect(try await Self.ask(bob, ["cmd": "wait_idle"])["state"] as? String == "idle", "alice's BYE ended bob's call")
         await gateway.stop()
     }
+
+    /// A page on the default dialplan, registered as alice.
+    static func registeredPage(_ gateway: TestGateway) async throws -> PeerProcess {
+        let page = try Self.page(gateway, tone: 1000)
+        _ = await offPool { LoopTransferJSON(page.readJSON(timeout: 40)) }.value
+        #expect(try await Self.ask(page, ["cmd": "register", "user": "alice", "password": "wonderland"])["ok"] as? Bool == true)
+        return page
+    }
+
+    @Test func rejectedCallShowsTheSIPReasonAndHoldWorksOnTheEchoTest() async throws {
+        let gateway = Self.gateway()
+        try await gateway.start()
+        let page = try await Self.registeredPage(gateway)
+        defer { page.stop() }
+        let rejected = try await Self.ask(page, ["cmd": "dial", "to": "12345"])
+        #expect(rejected["state"] as? String == "idle" && rejected["error"] as? String == "Call rejected: 404 No Route", "\(rejected)")
+        #expect(try await Self.ask(page, ["cmd": "dial", "to": "9196"])["state"] as? String == "active")
+        #expect(try await Self.ask(page, ["cmd": "hold"])["state"] as? String == "held")
+        #expect(try await Self.ask(page, ["cmd": "hold"])["state"] as? String == "active")
+        let heard = try await Self.ask(page, ["cmd": "tone", "seconds": 1.5])
+        #expect(abs((heard["frequency"] as? Double ?? 0) - 1000) < 15, "the echo again after resuming: \(heard)")
+        _ = try await Self.ask(page, ["cmd": "hangup"])
+        await gateway.stop()
+    }
+
+    @Test func hangingUpWhileItRingsCancelsTheCall() async throws {
+        let gateway = Self.gateway()
+        try await gateway.start()
+        let bob = try BridgeCallTests.browser("webrtc_sip_callee.py", [gateway.webSocketURL, "tandem", "bob", "b", "2", "440", "ring"])
+        defer { bob.stop() }
+        #expect(await BridgeCallTests.line(bob, "registered")["status"] as? Int == 200)
+        let page = try await Self.registeredPage(gateway)
+        defer { page.stop() }
+        // bob rings without SDP: the page hears our ringback (183), so it shows early media.
+        #expect(try await Self.ask(page, ["cmd": "dial", "to": "bob", "wait": false])["state"] as? String == "early")
+        #expect(try await Self.ask(page, ["cmd": "hangup"])["state"] as? String == "idle")
+        #expect(await BridgeCallTests.line(bob, "result")["cancelled"] as? Bool == true, "the page's CANCEL reached bob")
+        await gateway.stop()
+        #expect(gateway.records().first?["status"] as? Int == 487, "\(gateway.records())")
+    }
 }
+
