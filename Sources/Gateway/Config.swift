@@ -117,6 +117,8 @@ public struct GatewayConfig: Sendable, Equatable {
     public var trunks: [Trunk] = []
     public var dialplanDirectory = "dialplans"
     public var certificateDirectory = "certs"
+    /// Where `<playback file>` finds its WAV files.
+    public var soundsDirectory = "sounds"
     /// File call detail records are appended to (one JSON line per call); nil writes none.
     public var cdrPath: String? = nil
     public var logLevel = "info"

@@ -84,6 +84,7 @@ public enum ConfigLoader {
             case "dialplans": config.dialplanDirectory = try r.string(value, path: path)
             case "certs": config.certificateDirectory = try r.string(value, path: path)
             case "cdr": config.cdrPath = try r.optionalString(value, path: path)
+            case "sounds": config.soundsDirectory = try r.string(value, path: path)
             case "log_level":
                 let level = try r.string(value, path: path)
                 guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(level) else {

@@ -19,6 +19,7 @@ import TestSupport
         config.certificateDirectory = dir
         // The shipped dialplan, whose routes name these users.
         config.dialplanDirectory = repositoryRoot + "/dialplans"
+        config.webPhone.directory = repositoryRoot + "/web"
         config.users = [GatewayConfig.User(name: "alice", password: "a"), GatewayConfig.User(name: "bob", password: "b")]
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let server = GatewayServer(config: config, logger: Logger(label: "test"), threads: 1)
@@ -47,7 +48,11 @@ import TestSupport
             let port = try #require(server.boundAddresses["http+ws"]?.port)
             let reply = try tcpExchange(port: port, send: "GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(reply.hasPrefix("HTTP/1.1 200 OK"))
-            #expect(reply.hasSuffix(#"{"status":"ok"}"# + "\n"))
+            #expect(reply.hasSuffix(#"{"status":"ok","version":"\#(tandemVersion)"}"# + "\n"))
+            let page = try tcpExchange(port: port, send: "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(page.hasPrefix("HTTP/1.1 200 OK") && page.contains("Content-Type: text/html") && page.contains("<title>Tandem web phone</title>"))
+            let missing = try tcpExchange(port: port, send: "GET /../Package.swift HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(missing.hasPrefix("HTTP/1.1 404"))
         }
     }
 

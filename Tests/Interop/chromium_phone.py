@@ -10,8 +10,12 @@ Speaks JSON lines. Commands on stdin, one reply each:
   {"cmd":"keys","digits":"123#"}               -> {"pressed": "123#"}   (keypad buttons, RTCDTMFSender)
   {"cmd":"hangup"} / {"cmd":"wait_idle"}       -> {"state": ..., "error": page message}
   {"cmd":"screenshot","path":F}                -> {"saved": F}
+  {"cmd":"mute"}                               -> {"button": its label after the click}
+  {"cmd":"wait_status","contains":T}           -> {"status": the registration line once it contains T}
+  {"cmd":"drop_socket"}                        -> closes the page's WebSocket under it
 Chromium is stopped (with its driver) when stdin closes.
-Usage: chromium_phone.py URL TONE_HZ WORKDIR"""
+With `deny-microphone` the browser refuses the page the microphone, as a person clicking "Block" would.
+Usage: chromium_phone.py URL TONE_HZ WORKDIR [deny-microphone]"""
 import json
 import math
 import os
@@ -36,13 +40,15 @@ def write_tone(path, hz, seconds=60, rate=48000):
 
 def main():
     url, hz, work = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+    deny_microphone = len(sys.argv) > 4 and sys.argv[4] == "deny-microphone"
     os.makedirs(work, exist_ok=True)
     tone = os.path.join(work, "tone.wav")
     write_tone(tone, hz)
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/lib/chromium/chromium"
-    for flag in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                 "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+    permission = ["--deny-permission-prompts"] if deny_microphone else ["--use-fake-ui-for-media-stream"]
+    for flag in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", *permission,
+                 "--use-fake-device-for-media-stream",
                  f"--use-file-for-fake-audio-capture={tone}", "--allow-loopback-in-peer-connection",
                  "--disable-features=WebRtcHideLocalIpsWithMdns", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required", "--window-size=900,1400",
@@ -120,6 +126,16 @@ def main():
                     driver.find_element(By.ID, "hold").click()
                     wait(lambda: state() != before)
                     out = {"state": state(), "error": page_error()}
+                elif c == "mute":
+                    driver.find_element(By.ID, "mute").click()
+                    out = {"button": driver.find_element(By.ID, "mute").text}
+                elif c == "drop_socket":
+                    # What a proxy or NAT timing out does: the connection just goes away.
+                    js("window.tandemPhone.ua.ws.close()")
+                    out = {"dropped": True}
+                elif c == "wait_status":
+                    wait(lambda: cmd["contains"] in js("return document.getElementById('status').textContent"))
+                    out = {"status": js("return document.getElementById('status').textContent")}
                 elif c == "wait_idle":
                     out = {"state": wait(lambda: state() == "idle" and state()) or state(), "error": page_error()}
                 elif c == "screenshot":

@@ -30,6 +30,8 @@ final class CallController: @unchecked Sendable {
     let logger: Logger
     /// Ring time when the plan gives none.
     var defaultRingTimeout: Duration = .seconds(60)
+    /// Where `<playback file>` looks.
+    var soundsDirectory = "sounds"
     /// Session timers (RFC 4028): the interval we ask for on outbound legs, and the shortest we accept.
     var sessionExpires = 1800
     var minSE = 90
@@ -147,6 +149,12 @@ final class CallController: @unchecked Sendable {
                 app = .source(ToneSource(frequencies: (tone.frequencies.first ?? 425, tone.frequencies.dropFirst().first),
                                          onMilliseconds: tone.onMilliseconds, offMilliseconds: tone.offMilliseconds,
                                          durationMilliseconds: durationMs))
+            case .playback(let file):
+                guard let source = playback(file) else {
+                    logger.error("playback file unreadable", metadata: ["call": "\(callID)", "file": "\(file)"])
+                    return reply(500, "Announcement unavailable")
+                }
+                app = .source(source)
             case .reject(let code, let reason), .hangup(let code?, let reason):
                 if app == nil && call.step == nil { return reply(code, reason) }
             case .bridge(let bridge):
@@ -180,6 +188,14 @@ final class CallController: @unchecked Sendable {
         case "inband": .inband
         default: .auto
         }
+    }
+
+    /// A WAV file from the sounds folder, for `<playback>`; nil when it cannot be read or names a path
+    /// outside the folder.
+    private func playback(_ file: String) -> WAVPlayback? {
+        guard !file.hasPrefix("/"), !file.split(separator: "/").contains(".."),
+              let data = FileManager.default.contents(atPath: soundsDirectory + "/" + file) else { return nil }
+        return try? WAVPlayback(bytes: Array(data))
     }
 
     /// Whether every target of a bridge is a SIP leg offered G.711 only: the browser then gets a

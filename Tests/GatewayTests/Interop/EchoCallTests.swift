@@ -61,4 +61,34 @@ struct LoopTransferJSON: @unchecked Sendable {
         let result = try await call("12345", sending: 1000)
         #expect(result["status"] as? Int == 404, "\(result)")
     }
+
+    /// `<playback>` plays a WAV from the sounds folder: a 600 Hz announcement reaches the caller.
+    @Test func playbackPlaysAWAVFromTheSoundsFolder() async throws {
+        let sounds = NSTemporaryDirectory() + "tandem-sounds-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: sounds, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: sounds) }
+        let samples = (0..<8000 * 10).map { Int16(0.3 * 32767 * sin(2 * Double.pi * 600 * Double($0) / 8000)) }
+        var wav = Data("RIFF".utf8)
+        func le<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { wav.append(contentsOf: $0) } }
+        le(UInt32(36 + samples.count * 2)); wav.append(contentsOf: Array("WAVEfmt ".utf8))
+        le(UInt32(16)); le(UInt16(1)); le(UInt16(1)); le(UInt32(8000)); le(UInt32(16000)); le(UInt16(2)); le(UInt16(16))
+        wav.append(contentsOf: Array("data".utf8)); le(UInt32(samples.count * 2))
+        for s in samples { le(s) }
+        try wav.write(to: URL(fileURLWithPath: sounds + "/welcome.wav"))
+        let plan = try TestGateway.dialplan("""
+            <dialplan><context name="from-browser">
+              <route name="welcome"><match field="destination" pattern="^9198$"/><answer/><playback file="welcome.wav"/></route>
+            </context><context name="from-trunk"><route name="none"><reject code="404"/></route></context></dialplan>
+            """)
+        let gateway = TestGateway(dialplans: plan) { $0.soundsDirectory = sounds }
+        try await gateway.start()
+        let caller = try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/webrtc_sip_caller.py", gateway.webSocketURL,
+                                                    "tandem", "alice", "wonderland", "9198", "2", "1000"])
+        defer { caller.stop() }
+        let result = await offPool { LoopTransferJSON(caller.readJSON(timeout: 40)) }.value ?? ["error": caller.stderr.suffix(2000)]
+        await gateway.stop()
+        #expect(result["status"] as? Int == 200, "\(result)")
+        #expect(abs((result["frequency"] as? Double ?? 0) - 600) < 15, "the announcement: \(result)")
+    }
 }
+

@@ -9,10 +9,11 @@ import TestSupport
 /// by its own Web Audio analyser. A screenshot of a call is left in .build/test-artifacts.
 @Suite(.serialized) struct WebPhoneTests {
     /// A Chromium page on the gateway's web phone, its microphone playing `tone` Hz.
-    static func page(_ gateway: TestGateway, tone: Int) throws -> PeerProcess {
+    static func page(_ gateway: TestGateway, tone: Int, denyMicrophone: Bool = false) throws -> PeerProcess {
         let work = NSTemporaryDirectory() + "chromium-\(UUID().uuidString)"
         return try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/chromium_phone.py",
-                                              "http://127.0.0.1:\(gateway.server.boundAddresses["http+ws"]?.port ?? 0)/", String(tone), work])
+                                              "http://127.0.0.1:\(gateway.server.boundAddresses["http+ws"]?.port ?? 0)/", String(tone), work]
+                                             + (denyMicrophone ? ["deny-microphone"] : []))
     }
 
     static func ask(_ page: PeerProcess, _ command: [String: Any], timeout: TimeInterval = 40) async throws -> [String: Any] {
@@ -21,12 +22,9 @@ import TestSupport
             ?? ["error": page.stderr.suffix(2000)]
     }
 
-    static func gateway(trunks: [GatewayConfig.Trunk] = [], dialplans: String = repositoryRoot + "/dialplans") -> TestGateway {
-        TestGateway(dialplans: dialplans, trunks: trunks) { $0.webPhone.directory = repositoryRoot + "/web" }
-    }
 
     @Test func echoTestReturnsThePagesOwnTone() async throws {
-        let gateway = Self.gateway()
+        let gateway = TestGateway()
         try await gateway.start()
         let page = try Self.page(gateway, tone: 1000)
         defer { page.stop() }
@@ -45,7 +43,7 @@ import TestSupport
     }
 
     @Test func wrongPasswordIsShownOnThePage() async throws {
-        let gateway = Self.gateway()
+        let gateway = TestGateway()
         try await gateway.start()
         let page = try Self.page(gateway, tone: 1000)
         defer { page.stop() }
@@ -83,7 +81,7 @@ import TestSupport
     }
 
     @Test func twoPagesCallEachOther() async throws {
-        let gateway = Self.gateway()
+        let gateway = TestGateway()
         try await gateway.start()
         let alice = try Self.page(gateway, tone: 1000), bob = try Self.page(gateway, tone: 440)
         defer { alice.stop(); bob.stop() }
@@ -101,6 +99,10 @@ import TestSupport
         let atBob = try await Self.ask(bob, ["cmd": "tone", "seconds": 0.5])
         #expect(abs((atAlice["frequency"] as? Double ?? 0) - 440) < 15, "alice heard \(atAlice)")
         #expect(abs((atBob["frequency"] as? Double ?? 0) - 1000) < 15, "bob heard \(atBob)")
+        // Mute: bob hears alice's tone no more.
+        #expect(try await Self.ask(alice, ["cmd": "mute"])["button"] as? String == "Unmute")
+        let muted = try await Self.ask(bob, ["cmd": "tone", "seconds": 1.5])
+        #expect((muted["dbfs"] as? Double ?? 0) < (atBob["dbfs"] as? Double ?? 0) - 30, "muted: \(muted), before: \(atBob)")
         #expect(try await Self.ask(alice, ["cmd": "hangup"])["state"] as? String == "idle")
         #expect(try await Self.ask(bob, ["cmd": "wait_idle"])["state"] as? String == "idle", "alice's BYE ended bob's call")
         await gateway.stop()
@@ -115,7 +117,7 @@ import TestSupport
     }
 
     @Test func rejectedCallShowsTheSIPReasonAndHoldWorksOnTheEchoTest() async throws {
-        let gateway = Self.gateway()
+        let gateway = TestGateway()
         try await gateway.start()
         let page = try await Self.registeredPage(gateway)
         defer { page.stop() }
@@ -131,7 +133,7 @@ import TestSupport
     }
 
     @Test func hangingUpWhileItRingsCancelsTheCall() async throws {
-        let gateway = Self.gateway()
+        let gateway = TestGateway()
         try await gateway.start()
         let bob = try BridgeCallTests.browser("webrtc_sip_callee.py", [gateway.webSocketURL, "tandem", "bob", "b", "2", "440", "ring"])
         defer { bob.stop() }
@@ -144,6 +146,34 @@ import TestSupport
         #expect(await BridgeCallTests.line(bob, "result")["cancelled"] as? Bool == true, "the page's CANCEL reached bob")
         await gateway.stop()
         #expect(gateway.records().first?["status"] as? Int == 487, "\(gateway.records())")
+    }
+
+    @Test func refusedMicrophoneIsExplained() async throws {
+        let gateway = TestGateway()
+        try await gateway.start()
+        let page = try Self.page(gateway, tone: 1000, denyMicrophone: true)
+        defer { page.stop() }
+        _ = await offPool { LoopTransferJSON(page.readJSON(timeout: 40)) }.value
+        #expect(try await Self.ask(page, ["cmd": "register", "user": "alice", "password": "wonderland"])["ok"] as? Bool == true)
+        let dialled = try await Self.ask(page, ["cmd": "dial", "to": "9196"])
+        #expect((dialled["error"] as? String ?? "").contains("microphone was refused"), "\(dialled)")
+        await gateway.stop()
+    }
+
+    /// The WebSocket drops (a proxy or NAT timing it out): the page says so, reconnects and registers
+    /// again by itself, and the gateway holds exactly the new binding.
+    @Test func pageReconnectsAndRegistersAgain() async throws {
+        let gateway = TestGateway()
+        try await gateway.start()
+        let page = try await Self.registeredPage(gateway)
+        defer { page.stop() }
+        _ = try await Self.ask(page, ["cmd": "drop_socket"])
+        let lost = try await Self.ask(page, ["cmd": "wait_status", "contains": "lost"])
+        #expect((lost["status"] as? String ?? "").contains("reconnecting"), "\(lost)")
+        let back = try await Self.ask(page, ["cmd": "wait_status", "contains": "Registered"])
+        #expect(back["status"] as? String == "Registered as alice", "\(back)")
+        #expect(try await gateway.server.bindings(of: "alice").count == 1)
+        await gateway.stop()
     }
 }
 

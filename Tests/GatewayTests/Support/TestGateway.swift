@@ -28,6 +28,7 @@ final class TestGateway: @unchecked Sendable {
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         config.certificateDirectory = directory
         config.cdrPath = directory + "/cdr.jsonl"
+        config.webPhone.directory = repositoryRoot + "/web"
         configure(&config)
         server = GatewayServer(config: config, logger: Logger(label: "test"), threads: 2)
     }
