@@ -64,8 +64,6 @@ final class CallController: @unchecked Sendable {
         digest = DigestServer(realm: registrar.credentials.realm, secret: secret, algorithms: [.md5])
     }
 
-    var activeCalls: Int { calls.count }
-
     // MARK: new calls
 
     /// Who is calling: a configured trunk (by source address, over UDP/TCP/TLS), else a user proven by digest.

@@ -102,9 +102,6 @@ public struct Dialog: Sendable, Equatable {
         }
     }
 
-    /// The server side's dialog is confirmed once its 2xx is sent.
-    public mutating func confirm() { state = .confirmed }
-
     /// Why an in-dialog request is refused before the call controller sees it.
     public enum Refusal: Error, Equatable {
         /// Lower CSeq than one already seen: §12.2.2 says 500.
