@@ -244,8 +244,8 @@ final class CallController: @unchecked Sendable {
         let loop = mediaLoops.next()
         let callT = LoopTransfer(call)
         let events: (LegSide, WebRTCEvent) -> Void = { [weak self] side, event in
-            guard case .failed(let why) = event else { return }
-            self?.endpoint.loop.execute { self?.mediaFailed(callT.value, side: side, why: why) }
+            guard let self, case .failed(let why) = event else { return }
+            self.endpoint.loop.execute { self.mediaFailed(callT.value, side: side, why: why) }
         }
         let media: CallMedia, answer: Answer, config: MediaLegConfig, sdp: LegSDP
         if inbound.isBrowser {
@@ -287,20 +287,23 @@ final class CallController: @unchecked Sendable {
         let mediaT = LoopTransfer(media), sdpT = LoopTransfer(sdp)
         try await loop.submit {
             mediaT.value.onEvent = { [weak self] event in
-                guard case .sendInfo(let side, let digit, let ms) = event else { return }
-                self?.endpoint.loop.execute { self?.sendInfo(callT.value, to: side, digit: digit, durationMs: ms) }
+                guard let self, case .sendInfo(let side, let digit, let ms) = event else { return }
+                self.endpoint.loop.execute { self.sendInfo(callT.value, to: side, digit: digit, durationMs: ms) }
             }
             mediaT.value.onSilence = { [weak self] side in
-                self?.endpoint.loop.execute {
-                    let seconds = self?.rtpTimeout?.components.seconds ?? 0
-                    self?.logger.warning("no RTP from the phone", metadata: ["call": "\(callT.value.id)", "side": "\(side)"])
-                    self?.end(callT.value, reason: "No RTP for \(seconds) s", status: 408, side: "gateway")
+                guard let self else { return }
+                self.endpoint.loop.execute {
+                    let seconds = self.rtpTimeout?.components.seconds ?? 0
+                    self.logger.warning("no RTP from the phone", metadata: ["call": "\(callT.value.id)", "side": "\(side)"])
+                    self.end(callT.value, reason: "No RTP for \(seconds) s", status: 408, side: "gateway")
                 }
             }
         }.get()
         let body = answer.sessionDescription.serializedBytes()
+        let isApp = app != nil
         if let app {
-            try await loop.submit { try mediaT.value.start(a: config, b: nil, app: app) }.get()
+            let appT = LoopTransfer(app)
+            try await loop.submit { try mediaT.value.start(a: config, b: nil, app: appT.value) }.get()
         }
         endpoint.loop.execute {
             let call = callT.value
@@ -314,7 +317,7 @@ final class CallController: @unchecked Sendable {
             call.sdpA = sdpT.value
             call.answerToCaller = body
             call.record.legA.codec = config.codec.encodingName
-            if app != nil {
+            if isApp {
                 self.answerCaller(call)
             } else if let step = call.step {
                 call.remainingTargets = step.legs
@@ -923,7 +926,7 @@ final class CallController: @unchecked Sendable {
 
     /// Our session refresh on a leg: UPDATE without a body (no new offer); a failure ends the call.
     private func refreshSession(_ call: Call, _ side: LegSide, interval: Int) {
-        guard var (r, peer) = request(.update, in: call, side: side) else { return }
+        guard case (var r, let peer)? = request(.update, in: call, side: side) else { return }
         r.headers.add(.sessionExpires, "\(interval);refresher=\(side == .a ? "uas" : "uac")")
         r.headers.add(.supported, "timer")
         endpoint.send(r, to: peer) { [weak self, weak call] event in
@@ -963,7 +966,7 @@ final class CallController: @unchecked Sendable {
         guard var sdp = call.sdp(side), var config = call.config(side) else { return }
         let body = sdp.offer(direction: direction).serializedBytes()
         call.setSDP(side, sdp)
-        guard var (r, peer) = request(.invite, in: call, side: side) else { return }
+        guard case (var r, let peer)? = request(.invite, in: call, side: side) else { return }
         r.headers.add(.contentType, "application/sdp")
         r.body = body
         config.direction = Media.MediaDirection(direction)
@@ -1016,7 +1019,7 @@ final class CallController: @unchecked Sendable {
     /// A digit for a leg whose DTMF mode is SIP INFO (`application/dtmf-relay`), in its dialog.
     private func sendInfo(_ call: Call, to side: LegSide, digit: DTMFDigit, durationMs: Int) {
         guard call.phase == .answered else { return }
-        guard var (r, peer) = request(.info, in: call, side: side) else { return }
+        guard case (var r, let peer)? = request(.info, in: call, side: side) else { return }
         r.headers.add(.contentType, DTMFInfo.relayContentType)
         r.body = Array(DTMFInfo.relayBody(digit, durationMs: durationMs).utf8)
         endpoint.send(r, to: peer) { _ in }
@@ -1144,7 +1147,7 @@ final class CallController: @unchecked Sendable {
     /// Ends an answered call: BYE on each leg that did not send one, then tear-down.
     private func end(_ call: Call, reason: String, status: Int, side: String, from inbound: Bool? = nil) {
         guard call.phase != .ended else { return }
-        if inbound != true, call.phase == .answered, var (bye, peer) = request(.bye, in: call, side: .a) {
+        if inbound != true, call.phase == .answered, case (var bye, let peer)? = request(.bye, in: call, side: .a) {
             bye.headers.add(.reason, "SIP;cause=\(status);text=\"\(reason.replacingOccurrences(of: "\"", with: "'"))\"")
             endpoint.send(bye, to: peer) { _ in }
         }
