@@ -167,7 +167,8 @@ public final class GatewayServer: @unchecked Sendable {
     /// A user's current registrations, read on the SIP loop.
     public func bindings(of user: String) async throws -> [Binding] {
         guard let endpoint, let core else { return [] }
-        return try await endpoint.loop.submit { LoopTransfer(core.registrar.lookup(user)) }.get().value
+        let coreT = LoopTransfer(core)
+        return try await endpoint.loop.submit { LoopTransfer(coreT.value.registrar.lookup(user)) }.get().value
     }
 
     private func announce(_ name: String, _ address: SocketAddress) {

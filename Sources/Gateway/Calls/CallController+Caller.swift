@@ -1,0 +1,97 @@
+import Dialplan
+import Foundation
+import Logging
+import Media
+import NIOCore
+import RTP
+import SDP
+import SIP
+import SIPStack
+import WebRTC
+
+/// What the caller's leg hears before and at the answer: provisional responses, ringback, the 200,
+/// failures, and its CANCEL.
+extension CallController {
+    /// Ringing without early media, toward a browser: browsers play no ringback of their own on 180
+    /// (JsSIP and SIP.js leave it to the page), so the caller gets our SDP in a 183 and a ringback
+    /// tone from the bridge until the callee's media replaces it.
+    func ringback(_ call: Call) {
+        guard call.phase == .proceeding, let media = call.media, let configA = call.configA, !call.ringing else { return }
+        call.ringing = true
+        let mediaT = LoopTransfer(media)
+        media.loop.execute {
+            guard mediaT.value.bridge == nil else { return }
+            try? mediaT.value.start(a: configA, b: nil, app: .source(ToneSource(frequencies: (425, nil), onMilliseconds: 1000,
+                                                                               offMilliseconds: 4000, durationMilliseconds: nil)))
+        }
+        relayProvisional(call, SIPResponse(statusCode: 183), withSDP: true)
+    }
+
+    func relayProvisional(_ call: Call, _ response: SIPResponse, withSDP: Bool) {
+        guard call.phase == .proceeding else { return }
+        var r = SIPResponse(replyingTo: call.inbound.invite, statusCode: withSDP ? 183 : response.statusCode,
+                            reasonPhrase: withSDP ? "Session Progress" : response.reasonPhrase, toTag: call.inbound.toTag)
+        r.headers.add(.contact, contact(for: call.inbound.peer.transport))
+        if withSDP, let body = call.answerToCaller {
+            r.headers.add(.contentType, "application/sdp")
+            r.body = body
+        }
+        call.inbound.transaction.respond(r)
+    }
+
+    func answerCaller(_ call: Call) {
+        guard call.phase == .proceeding, let body = call.answerToCaller else { return }
+        call.phase = .answered
+        call.record.answer = Date()
+        var ok = SIPResponse(replyingTo: call.inbound.invite, statusCode: 200, toTag: call.inbound.toTag)
+        let localContact = contact(for: call.inbound.peer.transport)
+        ok.headers.add(.contact, localContact)
+        ok.headers.add(.contentType, "application/sdp")
+        ok.headers.add(.allow, SignallingCore.allow)
+        ok.headers.add(.supported, "timer")
+        if let asked = SessionTimer.parse(call.inbound.invite.headers) {
+            // The caller's interval; it refreshes when it supports timers, else we do (RFC 4028 §9).
+            let callerSupports = call.inbound.invite.headers.listValues(.supported).contains { $0.lowercased() == "timer" }
+            let refresher = asked.refresher ?? (callerSupports ? "uac" : "uas")
+            ok.headers.add(.sessionExpires, "\(asked.interval);refresher=\(refresher)")
+            if refresher == "uac" { ok.headers.add(.require, "timer") }
+            armSessionTimer(call, .a, interval: asked.interval, weRefresh: refresher == "uas")
+        }
+        ok.body = body
+        if let dialog = Dialog(uas: call.inbound.invite, localTag: call.inbound.toTag, localContact: localContact, confirmed: true) {
+            call.inbound.dialog = dialog
+            dialogs[key(dialog.id)] = (call, true)
+        }
+        logger.info("call answered", metadata: ["call": "\(call.id)", "target": "\(call.record.target ?? "app")"])
+        for side in LegSide.allCases { watchSilence(call, side, held: false) }
+        if let limit = call.maxDuration { armMaxDuration(call, limit) }
+        endpoint.sendSuccess(ok, through: call.inbound.transaction) { [weak self, weak call] in
+            guard let self, let call else { return }
+            self.end(call, reason: "No ACK from the caller", status: 408, side: "caller")
+        }
+    }
+
+    /// Ends a call that was not answered with a final response to the caller, or with BYEs once answered.
+    func fail(_ call: Call, code: Int, reason: String, side: String) {
+        switch call.phase {
+        case .ended: return
+        case .answered: return end(call, reason: reason, status: code, side: side)
+        case .proceeding:
+            for branch in call.branches { cancel(branch) }
+            call.inbound.transaction.respond(SIPResponse(replyingTo: call.inbound.invite, statusCode: code, reasonPhrase: reason,
+                                                         toTag: call.inbound.toTag))
+            finish(call, status: code, reason: reason, side: side)
+        }
+    }
+
+
+    /// A CANCEL for a call still ringing: 200 for the CANCEL, 487 for the INVITE, CANCEL every branch.
+    func cancel(_ request: SIPRequest, _ transaction: ServerTransactionHandle<SIPPeer>) {
+        guard let callID = try? request.headers.callID(), let call = calls[callID], call.phase == .proceeding,
+              endpoint.transactions.inviteTransaction(cancelledBy: request) != nil else {
+            return transaction.respond(SIPResponse(replyingTo: request, statusCode: 481))
+        }
+        transaction.respond(SIPResponse(replyingTo: request, statusCode: 200))
+        fail(call, code: 487, reason: "Request Terminated", side: "caller")
+    }
+}

@@ -1,0 +1,428 @@
+import Dialplan
+import Foundation
+import Logging
+import Media
+import NIOCore
+import RTP
+import SDP
+import SIP
+import SIPStack
+import WebRTC
+
+/// Dialling the plan's targets and reading what the outbound branches answer.
+extension CallController {
+    /// Starts the next target of the bridge, or fails the call with the best answer seen.
+    func dialNext(_ call: Call) {
+        guard call.dialling else { return }
+        guard !call.remainingTargets.isEmpty, let step = call.step else {
+            if let transferor = call.transferor {
+                notify(transferor, "SIP/2.0 \(call.bestFailure?.statusCode ?? 480) \(call.bestFailure?.reasonPhrase ?? "No Answer")", final: true)
+            }
+            let failure = call.bestFailure
+            return fail(call, code: failure.map { Self.callerCode(for: $0.statusCode) } ?? 480,
+                        reason: failure?.reasonPhrase ?? "No Answer", side: "callee")
+        }
+        // A parallel bridge rings every target at once, when they are of one kind (all browsers or all
+        // SIP: side b has one socket); mixed, they are dialled one after another.
+        var legs = [call.remainingTargets.removeFirst()]
+        let isBrowser: (BridgeLeg) -> Bool = { if case .user = $0.target { true } else if case .users = $0.target { true } else { false } }
+        if step.mode == .parallel, !call.remainingTargets.isEmpty {
+            if call.remainingTargets.allSatisfy({ isBrowser($0) == isBrowser(legs[0]) }) {
+                legs += call.remainingTargets
+                call.remainingTargets.removeAll()
+            } else {
+                logger.warning("parallel bridge mixes browsers and SIP targets: dialling them in turn", metadata: ["call": "\(call.id)"])
+            }
+        }
+        call.bestFailure = nil
+        call.record.target = legs[0].target.description
+        let timing = BridgeLeg(target: legs[0].target, timeout: legs.count > 1 ? step.timeout : legs[0].timeout)
+        if isBrowser(legs[0]) {
+            return dialUsers(call, legs.flatMap { leg -> [String] in
+                switch leg.target {
+                case .user(let user): [user]
+                case .users(_, let members): members
+                default: []
+                }
+            }, timing)
+        }
+        var destinations: [SIPDestination] = []
+        for leg in legs {
+            switch leg.target {
+            case .trunk(let name, let user):
+                guard let trunk = trunks.first(where: { $0.name == name }) else { continue }
+                destinations.append(SIPDestination(uri: "sip:\(user)@\(trunk.address)", transport: SIPTransportKind(trunk.transport),
+                                                   trunk: trunk, codecs: step.media.codecs ?? trunk.codecs, target: leg.target))
+            case .uri(let text):
+                let transport = (try? SIPURI(text))?.transport.flatMap { SIPTransportKind(rawValue: $0.uppercased()) } ?? .udp
+                destinations.append(SIPDestination(uri: text, transport: transport, trunk: nil, codecs: step.media.codecs ?? Self.uriCodecs,
+                                                   target: leg.target))
+            default: break
+            }
+        }
+        dialSIP(call, destinations, timing)
+    }
+
+    /// Every current binding of the users gets the same WebRTC offer over its own flow.
+    func dialUsers(_ call: Call, _ users: [String], _ leg: BridgeLeg) {
+        let bindings = users.flatMap { user in registrar.lookup(user).map { (user, $0) } }
+        guard !bindings.isEmpty else {
+            call.bestFailure = SIPResponse(statusCode: 480, reasonPhrase: "User Not Registered")
+            return targetFailed(call, code: 480)
+        }
+        let ice = ICELiteAgent()
+        let narrowband = call.configA.map { $0.codec == .pcmu || $0.codec == .pcma } ?? false
+        let callT = LoopTransfer(call), iceT = LoopTransfer(ice), bindingsT = LoopTransfer(bindings)
+        run(call) {
+            guard let media = try await self.endpoint.loop.submit({ callT.value.media.map(LoopTransfer.init) }).get()?.value else { return }
+            try await media.bind(b: .browser(ice: iceT.value))
+            let template = WebRTCSessionTemplate(ufrag: iceT.value.localUfrag, password: iceT.value.localPassword,
+                                                 fingerprint: self.dtls.identity.fingerprint, candidateAddresses: self.advertise,
+                                                 port: UInt16(media.port(.b) ?? 0))
+            let body = template.offer(narrowband: narrowband).serializedBytes()
+            self.endpoint.loop.execute {
+                let call = callT.value
+                guard call.dialling else { return }
+                call.record.legB = CallRecord.Leg(kind: "webrtc")
+                for (user, binding) in bindingsT.value {
+                    self.sendInvite(call, to: binding.contact.uri, peer: binding.peer, target: .user(user), isBrowser: true, body: body,
+                                    context: .browser(template: template, ice: iceT.value, narrowband: narrowband))
+                }
+                self.armRingTimer(call, leg)
+            }
+        }
+    }
+
+    /// A SIP target resolved from the plan: where, how, and what to offer.
+    struct SIPDestination {
+        var uri: String
+        var transport: SIPTransportKind
+        var trunk: GatewayConfig.Trunk?
+        var codecs: [String]
+        var target: BridgeTarget
+    }
+
+    /// INVITEs with a plain-RTP offer to each destination, all on side b's one RTP socket.
+    func dialSIP(_ call: Call, _ destinations: [SIPDestination], _ leg: BridgeLeg) {
+        let callT = LoopTransfer(call), destinationsT = LoopTransfer(destinations)
+        run(call) {
+            var reachable: [(SIPDestination, URI, SIPPeer)] = []
+            for destination in destinationsT.value {
+                guard let uri = try? URI(destination.uri), let sip = uri.sipURI else { continue }
+                let port = Int(sip.port ?? (destination.transport == .tls ? 5061 : 5060))
+                if let peer = try? await self.endpoint.peer(host: sip.host.unbracketed, port: port, transport: destination.transport) {
+                    reachable.append((destination, uri, peer))
+                }
+            }
+            guard !reachable.isEmpty else {
+                return self.endpoint.loop.execute {
+                    callT.value.bestFailure = SIPResponse(statusCode: 503, reasonPhrase: "Unreachable")
+                    self.targetFailed(callT.value, code: 503)
+                }
+            }
+            guard let media = try await self.endpoint.loop.submit({ callT.value.media.map(LoopTransfer.init) }).get()?.value else { return }
+            try await media.bind(b: .phone(remote: nil, payloadTypes: []))
+            let port = UInt16(media.port(.b) ?? 0)
+            let dialled = LoopTransfer(reachable)
+            self.endpoint.loop.execute {
+                let call = callT.value
+                guard call.dialling else { return }
+                call.record.legB = CallRecord.Leg(kind: "rtp")
+                for (destination, uri, peer) in dialled.value {
+                    let template = RTPSessionTemplate(address: self.advertise.first ?? "127.0.0.1", port: port, codecs: destination.codecs)
+                    self.sendInvite(call, to: uri, peer: peer, target: destination.target, isBrowser: false,
+                                    body: template.offer().serializedBytes(), context: .phone(trunk: destination.trunk, template: template))
+                }
+                self.armRingTimer(call, leg)
+            }
+        }
+    }
+
+    /// What the outbound INVITE needs beyond its target: how to read the answer.
+    enum OfferContext {
+        case browser(template: WebRTCSessionTemplate, ice: ICELiteAgent, narrowband: Bool)
+        case phone(trunk: GatewayConfig.Trunk?, template: RTPSessionTemplate)
+
+        /// The leg's SDP from now on, once this offer is the one answered.
+        var sdp: LegSDP {
+            switch self {
+            case .browser(let template, _, let narrowband): .browser(template, narrowband: narrowband)
+            case .phone(_, let template): .phone(template)
+            }
+        }
+    }
+
+    func contact(for transport: SIPTransportKind) -> String {
+        let (host, port) = endpoint.sentBy[transport] ?? endpoint.sentBy[.udp] ?? ("127.0.0.1", 5060)
+        let h = host.contains(":") ? "[\(host)]" : host
+        return "<sip:tandem@\(h):\(port)" + (transport == .udp ? "" : ";transport=\(transport.rawValue.lowercased())") + ">"
+    }
+
+    func sendInvite(_ call: Call, to uri: URI, peer: SIPPeer, target: BridgeTarget, isBrowser: Bool, body: [UInt8],
+                            context: OfferContext) {
+        let inviteFrom = try? call.inbound.invite.headers.from()
+        let callerUser = call.record.caller
+        var fromURI = SIPURI(user: callerUser.isEmpty ? "anonymous" : callerUser, host: registrar.credentials.realm)
+        if case .phone(let trunk?, _) = context { fromURI.host = trunk.host }
+        let name = call.step?.callerID?.name ?? inviteFrom?.displayName
+        if let number = call.step?.callerID?.number { fromURI.user = number }
+        var from = NameAddress(displayName: name, uri: fromURI)
+        from.tag = SIPEndpoint.randomToken(10)
+        var r = SIPRequest(method: .invite, uri: uri)
+        r.headers.add(.via, endpoint.makeVia(peer.transport).description)
+        r.headers.add(.maxForwards, "70")
+        r.headers.add(.from, from.description)
+        r.headers.add(.to, NameAddress(uri: uri.sipURI.map { SIPURI(user: $0.user, host: $0.host, port: $0.port) } ?? fromURI).description)
+        r.headers.add(.callID, SIPEndpoint.randomToken(24))
+        r.headers.add(.cseq, CSeq(1, .invite).description)
+        let localContact = contact(for: peer.transport)
+        r.headers.add(.contact, localContact)
+        r.headers.add(.allow, SignallingCore.allow)
+        r.headers.add(.supported, "timer")
+        r.headers.add(.sessionExpires, String(sessionExpires))
+        r.headers.add(HeaderName("Min-SE"), String(minSE))
+        r.headers.add(.userAgent, endpoint.userAgent)
+        r.headers.add(.contentType, "application/sdp")
+        for edit in call.step?.headers ?? [] {
+            switch edit {
+            case .add(let n, let v): r.headers.add(HeaderName(n), v)
+            case .set(let n, let v): r.headers.set(HeaderName(n), v)
+            case .remove(let n): r.headers.remove(HeaderName(n))
+            }
+        }
+        r.body = body
+        let branch = OutboundBranch(invite: r, peer: peer, target: target, isBrowser: isBrowser, localContact: localContact)
+        call.branches.append(branch)
+        start(branch, of: call, context: context)
+    }
+
+    func start(_ branch: OutboundBranch, of call: Call, context: OfferContext) {
+        let contextT = LoopTransfer(context)
+        endpoint.send(branch.invite, to: branch.peer) { [weak self, weak call, weak branch] event in
+            guard let self, let call, let branch else { return }
+            switch event {
+            case .response(let response): self.received(response, on: branch, of: call, context: contextT.value)
+            case .timeout: self.branchFailed(branch, of: call, SIPResponse(statusCode: 408, reasonPhrase: "Request Timeout"))
+            }
+        }
+    }
+
+    // MARK: responses on the outbound leg
+
+    func received(_ response: SIPResponse, on branch: OutboundBranch, of call: Call, context: OfferContext) {
+        if response.statusCode == 100 { return }
+        if response.isSuccess, branch.final {
+            // After our 2xx: a retransmission (same tag) to ACK again, or another fork's answer.
+            return answeredAgain(branch, response)
+        }
+        if response.isSuccess || (response.statusCode > 100 && response.statusCode < 200) {
+            if let tag = try? response.headers.to().tag, branch.dialog?.id.remoteTag != tag {
+                // A first response, or one from another fork behind a proxy (another To tag): its own
+                // dialog. The fork that answers is the one the call keeps.
+                branch.dialog = Dialog(uac: branch.invite, response: response, localContact: branch.localContact)
+                if let id = branch.dialog?.id { dialogs[key(id)] = (call, false) }
+            } else {
+                branch.dialog?.update(with: response)
+            }
+        }
+        if response.isSuccess {
+            branch.final = true
+            acknowledge(branch, response)
+            if call.dialling, !branch.cancelled, let granted = SessionTimer.parse(response.headers) {
+                armSessionTimer(call, .b, interval: granted.interval, weRefresh: granted.refresher != "uas")
+            }
+            guard call.dialling, !branch.cancelled else {
+                // A 2xx that crossed our CANCEL or lost the race to another branch: ACK it, then BYE.
+                return hangUp(branch, reason: "Call completed elsewhere")
+            }
+            if call.transferor != nil { return completeTransfer(call, to: branch, response, context: context) }
+            call.answered = branch
+            for other in call.branches where other !== branch { cancel(other) }
+            call.branches = [branch]
+            call.ringTimer?.cancel()
+            connectMedia(call, from: response, context: context) { self.answerCaller(call) }
+            return
+        }
+        if response.isProvisional {
+            guard call.dialling, !branch.cancelled else { return }
+            if !response.body.isEmpty {
+                // Early media: bridge it now and tell the caller with our own SDP (183).
+                connectMedia(call, from: response, context: context) { self.relayProvisional(call, response, withSDP: true) }
+            } else if call.inbound.isBrowser, call.transferor == nil {
+                ringback(call)
+            } else {
+                relayProvisional(call, response, withSDP: false)
+            }
+            return
+        }
+        // A final failure. 401/407 from a trunk: answer the challenge once.
+        if (response.statusCode == 401 || response.statusCode == 407), !branch.authorized, case .phone(let trunk?, _) = context,
+           let username = trunk.username, let password = trunk.password, call.dialling, !branch.cancelled {
+            var digest = DigestClient(username: username, password: password)
+            var retry = branch.invite
+            retry.headers.setTopVia(endpoint.makeVia(branch.peer.transport))
+            retry.headers.set(.cseq, CSeq(2, .invite).description)
+            if digest.authorize(&retry, for: response) {
+                branch.invite = retry
+                branch.authorized = true
+                return start(branch, of: call, context: context)
+            }
+        }
+        branchFailed(branch, of: call, response)
+    }
+
+    func branchFailed(_ branch: OutboundBranch, of call: Call, _ response: SIPResponse) {
+        branch.final = true
+        if let id = branch.dialog?.id { dialogs[key(id)] = nil }
+        guard call.dialling else { return }
+        if let best = call.bestFailure, !Self.better(response.statusCode, than: best.statusCode) {} else { call.bestFailure = response }
+        call.branches.removeAll { $0 === branch }
+        guard call.branches.isEmpty else { return }
+        targetFailed(call, code: call.bestFailure?.statusCode ?? 480)
+    }
+
+    /// RFC 3261 §16.7: 6xx beats all; else the lowest class, but 401/407/415/420/484 are worth more than other 4xx.
+    static func better(_ a: Int, than b: Int) -> Bool {
+        if a / 100 == 6 { return b / 100 != 6 }
+        if b / 100 == 6 { return false }
+        let preferred: Set<Int> = [401, 407, 415, 420, 484]
+        if a / 100 == b / 100 { return preferred.contains(a) && !preferred.contains(b) }
+        return a / 100 < b / 100
+    }
+
+    /// The whole target failed (all its branches): move on if the plan fails over on this code.
+    func targetFailed(_ call: Call, code: Int?) {
+        call.ringTimer?.cancel()
+        guard call.dialling else { return }
+        if let step = call.step, step.mode == .failover || step.mode == .parallel, step.failover.retries(on: code), !call.remainingTargets.isEmpty {
+            logger.info("target failed, next", metadata: ["call": "\(call.id)", "code": "\(code.map(String.init) ?? "timeout")"])
+            return dialNext(call)
+        }
+        call.remainingTargets.removeAll()
+        dialNext(call)
+    }
+
+    /// What the caller is told when the callee's leg fails: the callee's answer, except what is ours
+    /// to deal with (auth toward a trunk, redirects we do not follow, transaction errors).
+    static func callerCode(for code: Int) -> Int {
+        switch code {
+        case 401, 407: 503
+        case 300..<400: 480
+        case 408: 480
+        case 481, 482, 483, 491: 500
+        default: code
+        }
+    }
+
+    func acknowledge(_ branch: OutboundBranch, _ response: SIPResponse) {
+        guard var dialog = branch.dialog, let cseq = try? branch.invite.headers.cseq() else { return }
+        dialog.update(with: response)
+        branch.dialog = dialog
+        endpoint.sendStateless(.request(dialog.makeACK(sequence: cseq.sequence, via: endpoint.makeVia(branch.peer.transport))),
+                               to: peer(for: branch))
+    }
+
+    /// Where in-dialog requests of a branch go: a browser over its flow, a phone to the dialog's next hop.
+    func peer(for branch: OutboundBranch, dialog: Dialog? = nil) -> SIPPeer {
+        guard branch.peer.transport == .udp, let hop = (dialog ?? branch.dialog)?.nextHop,
+              let address = try? SocketAddress(ipAddress: hop.host.unbracketed, port: Int(hop.port ?? 5060)) else {
+            return branch.peer
+        }
+        return SIPPeer(transport: .udp, remote: address, channel: branch.peer.channel)
+    }
+
+    func cancel(_ branch: OutboundBranch) {
+        guard !branch.final, !branch.cancelled else { return }
+        branch.cancelled = true
+        // §9.1: same Request-URI, Call-ID, From, To (without tag), CSeq number and top Via as the INVITE.
+        var c = SIPRequest(method: .cancel, uri: branch.invite.uri)
+        for name in [HeaderName.via, .from, .to, .callID] {
+            if let v = branch.invite.headers[name] { c.headers.add(name, v) }
+        }
+        c.headers.add(.maxForwards, "70")
+        if let cseq = try? branch.invite.headers.cseq() { c.headers.add(.cseq, CSeq(cseq.sequence, .cancel).description) }
+        endpoint.send(c, to: branch.peer) { _ in }
+    }
+
+    /// Reads the callee's SDP (18x or 2xx), configures side b and starts the bridge, then `then`.
+    func connectMedia(_ call: Call, from response: SIPResponse, context: OfferContext, then: @escaping () -> Void) {
+        guard !response.body.isEmpty else {
+            // A 2xx without SDP after early media already set things up.
+            if call.mediaConnected || call.answered == nil { return then() }
+            return fail(call, code: 488, reason: "No SDP in answer", side: "callee")
+        }
+        guard let sdp = try? SessionDescription(parsing: response.body), let agreed = sdp.acceptedByAnswer(),
+              let media = call.media, let configA = call.configA else {
+            return fail(call, code: 488, reason: "Unusable SDP answer", side: "callee")
+        }
+        let mediaT = LoopTransfer(media), callT = LoopTransfer(call), thenT = LoopTransfer(then)
+        let configB: MediaLegConfig?
+        var dtlsEndpoint: DTLSEndpoint?
+        switch context {
+        case .browser(let template, let ice, _):
+            guard let section = sdp.media.first, let fingerprint = sdp.fingerprint(for: section) else {
+                return fail(call, code: 488, reason: "No DTLS fingerprint", side: "callee")
+            }
+            configB = MediaLegConfig(agreed: agreed, ssrc: template.ssrc, cname: template.cname, isBrowser: true)
+            dtlsEndpoint = try? DTLSEndpoint(context: dtls, role: WebRTCSessionTemplate.dtlsRole(remoteSetup: sdp.setupRole(for: section)),
+                                             expectedFingerprint: CertificateFingerprint(bytes: fingerprint.bytes))
+            ice.setRemoteUfrag(sdp.iceUsernameFragment(for: section))
+            if dtlsEndpoint == nil { return fail(call, code: 500, reason: "DTLS set-up failed", side: "gateway") }
+        case .phone(let trunk, _):
+            configB = MediaLegConfig(agreed: agreed, ssrc: UInt32.random(in: 1...UInt32.max), cname: "tandem", isBrowser: false,
+                                     dtmfMode: Self.dtmfMode(trunk: trunk, policy: call.step?.media),
+                                     ptime: sdp.media.first?.packetTime.map(Int.init))
+        }
+        guard let configB else { return fail(call, code: 488, reason: "No common codec", side: "callee") }
+        call.record.legB?.codec = configB.codec.encodingName
+        call.configB = configB
+        call.sdpB = context.sdp
+        if let branch = call.branches.first(where: { $0.dialog.map { d in (try? response.headers.to().tag) == d.id.remoteTag } ?? false }) {
+            call.record.target = branch.target.description
+        }
+        let remote = agreed.remoteConnection.flatMap { try? SocketAddress(ipAddress: $0.address, port: Int(agreed.remotePort)) }
+        let types = Self.payloadTypes(agreed)
+        let dtlsT = LoopTransfer(dtlsEndpoint)
+        media.loop.execute {
+            let media = mediaT.value
+            do {
+                if let phone = media.phone(.b) {
+                    phone.setRemote(remote, payloadTypes: types)
+                } else if let dtls = dtlsT.value {
+                    media.browser(.b)?.setDTLS(dtls)
+                }
+                if media.bridge != nil {
+                    try media.connect(b: configB)
+                } else {
+                    try media.start(a: configA, b: configB)
+                }
+                self.endpoint.loop.execute {
+                    callT.value.mediaConnected = true
+                    thenT.value()
+                }
+            } catch {
+                self.endpoint.loop.execute { self.fail(callT.value, code: 500, reason: "Media: \(error)", side: "gateway") }
+            }
+        }
+    }
+
+
+    /// A 2xx retransmitted after its transaction ended: our ACK was lost, send it again.
+    func stray(_ response: SIPResponse) {
+        guard response.isSuccess, let cseq = try? response.headers.cseq(), cseq.method == .invite,
+              let callID = try? response.headers.callID(), let tag = try? response.headers.from().tag,
+              let (call, _) = dialogs[callID + "|" + tag], let branch = call.answered else { return }
+        answeredAgain(branch, response)
+    }
+
+    /// A 2xx on a branch that already had one: the same dialog's retransmission is ACKed again;
+    /// another fork that answered after the call was taken is ACKed, then hung up (§13.2.2.4).
+    func answeredAgain(_ branch: OutboundBranch, _ response: SIPResponse) {
+        if (try? response.headers.to().tag) == branch.dialog?.id.remoteTag { return acknowledge(branch, response) }
+        guard var fork = Dialog(uac: branch.invite, response: response, localContact: branch.localContact),
+              let sequence = try? branch.invite.headers.cseq().sequence else { return }
+        let peer = peer(for: branch, dialog: fork)
+        endpoint.sendStateless(.request(fork.makeACK(sequence: sequence, via: endpoint.makeVia(peer.transport))), to: peer)
+        endpoint.send(fork.makeRequest(.bye, via: endpoint.makeVia(peer.transport)), to: peer) { _ in }
+    }
+}

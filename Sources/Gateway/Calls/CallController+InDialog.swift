@@ -1,0 +1,236 @@
+import Dialplan
+import Foundation
+import Logging
+import Media
+import NIOCore
+import RTP
+import SDP
+import SIP
+import SIPStack
+import WebRTC
+
+/// Requests inside an answered call's dialogs: BYE, re-INVITE and UPDATE (hold, session refresh),
+/// INFO, and the re-offers, session timers and silence watch that go with them.
+extension CallController {
+    func key(_ id: Dialog.ID) -> String { id.callID + "|" + id.localTag }
+
+    func inDialog(_ request: SIPRequest, _ transaction: ServerTransactionHandle<SIPPeer>) {
+        guard let id = Dialog.ID(incoming: request), let (call, inbound) = dialogs[key(id)] else {
+            return transaction.respond(SIPResponse(replyingTo: request, statusCode: 481))
+        }
+        do {
+            if inbound {
+                try call.inbound.dialog?.receive(request)
+            } else {
+                try call.branches.first { $0.dialog?.id == id }?.dialog?.receive(request)
+            }
+        } catch {
+            return transaction.respond(SIPResponse(replyingTo: request, statusCode: 500, reasonPhrase: "CSeq Out of Order"))
+        }
+        switch request.method {
+        case .bye where call.transferor?.dialog?.id == id:
+            // The transferor leaves before the transfer completes: only its leg ends.
+            transaction.respond(SIPResponse(replyingTo: request, statusCode: 200))
+            dialogs[key(id)] = nil
+        case .bye:
+            transaction.respond(SIPResponse(replyingTo: request, statusCode: 200))
+            if !inbound, call.phase == .proceeding, let branch = call.branches.first(where: { $0.dialog?.id == id }) {
+                // BYE on an early dialog: that branch is over.
+                return branchFailed(branch, of: call, SIPResponse(statusCode: 480, reasonPhrase: "Ended in early dialog"))
+            }
+            end(call, reason: "BYE", status: 200, side: inbound ? "caller" : "callee", from: inbound)
+        case .invite, .update:
+            reoffered(call, side: inbound ? .a : .b, request, transaction)
+        case .refer where !inbound && call.phase == .answered && call.transferor == nil:
+            refer(call, request, transaction)
+        case .info:
+            transaction.respond(SIPResponse(replyingTo: request, statusCode: 200))
+            if let type = request.headers[.contentType],
+               let digit = DTMFInfo.parse(contentType: type, body: String(decoding: request.body, as: UTF8.self)), let media = call.media {
+                let mediaT = LoopTransfer(media)
+                media.loop.execute {
+                    mediaT.value.bridge?.receivedInfoDigit(from: inbound ? .a : .b, digit: digit.digit, durationMs: digit.durationMs,
+                                                          now: NIODeadline.now().uptimeNanoseconds)
+                }
+            }
+        case .options, .notify:
+            transaction.respond(SIPResponse(replyingTo: request, statusCode: 200))
+        default:
+            var r = SIPResponse(replyingTo: request, statusCode: 501)
+            r.headers.add(.allow, SignallingCore.allow)
+            transaction.respond(r)
+        }
+    }
+
+    /// A re-INVITE or UPDATE from one leg. Without SDP it is a session refresh (RFC 4028), answered
+    /// with our current SDP. With an offer (hold, resume, a new address) it is answered from that leg's
+    /// template and, when the direction changed, translated to the other leg as a re-offer of its own:
+    /// hold never crosses as the phone's SDP (DESIGN: hold is translated, not relayed).
+    func reoffered(_ call: Call, side: LegSide, _ request: SIPRequest, _ transaction: ServerTransactionHandle<SIPPeer>) {
+        var ok = SIPResponse(replyingTo: request, statusCode: 200)
+        ok.headers.add(.contact, contact(for: transaction.peer.transport))
+        if let timer = call.sessionTimers[side] {
+            // A refresh from the other side restarts its timer, on the interval it now asks for.
+            let interval = SessionTimer.parse(request.headers)?.interval ?? timer.interval
+            ok.headers.add(.sessionExpires, "\(interval);refresher=\(side == .a ? "uac" : "uas")")
+            if !timer.weRefresh { armSessionTimer(call, side, interval: interval, weRefresh: false) }
+        }
+        func send(_ response: SIPResponse) {
+            if request.method == .invite { endpoint.sendSuccess(response, through: transaction) } else { transaction.respond(response) }
+        }
+        guard !request.body.isEmpty else { return send(ok) }
+        if request.method == .invite, call.reoffering.contains(side) {
+            // Our own re-INVITE on this leg is still open: glare (RFC 3261 §14.2).
+            return transaction.respond(SIPResponse(replyingTo: request, statusCode: 491))
+        }
+        guard call.phase == .answered, var sdp = call.sdp(side), let offer = try? SessionDescription(parsing: request.body),
+              let section = offer.media.first(where: { $0.media == "audio" }) else {
+            return transaction.respond(SIPResponse(replyingTo: request, statusCode: 488))
+        }
+        let answer = sdp.answer(offer)
+        guard let agreed = answer.accepted(), var config = call.config(side) else {
+            return transaction.respond(SIPResponse(replyingTo: request, statusCode: 488))
+        }
+        call.setSDP(side, sdp)
+        config.direction = Media.MediaDirection(agreed.direction)
+        call.setConfig(side, config)
+        let remote = agreed.remoteConnection.flatMap { c -> SocketAddress? in
+            c.isUnspecifiedIPv4 ? nil : try? SocketAddress(ipAddress: c.address, port: Int(agreed.remotePort))
+        }
+        apply(config, to: side, of: call, remote: remote, payloadTypes: Self.payloadTypes(agreed))
+        ok.headers.add(.contentType, "application/sdp")
+        ok.body = answer.sessionDescription.serializedBytes()
+        send(ok)
+        let asked = offer.effectiveDirection(of: section)
+        watchSilence(call, side, held: !Media.MediaDirection(asked).sends)
+        if asked != (call.heldDirection[side] ?? .sendrecv) {
+            call.heldDirection[side] = asked
+            logger.info(asked == .sendrecv ? "call resumed" : "call held", metadata: ["call": "\(call.id)", "side": "\(side)", "direction": "\(asked)"])
+            reoffer(call, to: side.other, direction: asked)
+        }
+    }
+
+    /// Arms a leg's session timer: our refresh (UPDATE) at half the interval, or, when the other side
+    /// refreshes, the end of the call if no refresh came by the interval less min(32 s, a third).
+    func armSessionTimer(_ call: Call, _ side: LegSide, interval: Int, weRefresh: Bool) {
+        call.sessionTimers[side]?.task?.cancel()
+        let wait: Duration = weRefresh ? .milliseconds(interval * 500) : .seconds(interval - min(32, interval / 3))
+        let callT = LoopTransfer(call)
+        let loop = endpoint.loop
+        let task = Task {
+            try? await Task.sleep(for: wait)
+            guard !Task.isCancelled else { return }
+            loop.execute {
+                let call = callT.value
+                guard call.phase == .answered else { return }
+                if weRefresh {
+                    self.refreshSession(call, side, interval: interval)
+                } else {
+                    self.end(call, reason: "Session timer expired", status: 408, side: "gateway")
+                }
+            }
+        }
+        call.sessionTimers[side] = SessionTimer(interval: interval, weRefresh: weRefresh, task: task)
+    }
+
+    /// Our session refresh on a leg: UPDATE without a body (no new offer); a failure ends the call.
+    func refreshSession(_ call: Call, _ side: LegSide, interval: Int) {
+        guard case (var r, let peer)? = request(.update, in: call, side: side) else { return }
+        r.headers.add(.sessionExpires, "\(interval);refresher=\(side == .a ? "uas" : "uac")")
+        r.headers.add(.supported, "timer")
+        endpoint.send(r, to: peer) { [weak self, weak call] event in
+            guard let self, let call else { return }
+            switch event {
+            case .response(let response) where response.isSuccess:
+                self.armSessionTimer(call, side, interval: SessionTimer.parse(response.headers)?.interval ?? interval, weRefresh: true)
+            case .response(let response) where response.isProvisional:
+                break
+            default:
+                self.end(call, reason: "Session refresh failed", status: 408, side: "gateway")
+            }
+        }
+    }
+
+    /// Watches a phone leg for silence while it is meant to send, and stops while it holds.
+    func watchSilence(_ call: Call, _ side: LegSide, held: Bool) {
+        guard let media = call.media, let timeout = rtpTimeout else { return }
+        let mediaT = LoopTransfer(media)
+        let ns = UInt64(timeout.components.seconds) * 1_000_000_000
+        media.loop.execute { if mediaT.value.phone(side) != nil { mediaT.value.watchSilence(side, timeout: held ? nil : ns) } }
+    }
+
+    /// A leg's new direction (and, for a phone, address) on the media loop.
+    func apply(_ config: MediaLegConfig, to side: LegSide, of call: Call, remote: SocketAddress?, payloadTypes: Set<UInt8>?) {
+        guard let media = call.media else { return }
+        let mediaT = LoopTransfer(media)
+        media.loop.execute {
+            let media = mediaT.value
+            if let payloadTypes, let phone = media.phone(side) { phone.setRemote(remote, payloadTypes: payloadTypes) }
+            try? media.bridge?.reconfigure(leg: side, config: config)
+        }
+    }
+
+    /// Offers `direction` to the leg on `side` (re-INVITE in its dialog), then ACKs its answer.
+    func reoffer(_ call: Call, to side: LegSide, direction: SDP.MediaDirection) {
+        guard var sdp = call.sdp(side), var config = call.config(side) else { return }
+        let body = sdp.offer(direction: direction).serializedBytes()
+        call.setSDP(side, sdp)
+        guard case (var r, let peer)? = request(.invite, in: call, side: side) else { return }
+        r.headers.add(.contentType, "application/sdp")
+        r.body = body
+        config.direction = Media.MediaDirection(direction)
+        call.setConfig(side, config)
+        apply(config, to: side, of: call, remote: nil, payloadTypes: nil)
+        let sequence = (try? r.headers.cseq().sequence) ?? 0
+        call.reoffering.insert(side)
+        endpoint.send(r, to: peer) { [weak self, weak call] event in
+            guard let self, let call, case .response(let response) = event, response.isFinal else { return }
+            call.reoffering.remove(side)
+            if response.statusCode == 491 { return self.retryAfterGlare(call, side: side, direction: direction) }
+            guard response.isSuccess else { return }
+            let dialog = side == .a ? call.inbound.dialog : call.answered?.dialog
+            if let ack = dialog?.makeACK(sequence: sequence, via: self.endpoint.makeVia(peer.transport)) {
+                self.endpoint.sendStateless(.request(ack), to: peer)
+            }
+        }
+    }
+
+    /// Both sides re-offered at once (491): try again after RFC 3261 §14.1's random wait, 2.1-4 s when
+    /// we chose the dialog's Call-ID (side b, which we called), 0-2 s otherwise; only if still wanted.
+    func retryAfterGlare(_ call: Call, side: LegSide, direction: SDP.MediaDirection) {
+        let wait = side == .b ? Int.random(in: 2100...4000) : Int.random(in: 0...2000)
+        let callT = LoopTransfer(call)
+        let loop = endpoint.loop
+        Task {
+            try? await Task.sleep(for: .milliseconds(wait))
+            loop.execute {
+                let call = callT.value
+                guard call.phase == .answered, (call.heldDirection[side.other] ?? .sendrecv) == direction else { return }
+                self.reoffer(call, to: side, direction: direction)
+            }
+        }
+    }
+
+    /// A new request in the dialog of the answered leg on `side`, and where to send it.
+    func request(_ method: SIPMethod, in call: Call, side: LegSide) -> (SIPRequest, SIPPeer)? {
+        if side == .a {
+            guard var dialog = call.inbound.dialog else { return nil }
+            let r = dialog.makeRequest(method, via: endpoint.makeVia(call.inbound.peer.transport))
+            call.inbound.dialog = dialog
+            return (r, call.inbound.peer)
+        }
+        guard let branch = call.answered, var dialog = branch.dialog else { return nil }
+        let r = dialog.makeRequest(method, via: endpoint.makeVia(branch.peer.transport))
+        branch.dialog = dialog
+        return (r, peer(for: branch))
+    }
+
+    /// A digit for a leg whose DTMF mode is SIP INFO (`application/dtmf-relay`), in its dialog.
+    func sendInfo(_ call: Call, to side: LegSide, digit: DTMFDigit, durationMs: Int) {
+        guard call.phase == .answered else { return }
+        guard case (var r, let peer)? = request(.info, in: call, side: side) else { return }
+        r.headers.add(.contentType, DTMFInfo.relayContentType)
+        r.body = Array(DTMFInfo.relayBody(digit, durationMs: durationMs).utf8)
+        endpoint.send(r, to: peer) { _ in }
+    }
+}
