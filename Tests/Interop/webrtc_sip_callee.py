@@ -15,29 +15,10 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 import aiortc_peer  # noqa: E402
 import dtmf  # noqa: E402
-from ws_sip_client import Client, header, headers, parse_status, token  # noqa: E402
+from ws_sip_client import Client, header, method, parse_status, response_to, token  # noqa: E402
 
 aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"]
 dtmf.enable()
-
-
-def response_to(request, status, reason, to_tag, extra=(), body=""):
-    lines = [f"SIP/2.0 {status} {reason}"]
-    lines += [f"Via: {v}" for v in headers(request, "Via")]
-    to = header(request, "To")
-    if "tag=" not in to:
-        to += f";tag={to_tag}"
-    lines += [f"From: {header(request, 'From')}", f"To: {to}", f"Call-ID: {header(request, 'Call-ID')}",
-              f"CSeq: {header(request, 'CSeq')}", *extra]
-    if body:
-        lines.append("Content-Type: application/sdp")
-    lines.append(f"Content-Length: {len(body.encode())}")
-    return "\r\n".join(lines) + "\r\n\r\n" + body
-
-
-def method(msg):
-    first = msg.split("\r\n", 1)[0]
-    return None if first.startswith("SIP/2.0") else first.split(" ", 1)[0]
 
 
 async def main():

@@ -19,7 +19,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 import aiortc_peer  # noqa: E402  (the tone track and the analysis)
 import dtmf  # noqa: E402
-from ws_sip_client import header, md5, parse_auth, parse_status, token  # noqa: E402
+from ws_sip_client import header, md5, parse_auth, parse_status, response_to, token  # noqa: E402
 import websockets  # noqa: E402
 
 aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"]
@@ -120,11 +120,7 @@ async def main():
     responses, bye_received = asyncio.Queue(), asyncio.get_event_loop().create_future()
 
     def reply_to(msg, status, reason, body=""):
-        lines = [f"SIP/2.0 {status} {reason}", *[f"{name}: {header(msg, name)}" for name in ("Via", "From", "To", "Call-ID", "CSeq")]]
-        if body:
-            lines += ["Content-Type: application/sdp", f"Contact: <sip:{user}@{host};transport=ws>"]
-        lines.append(f"Content-Length: {len(body.encode())}")
-        return "\r\n".join(lines) + "\r\n\r\n" + body
+        return response_to(msg, status, reason, extra=[f"Contact: <sip:{user}@{host};transport=ws>"] if body else [], body=body)
 
     async def reader():
         while True:

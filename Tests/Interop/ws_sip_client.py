@@ -154,6 +154,27 @@ class Client:
         return {"status": parse_status(reply), "reason": reason(reply), "warning": header(reply, "Warning")}
 
 
+def response_to(request, status, reason, to_tag=None, extra=(), body=""):
+    """A response to `request` (Via, From, To with `to_tag` added when it has none, Call-ID, CSeq)."""
+    lines = [f"SIP/2.0 {status} {reason}"]
+    lines += [f"Via: {v}" for v in headers(request, "Via")]
+    to = header(request, "To")
+    if to_tag and "tag=" not in to:
+        to += f";tag={to_tag}"
+    lines += [f"From: {header(request, 'From')}", f"To: {to}", f"Call-ID: {header(request, 'Call-ID')}",
+              f"CSeq: {header(request, 'CSeq')}", *extra]
+    if body:
+        lines.append("Content-Type: application/sdp")
+    lines.append(f"Content-Length: {len(body.encode())}")
+    return "\r\n".join(lines) + "\r\n\r\n" + body
+
+
+def method(msg):
+    """The method of a request, None for a response."""
+    first = msg.split("\r\n", 1)[0]
+    return None if first.startswith("SIP/2.0") else first.split(" ", 1)[0]
+
+
 def parse_status(msg):
     first = msg.split("\r\n", 1)[0]
     if first.startswith("SIP/2.0 "):

@@ -12,7 +12,9 @@ import WebRTC
 /// Requests inside an answered call's dialogs: BYE, re-INVITE and UPDATE (hold, session refresh),
 /// INFO, and the re-offers, session timers and silence watch that go with them.
 extension CallController {
-    func key(_ id: Dialog.ID) -> String { id.callID + "|" + id.localTag }
+    /// How `dialogs` finds a leg: Call-ID and our tag (the forks of one branch share both).
+    func key(_ id: Dialog.ID) -> String { key(callID: id.callID, localTag: id.localTag) }
+    func key(callID: String, localTag: String) -> String { callID + "|" + localTag }
 
     func inDialog(_ request: SIPRequest, _ transaction: ServerTransactionHandle<SIPPeer>) {
         guard let id = Dialog.ID(incoming: request), let (call, inbound) = dialogs[key(id)] else {

@@ -57,8 +57,10 @@ public final class CallMedia: @unchecked Sendable {
     private var ticker: RepeatedTask?
     private var closed = false
     public private(set) var events: [MediaEvent] = []
-    /// Phone legs watched for silence: since when (uptime ns), and how long they may stay quiet.
-    private var watched: [LegSide: (since: UInt64, timeout: UInt64)] = [:]
+    /// Per side (indexed by `LegSide.rawValue`): when RTP last arrived, and how long a watched phone
+    /// leg may stay quiet (0: not watched). Fixed arrays, written in place on the packet path.
+    private var lastRTPAt: [UInt64] = [0, 0]
+    private var silenceTimeout: [UInt64] = [0, 0]
     /// Runs once when a watched phone leg has sent nothing for its timeout.
     public var onSilence: ((LegSide) -> Void)?
     public var onEvent: ((MediaEvent) -> Void)?
@@ -187,14 +189,15 @@ public final class CallMedia: @unchecked Sendable {
     /// Watches the phone leg on `side` for silence (nil stops watching: hold, or no timeout).
     public func watchSilence(_ side: LegSide, timeout: UInt64?) {
         loop.preconditionInEventLoop()
-        watched[side] = timeout.map { (NIODeadline.now().uptimeNanoseconds, $0) }
+        // Counted from now: the watch starts as if a packet had just arrived.
+        lastRTPAt[side.rawValue] = NIODeadline.now().uptimeNanoseconds
+        silenceTimeout[side.rawValue] = timeout ?? 0
     }
 
     private func checkSilence(now: UInt64) {
-        for (side, watch) in watched {
-            guard let phone = phone(side) else { continue }
-            if now - max(watch.since, phone.lastPacketAt) > watch.timeout {
-                watched[side] = nil
+        for side in LegSide.allCases where silenceTimeout[side.rawValue] > 0 && phone(side) != nil {
+            if now &- lastRTPAt[side.rawValue] > silenceTimeout[side.rawValue] {
+                silenceTimeout[side.rawValue] = 0
                 onSilence?(side)
             }
         }
@@ -229,6 +232,7 @@ public final class CallMedia: @unchecked Sendable {
         if isRTCP {
             bridge?.receiveRTCP(from: side, packet: UnsafeRawBufferPointer(packet), now: now)
         } else {
+            lastRTPAt[side.rawValue] = now
             bridge?.receiveRTP(from: side, packet: packet, now: now)
         }
     }

@@ -24,8 +24,6 @@ public final class RTPLegSocket: @unchecked Sendable {
     public private(set) var destination: SocketAddress?
     public private(set) var latched = false
     public private(set) var counters = Counters()
-    /// When the last accepted packet arrived (uptime nanoseconds), 0 before the first.
-    public private(set) var lastPacketAt: UInt64 = 0
     /// Payload types the leg negotiated; anything else does not latch and is dropped.
     public var acceptedPayloadTypes: Set<UInt8>
 
@@ -106,7 +104,6 @@ public final class RTPLegSocket: @unchecked Sendable {
             return false
         }
         counters.received += 1
-        lastPacketAt = NIODeadline.now().uptimeNanoseconds
         return true
     }
 

@@ -1,6 +1,5 @@
 import Foundation
 import Gateway
-import Logging
 import Testing
 import TestSupport
 
@@ -16,28 +15,14 @@ struct LoopTransferJSON: @unchecked Sendable {
 @Suite(.serialized) struct EchoCallTests {
     /// Runs a gateway with the shipped dialplan and one call from alice to `destination`.
     func call(_ destination: String, sending tone: Int) async throws -> [String: Any] {
-        var config = GatewayConfig()
-        let any = ListenAddress(host: "127.0.0.1", port: 0)
-        config.listen.sipUDP = any
-        config.listen.sipTCP = nil
-        config.listen.sipTLS = nil
-        config.listen.https = nil
-        config.listen.http = any
-        config.users = [GatewayConfig.User(name: "alice", password: "wonderland"), GatewayConfig.User(name: "bob", password: "b")]
-        config.dialplanDirectory = repositoryRoot + "/dialplans"
-        let dir = NSTemporaryDirectory() + "tandem-echo-\(UUID().uuidString)"
-        config.certificateDirectory = dir
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let server = GatewayServer(config: config, logger: Logger(label: "test"), threads: 2)
-        try await server.start()
-        let port = try #require(server.boundAddresses["http+ws"]?.port)
-        let caller = try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/webrtc_sip_caller.py",
-                                                    "ws://127.0.0.1:\(port)/ws", "tandem", "alice", "wonderland", destination, "2",
-                                                    String(tone)])
+        let gateway = TestGateway()
+        try await gateway.start()
+        let caller = try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/webrtc_sip_caller.py", gateway.webSocketURL,
+                                                    "tandem", "alice", "wonderland", destination, "2", String(tone)])
         let reply = await offPool { LoopTransferJSON(caller.readJSON(timeout: 40)) }.value
         let result = reply ?? ["error": caller.stderr.suffix(2000)]
         caller.stop()
-        await server.stop()
+        await gateway.stop()
         return result
     }
 
