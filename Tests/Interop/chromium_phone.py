@@ -6,7 +6,14 @@ Speaks JSON lines. Commands on stdin, one reply each:
                        (with "wait": false, once it rings)
   {"cmd":"hold"}                               -> {"state": "held" or "active" after the Hold button}
   {"cmd":"wait_incoming"} / {"cmd":"answer"}   -> {"state": ...}
-  {"cmd":"tone","seconds":S}                   -> {"frequency": Hz, "dbfs": level} of the remote audio (page analyser)
+  {"cmd":"tone","seconds":S}                   -> {"frequency": Hz, "dbfs": level} of the remote audio (page analyser),
+                                                  the median of five readings after S seconds
+  {"cmd":"tone","expect":Hz,"seconds":S}       -> the same once five readings in a row are within 15 Hz of Hz,
+                                                  or the last five after S seconds
+  {"cmd":"tone","below":dBFS,"seconds":S}      -> the same once five readings in a row are quieter than dBFS
+  {"cmd":"raw_microphone"}                     -> {"ok": true}; later calls capture without echo cancellation,
+                                                  gain control or noise suppression (an echo test hears its
+                                                  own tone, which a canceller rightly takes for echo)
   {"cmd":"keys","digits":"123#"}               -> {"pressed": "123#"}   (keypad buttons, RTCDTMFSender)
   {"cmd":"hangup"} / {"cmd":"wait_idle"}       -> {"state": ..., "error": page message}
   {"cmd":"screenshot","path":F}                -> {"saved": F}
@@ -76,6 +83,20 @@ def main():
         def page_error():
             return js("return document.getElementById('error').hidden ? '' : document.getElementById('error').textContent")
 
+        def listen(seconds, wanted):
+            """Five analyser readings 100 ms apart: as soon as all five are `wanted`, else the last five after
+            `seconds` (the median by level, and the five)."""
+            deadline = time.time() + seconds
+            readings = []
+            while True:
+                readings = (readings + [js("return window.tandemPhone.remoteTone()")])[-5:]
+                settled = wanted is not None and len(readings) == 5 and all(wanted(r) for r in readings)
+                if settled or (time.time() >= deadline and len(readings) == 5):
+                    break
+                time.sleep(0.1)
+            middle = sorted(readings, key=lambda r: r["dbfs"])[2]
+            return dict(middle, readings=readings)
+
         for line in sys.stdin:
             cmd = json.loads(line)
             c = cmd["cmd"]
@@ -104,14 +125,18 @@ def main():
                     wait(lambda: state() == "active")
                     out = {"state": state(), "error": page_error()}
                 elif c == "tone":
-                    # Let the remote audio settle, then average a few analyser readings.
-                    time.sleep(cmd.get("seconds", 1.5))
-                    readings = []
-                    for _ in range(5):
-                        readings.append(js("return window.tandemPhone.remoteTone()"))
-                        time.sleep(0.1)
-                    readings.sort(key=lambda r: r["dbfs"])
-                    out = readings[len(readings) // 2]
+                    expect, below = cmd.get("expect"), cmd.get("below")
+                    if expect is not None:
+                        out = listen(cmd.get("seconds", 1.5), lambda r: abs(r["frequency"] - expect) < 15)
+                    elif below is not None:
+                        out = listen(cmd.get("seconds", 1.5), lambda r: r["dbfs"] < below)
+                    else:
+                        out = listen(cmd.get("seconds", 1.5), None)
+                elif c == "raw_microphone":
+                    js("""const devices = navigator.mediaDevices, original = devices.getUserMedia.bind(devices);
+                          devices.getUserMedia = c => original({...c, audio: {echoCancellation: false,
+                              autoGainControl: false, noiseSuppression: false}});""")
+                    out = {"ok": True}
                 elif c == "keys":
                     for digit in cmd["digits"]:
                         driver.find_element(By.XPATH, f"//div[@id='keypad']/button[text()='{digit}']").click()
