@@ -54,6 +54,8 @@ public struct GatewayConfig: Sendable, Equatable {
         public var publicAddress: String? = nil
         /// An answered call whose SIP leg sends no RTP for this long is hung up; 0 never.
         public var rtpTimeoutSeconds = 60
+        /// A browser leg without a valid ICE check for this long has lost consent (RFC 7675: 30 s).
+        public var consentTimeoutSeconds = 30
         public init() {}
 
         /// The addresses a browser leg advertises as ICE candidates: the configured local addresses

@@ -64,6 +64,10 @@ public enum ConfigLoader {
                     case "local_addresses": config.media.localAddresses = try r.strings(value, path: path)
                     case "public_address": config.media.publicAddress = try r.optionalString(value, path: path)
                     case "rtp_timeout": config.media.rtpTimeoutSeconds = try r.seconds(value, path: path)
+                    case "consent_timeout":
+                        let seconds = try r.seconds(value, path: path)
+                        guard seconds > 0 else { throw r.error(value, path, "must be at least 1 second") }
+                        config.media.consentTimeoutSeconds = seconds
                     default: throw r.unknown(value, path)
                     }
                 }

@@ -43,8 +43,11 @@ final class SignallingCore: SIPEndpointDelegate {
         }
     }
 
-    /// ACKs for our 2xx end the endpoint's retransmissions there; nothing more to do with them.
-    func endpoint(_ endpoint: SIPEndpoint, receivedOutsideTransaction request: SIPRequest, from peer: SIPPeer) {}
+    /// ACKs for our 2xx (the endpoint has stopped retransmitting): one may carry the answer to an
+    /// offer we made in the 200.
+    func endpoint(_ endpoint: SIPEndpoint, receivedOutsideTransaction request: SIPRequest, from peer: SIPPeer) {
+        if request.method == .ack { calls?.acknowledged(request) }
+    }
 
     func endpoint(_ endpoint: SIPEndpoint, receivedStray response: SIPResponse, from peer: SIPPeer) {
         calls?.stray(response)

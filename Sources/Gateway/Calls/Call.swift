@@ -41,8 +41,15 @@ final class Call {
     var heldDirection: [LegSide: SDP.MediaDirection] = [:]
     /// Legs where our re-INVITE awaits its answer (a re-INVITE from them meanwhile gets 491).
     var reoffering: Set<LegSide> = []
-    /// Our SDP for the caller, built once and sent in every 18x/2xx so the session never changes under it.
-    var answerToCaller: [UInt8]?
+    /// Our SDP for the caller, built once and sent in every 18x/2xx so the session never changes under it:
+    /// the answer to its offer, or, when its INVITE had none (delayed offer), our offer in the 200.
+    var sdpForCaller: [UInt8]?
+    /// Legs whose INVITE we answered with an offer (an INVITE without SDP): the CSeq whose ACK brings
+    /// the answer (RFC 3264 §4).
+    var awaitingAnswer: [LegSide: UInt32] = [:]
+    /// What side a's media waits for when its SDP comes only in the ACK: the app to start, and its DTMF mode.
+    var pendingApp: MediaApp?
+    var callerDTMF: DTMFMode = .auto
     /// The answered leg that asked (REFER) to hand the other party to someone else, while that is dialled.
     var transferor: OutboundBranch?
     /// Each leg's session timer (RFC 4028): our refresh, or the watchdog on the other side's.
@@ -77,11 +84,12 @@ final class InboundLeg {
     let peer: SIPPeer
     let isBrowser: Bool
     let toTag: String
-    let offer: SessionDescription
+    /// Nil for a delayed offer: the caller answers our offer in its ACK.
+    let offer: SessionDescription?
     var dialog: Dialog?
 
     init(invite: SIPRequest, transaction: ServerTransactionHandle<SIPPeer>, peer: SIPPeer, isBrowser: Bool, toTag: String,
-         offer: SessionDescription) {
+         offer: SessionDescription?) {
         self.invite = invite
         self.transaction = transaction
         self.peer = peer
@@ -103,6 +111,8 @@ final class OutboundBranch {
     var final = false
     var cancelled = false
     var authorized = false
+    /// A 422 was answered by asking again with a longer Session-Expires.
+    var intervalRaised = false
     let localContact: String
 
     init(invite: SIPRequest, peer: SIPPeer, target: BridgeTarget, isBrowser: Bool, localContact: String) {

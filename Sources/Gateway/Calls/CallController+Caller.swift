@@ -29,10 +29,12 @@ extension CallController {
 
     func relayProvisional(_ call: Call, _ response: SIPResponse, withSDP: Bool) {
         guard call.phase == .proceeding else { return }
+        // A caller that made no offer gets ours only in the 200 (no reliable provisionals here).
+        let withSDP = withSDP && call.inbound.offer != nil
         var r = SIPResponse(replyingTo: call.inbound.invite, statusCode: withSDP ? 183 : response.statusCode,
                             reasonPhrase: withSDP ? "Session Progress" : response.reasonPhrase, toTag: call.inbound.toTag)
         r.headers.add(.contact, contact(for: call.inbound.peer.transport))
-        if withSDP, let body = call.answerToCaller {
+        if withSDP, let body = call.sdpForCaller {
             r.headers.add(.contentType, "application/sdp")
             r.body = body
         }
@@ -40,7 +42,7 @@ extension CallController {
     }
 
     func answerCaller(_ call: Call) {
-        guard call.phase == .proceeding, let body = call.answerToCaller else { return }
+        guard call.phase == .proceeding, let body = call.sdpForCaller else { return }
         call.phase = .answered
         call.record.answer = Date()
         var ok = SIPResponse(replyingTo: call.inbound.invite, statusCode: 200, toTag: call.inbound.toTag)
@@ -58,6 +60,7 @@ extension CallController {
             armSessionTimer(call, .a, interval: asked.interval, weRefresh: refresher == "uas")
         }
         ok.body = body
+        if call.inbound.offer == nil, let cseq = try? call.inbound.invite.headers.cseq() { call.awaitingAnswer[.a] = cseq.sequence }
         if let dialog = Dialog(uas: call.inbound.invite, localTag: call.inbound.toTag, localContact: localContact, confirmed: true) {
             call.inbound.dialog = dialog
             dialogs[key(dialog.id)] = (call, true)

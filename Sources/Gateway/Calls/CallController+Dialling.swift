@@ -70,7 +70,7 @@ extension CallController {
             call.bestFailure = SIPResponse(statusCode: 480, reasonPhrase: "User Not Registered")
             return targetFailed(call, code: 480)
         }
-        let ice = ICELiteAgent()
+        let ice = ICELiteAgent(consentTimeoutSeconds: consentTimeoutSeconds)
         let narrowband = call.configA.map { $0.codec == .pcmu || $0.codec == .pcma } ?? false
         let callT = LoopTransfer(call), iceT = LoopTransfer(ice), bindingsT = LoopTransfer(bindings)
         run(call) {
@@ -259,16 +259,35 @@ extension CallController {
         if (response.statusCode == 401 || response.statusCode == 407), !branch.authorized, case .phone(let trunk?, _) = context,
            let username = trunk.username, let password = trunk.password, call.dialling, !branch.cancelled {
             var digest = DigestClient(username: username, password: password)
-            var retry = branch.invite
-            retry.headers.setTopVia(endpoint.makeVia(branch.peer.transport))
-            retry.headers.set(.cseq, CSeq(2, .invite).description)
-            if digest.authorize(&retry, for: response) {
-                branch.invite = retry
+            if retry(branch, of: call, context: context, { digest.authorize(&$0, for: response) }) {
                 branch.authorized = true
-                return start(branch, of: call, context: context)
+                return
             }
         }
+        // 422: the callee wants a longer session interval (RFC 4028 §8.1); ask again once with its Min-SE.
+        if response.statusCode == 422, !branch.intervalRaised, call.dialling, !branch.cancelled,
+           let minSE = response.headers[HeaderName("Min-SE")].flatMap({ Int($0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces)) }),
+           minSE > sessionExpires, minSE <= 86_400 {
+            branch.intervalRaised = true
+            if retry(branch, of: call, context: context, { request in
+                request.headers.set(.sessionExpires, String(minSE))
+                request.headers.set(HeaderName("Min-SE"), String(minSE))
+                return true
+            }) { return }
+        }
         branchFailed(branch, of: call, response)
+    }
+
+    /// Sends the branch's INVITE again, edited (a new transaction: fresh Via branch, next CSeq);
+    /// false when `edit` declines.
+    func retry(_ branch: OutboundBranch, of call: Call, context: OfferContext, _ edit: (inout SIPRequest) -> Bool) -> Bool {
+        var request = branch.invite
+        request.headers.setTopVia(endpoint.makeVia(branch.peer.transport))
+        request.headers.set(.cseq, CSeq(((try? branch.invite.headers.cseq().sequence) ?? 1) + 1, .invite).description)
+        guard edit(&request) else { return false }
+        branch.invite = request
+        start(branch, of: call, context: context)
+        return true
     }
 
     func branchFailed(_ branch: OutboundBranch, of call: Call, _ response: SIPResponse) {
@@ -352,7 +371,7 @@ extension CallController {
             return fail(call, code: 488, reason: "No SDP in answer", side: "callee")
         }
         guard let sdp = try? SessionDescription(parsing: response.body), let agreed = sdp.acceptedByAnswer(),
-              let media = call.media, let configA = call.configA else {
+              let media = call.media else {
             return fail(call, code: 488, reason: "Unusable SDP answer", side: "callee")
         }
         let mediaT = LoopTransfer(media), callT = LoopTransfer(call), thenT = LoopTransfer(then)
@@ -383,6 +402,8 @@ extension CallController {
         let remote = agreed.remoteConnection.flatMap { try? SocketAddress(ipAddress: $0.address, port: Int(agreed.remotePort)) }
         let types = Self.payloadTypes(agreed)
         let dtlsT = LoopTransfer(dtlsEndpoint)
+        // Side a's config is nil while a delayed offer waits for the caller's ACK: the bridge starts then.
+        let configA = call.configA
         media.loop.execute {
             let media = mediaT.value
             do {
@@ -393,7 +414,7 @@ extension CallController {
                 }
                 if media.bridge != nil {
                     try media.connect(b: configB)
-                } else {
+                } else if let configA {
                     try media.start(a: configA, b: configB)
                 }
                 self.endpoint.loop.execute {

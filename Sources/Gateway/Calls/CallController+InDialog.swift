@@ -64,13 +64,18 @@ extension CallController {
         }
     }
 
-    /// A re-INVITE or UPDATE from one leg. Without SDP it is a session refresh (RFC 4028), answered
-    /// with our current SDP. With an offer (hold, resume, a new address) it is answered from that leg's
-    /// template and, when the direction changed, translated to the other leg as a re-offer of its own:
-    /// hold never crosses as the phone's SDP (DESIGN: hold is translated, not relayed).
+    /// A re-INVITE or UPDATE from one leg. With an offer (hold, resume, a new address) it is answered
+    /// from that leg's template and, when the direction changed, translated to the other leg as a
+    /// re-offer of its own: hold never crosses as the phone's SDP (DESIGN: hold is translated, not
+    /// relayed). Without SDP it is a session refresh (RFC 4028): an UPDATE gets a bare 200, a re-INVITE
+    /// our session as an offer, which the ACK answers.
     func reoffered(_ call: Call, side: LegSide, _ request: SIPRequest, _ transaction: ServerTransactionHandle<SIPPeer>) {
         var ok = SIPResponse(replyingTo: request, statusCode: 200)
         ok.headers.add(.contact, contact(for: transaction.peer.transport))
+        if request.method == .invite, call.reoffering.contains(side) {
+            // Our own re-INVITE on this leg is still open: glare (RFC 3261 §14.2).
+            return transaction.respond(SIPResponse(replyingTo: request, statusCode: 491))
+        }
         if let timer = call.sessionTimers[side] {
             // A refresh from the other side restarts its timer, on the interval it now asks for.
             let interval = SessionTimer.parse(request.headers)?.interval ?? timer.interval
@@ -80,10 +85,15 @@ extension CallController {
         func send(_ response: SIPResponse) {
             if request.method == .invite { endpoint.sendSuccess(response, through: transaction) } else { transaction.respond(response) }
         }
-        guard !request.body.isEmpty else { return send(ok) }
-        if request.method == .invite, call.reoffering.contains(side) {
-            // Our own re-INVITE on this leg is still open: glare (RFC 3261 §14.2).
-            return transaction.respond(SIPResponse(replyingTo: request, statusCode: 491))
+        guard !request.body.isEmpty else {
+            if request.method == .invite, call.phase == .answered, var sdp = call.sdp(side), let cseq = try? request.headers.cseq() {
+                // Offer what the other leg wants now; the ACK's answer may hold or move this one.
+                ok.headers.add(.contentType, "application/sdp")
+                ok.body = sdp.offer(direction: call.heldDirection[side.other] ?? .sendrecv).serializedBytes()
+                call.setSDP(side, sdp)
+                call.awaitingAnswer[side] = cseq.sequence
+            }
+            return send(ok)
         }
         guard call.phase == .answered, var sdp = call.sdp(side), let offer = try? SessionDescription(parsing: request.body),
               let section = offer.media.first(where: { $0.media == "audio" }) else {
@@ -95,15 +105,69 @@ extension CallController {
         }
         call.setSDP(side, sdp)
         config.direction = Media.MediaDirection(agreed.direction)
-        call.setConfig(side, config)
-        let remote = agreed.remoteConnection.flatMap { c -> SocketAddress? in
-            c.isUnspecifiedIPv4 ? nil : try? SocketAddress(ipAddress: c.address, port: Int(agreed.remotePort))
-        }
-        apply(config, to: side, of: call, remote: remote, payloadTypes: Self.payloadTypes(agreed))
         ok.headers.add(.contentType, "application/sdp")
         ok.body = answer.sessionDescription.serializedBytes()
         send(ok)
-        let asked = offer.effectiveDirection(of: section)
+        settled(call, side, config: config, agreed: agreed, asked: offer.effectiveDirection(of: section))
+    }
+
+    /// An ACK: when it answers the offer we put in a 200 (an INVITE without SDP), that leg's media
+    /// follows the answer; an ACK without one ends the call (RFC 3261 §13.3.1.4).
+    func acknowledged(_ ack: SIPRequest) {
+        guard let id = Dialog.ID(incoming: ack), let (call, inbound) = dialogs[key(id)], let cseq = try? ack.headers.cseq() else { return }
+        let side: LegSide = inbound ? .a : .b
+        guard call.awaitingAnswer[side] == cseq.sequence else { return }
+        call.awaitingAnswer[side] = nil
+        guard let answer = try? SessionDescription(parsing: ack.body), let section = answer.media.first(where: { $0.media == "audio" }),
+              let agreed = answer.acceptedByAnswer() else {
+            return end(call, reason: "No usable SDP answer in the ACK", status: 488, side: "gateway")
+        }
+        let current = call.config(side)
+        guard var config = MediaLegConfig(agreed: agreed, ssrc: current?.ssrc ?? UInt32.random(in: 1...UInt32.max),
+                                          cname: current?.cname ?? "tandem", isBrowser: current?.isBrowser ?? false,
+                                          dtmfMode: current?.dtmfMode ?? call.callerDTMF,
+                                          ptime: section.packetTime.map(Int.init)) else {
+            return end(call, reason: "No common codec", status: 488, side: "gateway")
+        }
+        config.direction = Media.MediaDirection(agreed.direction.reversed)
+        guard current == nil else {
+            return settled(call, side, config: config, agreed: agreed, asked: agreed.direction)
+        }
+        // The delayed offer's answer: side a's media starts now, with the app or the answered callee.
+        call.configA = config
+        call.record.legA.codec = config.codec.encodingName
+        guard let media = call.media else { return }
+        let remote = Self.remoteAddress(agreed), types = Self.payloadTypes(agreed)
+        let mediaT = LoopTransfer(media), callT = LoopTransfer(call), appT = LoopTransfer(call.pendingApp), configB = call.configB
+        call.pendingApp = nil
+        media.loop.execute {
+            let media = mediaT.value
+            media.phone(.a)?.setRemote(remote, payloadTypes: types)
+            do {
+                if let app = appT.value {
+                    try media.start(a: config, b: nil, app: app)
+                } else if let configB {
+                    try media.start(a: config, b: configB)
+                }
+            } catch {
+                self.endpoint.loop.execute { self.fail(callT.value, code: 500, reason: "Media: \(error)", side: "gateway") }
+            }
+        }
+    }
+
+    /// Where a phone wants its RTP, from an agreed offer or answer; nil for hold's `c=0.0.0.0`.
+    static func remoteAddress(_ agreed: AcceptedMedia) -> SocketAddress? {
+        agreed.remoteConnection.flatMap { c -> SocketAddress? in
+            c.isUnspecifiedIPv4 ? nil : try? SocketAddress(ipAddress: c.address, port: Int(agreed.remotePort))
+        }
+    }
+
+    /// A leg's SDP settled again (its re-offer answered, or our offer answered in its ACK): its media
+    /// follows, its silence watch too, and a change of direction (`asked`, as the leg sees it) is
+    /// translated to the other leg.
+    func settled(_ call: Call, _ side: LegSide, config: MediaLegConfig, agreed: AcceptedMedia, asked: SDP.MediaDirection) {
+        call.setConfig(side, config)
+        apply(config, to: side, of: call, remote: Self.remoteAddress(agreed), payloadTypes: Self.payloadTypes(agreed))
         watchSilence(call, side, held: !Media.MediaDirection(asked).sends)
         if asked != (call.heldDirection[side] ?? .sendrecv) {
             call.heldDirection[side] = asked

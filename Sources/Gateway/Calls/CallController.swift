@@ -37,6 +37,8 @@ final class CallController: @unchecked Sendable {
     var minSE = 90
     /// Silence on an answered SIP leg before the call is hung up; nil never.
     var rtpTimeout: Duration? = .seconds(60)
+    /// ICE consent (RFC 7675) on browser legs.
+    var consentTimeoutSeconds: UInt64 = 30
     var digest: DigestServer
     /// Calls by the caller's Call-ID (CANCEL and the INVITE's transaction find them there).
     var calls: [String: Call] = [:]
@@ -109,8 +111,13 @@ final class CallController: @unchecked Sendable {
         if let asked = SessionTimer.parse(request.headers), asked.interval < minSE {
             return reply(422) { $0.headers.add(HeaderName("Min-SE"), String(minSE)) }
         }
-        guard let offer = try? SessionDescription(parsing: request.body), offer.media.contains(where: { $0.media == "audio" }) else {
-            return reply(488, "An SDP offer is required")
+        // No SDP (delayed offer, as some PBXs call): we offer in the 200 and the ACK answers.
+        var offer: SessionDescription?
+        if !request.body.isEmpty {
+            guard let parsed = try? SessionDescription(parsing: request.body), parsed.media.contains(where: { $0.media == "audio" }) else {
+                return reply(488, "Unusable SDP offer")
+            }
+            offer = parsed
         }
         guard let plan = dialplans.snapshot() else { return reply(503, "No dialplan") }
         let from = try? request.headers.from()
@@ -130,7 +137,7 @@ final class CallController: @unchecked Sendable {
             sourceIP: transaction.peer.remote.ipAddress ?? "", transport: transaction.peer.transport.rawValue.lowercased(),
             headers: request.headers.map { ($0.name.name, $0.value) }), context: context, at: Date())
 
-        let isBrowser = offer.media.first.map { $0.proto.contains("TLS") || $0.proto.contains("SAVP") } ?? false
+        let isBrowser = offer?.media.first.map { $0.proto.contains("TLS") || $0.proto.contains("SAVP") } ?? false
         let inbound = InboundLeg(invite: request, transaction: transaction, peer: transaction.peer, isBrowser: isBrowser,
                                  toTag: toTag, offer: offer)
         let record = CallRecord(id: callID, caller: callerName, destination: destination, context: routing.context,
@@ -171,6 +178,7 @@ final class CallController: @unchecked Sendable {
         var callerTrunk: GatewayConfig.Trunk?
         if case .trunk(let trunk) = caller { callerTrunk = trunk }
         let dtmf = Self.dtmfMode(trunk: callerTrunk, policy: routing.media)
+        call.callerDTMF = dtmf
         let callT = LoopTransfer(call), appT = LoopTransfer(app)
         let narrowband = call.step.map(isNarrowband) ?? false
         run(call) { try await self.setUpInbound(callT.value, codecs: codecs, dtmf: dtmf, narrowband: narrowband, app: appT.value) }
@@ -239,50 +247,58 @@ final class CallController: @unchecked Sendable {
     /// Binds side a, settles our SDP for the caller, then answers with the app or starts dialling.
     func setUpInbound(_ call: Call, codecs: [String], dtmf: DTMFMode, narrowband: Bool, app: MediaApp?) async throws {
         let inbound = call.inbound
-        let offer = inbound.offer
-        guard let remote = offer.media.first(where: { $0.media == "audio" }) else { throw MediaError.codec("no audio") }
         let loop = mediaLoops.next()
         let callT = LoopTransfer(call)
         let events: (LegSide, WebRTCEvent) -> Void = { [weak self] side, event in
             guard let self, case .failed(let why) = event else { return }
             self.endpoint.loop.execute { self.mediaFailed(callT.value, side: side, why: why) }
         }
-        let media: CallMedia, answer: Answer, config: MediaLegConfig, sdp: LegSDP
-        if inbound.isBrowser {
-            let ice = ICELiteAgent(remoteUfrag: offer.iceUsernameFragment(for: remote))
+        /// Side a's config is known once its SDP is settled: now for an offer, at the ACK for a delayed offer.
+        let media: CallMedia, body: [UInt8], config: MediaLegConfig?, sdp: LegSDP
+        func refuse() async {
+            await media.close()
+            endpoint.loop.execute { self.fail(callT.value, code: 488, reason: "No common codec", side: "gateway") }
+        }
+        if let offer = inbound.offer, inbound.isBrowser {
+            guard let remote = offer.media.first(where: { $0.media == "audio" }) else { throw MediaError.codec("no audio") }
+            let ice = ICELiteAgent(remoteUfrag: offer.iceUsernameFragment(for: remote), consentTimeoutSeconds: consentTimeoutSeconds)
             media = try await CallMedia.make(loop: loop, host: bindHost, ports: ports, logger: logger, a: .browser(ice: ice),
                                              onWebRTCEvent: events)
             let template = WebRTCSessionTemplate(ufrag: ice.localUfrag, password: ice.localPassword, fingerprint: dtls.identity.fingerprint,
                                                  candidateAddresses: advertise, port: UInt16(media.port(.a) ?? 0))
-            answer = template.answer(offer, codecs: WebRTCSessionTemplate.codecs(narrowband: narrowband))
+            let answer = template.answer(offer, codecs: WebRTCSessionTemplate.codecs(narrowband: narrowband))
             sdp = .browser(template, narrowband: narrowband)
             guard let agreed = answer.accepted(), let fingerprint = offer.fingerprint(for: remote),
                   let c = MediaLegConfig(agreed: agreed, ssrc: template.ssrc, cname: template.cname, isBrowser: true) else {
-                await media.close()
-                return endpoint.loop.execute { self.fail(callT.value, code: 488, reason: "No common codec", side: "gateway") }
+                return await refuse()
             }
-            config = c
+            (config, body) = (c, answer.sessionDescription.serializedBytes())
             let endpointDTLS = try DTLSEndpoint(context: dtls, role: WebRTCSessionTemplate.dtlsRole(remoteSetup: offer.setupRole(for: remote)),
                                                 expectedFingerprint: CertificateFingerprint(bytes: fingerprint.bytes))
             let dtlsT = LoopTransfer(endpointDTLS)
             try await loop.submit { media.browser(.a)?.setDTLS(dtlsT.value) }.get()
-        } else {
+        } else if let offer = inbound.offer {
+            guard let remote = offer.media.first(where: { $0.media == "audio" }) else { throw MediaError.codec("no audio") }
             let address = offer.effectiveConnection(for: remote)?.address
             let remoteAddress = address.flatMap { try? SocketAddress(ipAddress: $0, port: Int(remote.port)) }
             media = try await CallMedia.make(loop: loop, host: bindHost, ports: ports, logger: logger,
                                              a: .phone(remote: remoteAddress, payloadTypes: []), onWebRTCEvent: events)
             let template = RTPSessionTemplate(address: advertise.first ?? "127.0.0.1", port: UInt16(media.port(.a) ?? 0), codecs: codecs)
-            answer = template.answer(offer)
+            let answer = template.answer(offer)
             sdp = .phone(template)
             guard let agreed = answer.accepted(),
                   let c = MediaLegConfig(agreed: agreed, ssrc: UInt32.random(in: 1...UInt32.max), cname: "tandem", isBrowser: false,
                                          dtmfMode: dtmf, ptime: remote.packetTime.map(Int.init)) else {
-                await media.close()
-                return endpoint.loop.execute { self.fail(callT.value, code: 488, reason: "No common codec", side: "gateway") }
+                return await refuse()
             }
-            config = c
+            (config, body) = (c, answer.sessionDescription.serializedBytes())
             let types = Self.payloadTypes(agreed)
             try await loop.submit { media.phone(.a)?.setRemote(remoteAddress, payloadTypes: types) }.get()
+        } else {
+            media = try await CallMedia.make(loop: loop, host: bindHost, ports: ports, logger: logger,
+                                             a: .phone(remote: nil, payloadTypes: []), onWebRTCEvent: events)
+            let template = RTPSessionTemplate(address: advertise.first ?? "127.0.0.1", port: UInt16(media.port(.a) ?? 0), codecs: codecs)
+            (sdp, config, body) = (.phone(template), nil, template.offer().serializedBytes())
         }
         let mediaT = LoopTransfer(media), sdpT = LoopTransfer(sdp)
         try await loop.submit {
@@ -299,12 +315,12 @@ final class CallController: @unchecked Sendable {
                 }
             }
         }.get()
-        let body = answer.sessionDescription.serializedBytes()
         let isApp = app != nil
-        if let app {
+        if let app, let config {
             let appT = LoopTransfer(app)
             try await loop.submit { try mediaT.value.start(a: config, b: nil, app: appT.value) }.get()
         }
+        let appT = LoopTransfer(app)
         endpoint.loop.execute {
             let call = callT.value
             guard call.phase != .ended else {
@@ -315,8 +331,9 @@ final class CallController: @unchecked Sendable {
             call.media = mediaT.value
             call.configA = config
             call.sdpA = sdpT.value
-            call.answerToCaller = body
-            call.record.legA.codec = config.codec.encodingName
+            call.sdpForCaller = body
+            call.record.legA.codec = config?.codec.encodingName
+            if config == nil { call.pendingApp = appT.value }
             if isApp {
                 self.answerCaller(call)
             } else if let step = call.step {

@@ -167,6 +167,13 @@ extension SippTrunkTests {
         #expect(sipp.first?.0 == 0, "UPDATE refreshes every second until BYE: \(sipp)")
     }
 
+    @Test func intervalTooSmallIsAskedAgainWithTheCalleesMinSE() async throws {
+        let (result, sipp, _) = try await call("interval_too_small")
+        #expect(result["status"] as? Int == 200 && result["bye"] as? Int == 200, "\(result)")
+        #expect(abs((result["frequency"] as? Double ?? 0) - 1000) < 15, "the call carried audio: \(result)")
+        #expect(sipp.first?.0 == 0, "422, then an INVITE with Session-Expires: 3600, answered, then BYE: \(sipp)")
+    }
+
     @Test func sessionTimerRunningOutEndsTheCall() async throws {
         let (result, sipp, records) = try await call("session_timer_expiry", mode: "wait")
         #expect(result["status"] as? Int == 200 && result["hangup"] as? String == "remote", "\(result)")
@@ -208,6 +215,44 @@ extension SippTrunkTests {
         #expect(result["status"] as? Int == 200 && result["bye"] as? Int == 200, "\(result)")
         #expect(sipp.first?.0 == 0, "the phone got recvonly for its hold and sendrecv for its resume: \(sipp)")
         #expect(result["reoffers"] as? [String] == ["sendonly", "sendrecv"], "hold and resume translated to the browser: \(result)")
+    }
+
+    /// A PBX calling a browser user with delayed offer (sipp `delayed_offer.xml`): its INVITE has no SDP,
+    /// our 200 offers and its ACK answers (PCMU), and the same again for its re-INVITE without SDP.
+    /// The phone echoes RTP: the browser hears its own 440 Hz come back, so audio crossed both ways.
+    @Test func pbxCallingWithDelayedOfferAnswersInTheACK() async throws {
+        let dir = NSTemporaryDirectory() + "sipp-delayed-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let port = freePort(udp: true)
+        let plan = """
+        <dialplan>
+          <context name="from-browser"><route name="none"><reject code="404"/></route></context>
+          <context name="from-trunk">
+            <route name="to-user"><match field="destination" pattern="^([a-z]+)$"/><bridge timeout="10s"><target user="$1"/></bridge></route>
+          </context>
+        </dialplan>
+        """
+        let gateway = TestGateway(dialplans: try TestGateway.dialplan(plan), trunks: [GatewayConfig.Trunk(name: "pbx", address: "127.0.0.1:\(port)")])
+        try await gateway.start()
+        let callee = try BridgeCallTests.browser("webrtc_sip_callee.py", [gateway.webSocketURL, "tandem", "bob", "b", "4", "440", "hangup"])
+        defer { callee.stop() }
+        #expect(await BridgeCallTests.line(callee, "registered")["status"] as? Int == 200)
+        let sipp = try ChildProcess("/usr/bin/sipp", [
+            "-sf", repositoryRoot + "/Tests/Interop/sipp/delayed_offer.xml", "127.0.0.1:\(gateway.sipPort)", "-s", "bob",
+            "-i", "127.0.0.1", "-p", "\(port)", "-mi", "127.0.0.1", "-mp", "\(freePort(udp: true))", "-rtp_echo", "-m", "1",
+            "-nostdin", "-timeout", "40s", "-timeout_error", "-trace_err"], directory: dir)
+        defer { sipp.stop() }
+        let result = await BridgeCallTests.line(callee, "result")
+        let exit = await offPool { LoopTransferExits([(sipp.waitForExit(timeout: 15), sipp.text.suffix(1500).description)]) }.value
+        await gateway.stop()
+        let errors = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix("_errors.log") }
+            .compactMap { try? String(contentsOfFile: dir + "/" + $0, encoding: .utf8) }.joined()
+        #expect(exit.first?.0 == 0, "the PBX got offers in both 200s and the callee's BYE: \(errors.suffix(3000)) \(exit)")
+        #expect(abs((result["frequency"] as? Double ?? 0) - 440) < 15, "the browser heard its tone echoed by the PBX: \(result)")
+        #expect(result["hangup"] as? String == "local" && result["bye"] as? Int == 200, "\(result)")
+        let record = gateway.records().first
+        #expect((record?["legA"] as? [String: Any])?["codec"] as? String == "PCMU", "\(gateway.records())")
     }
 }
 
