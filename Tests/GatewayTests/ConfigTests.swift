@@ -38,6 +38,8 @@ import Testing
           rtp_ports: 30000-30999
           local_addresses: [10.0.0.5, "fd00::5"]
           public_address: 203.0.113.7
+          rtp_timeout: 0
+          consent_timeout: 10
         realm: example.org
         token_secret: s3cret
         users:
@@ -62,6 +64,7 @@ import Testing
         #expect(c.media.portRange == 30000...30999)
         #expect(c.media.localAddresses == ["10.0.0.5", "fd00::5"])
         #expect(c.media.publicAddress == "203.0.113.7")
+        #expect(c.media.rtpTimeoutSeconds == 0 && c.media.consentTimeoutSeconds == 10)
         #expect(c.tokenSecret == "s3cret")
         #expect(c.users == [GatewayConfig.User(name: "alice", ha1: "0123456789abcdef0123456789abcdef", password: nil)])
         #expect(c.trunks.first?.transport == .tcp)
@@ -93,6 +96,7 @@ import Testing
         #expect(refuse("listen:\n  sip_udp: localhost\n")?.key == "listen.sip_udp")
         #expect(refuse("listen:\n  sip_udp: 1.2.3.4:70000\n")?.reason.contains("host:port") == true)
         #expect(refuse("media:\n  rtp_ports: 30000-20000\n")?.key == "media.rtp_ports")
+        #expect(refuse("media:\n  consent_timeout: 0\n")?.reason == "must be at least 1 second")
         #expect(refuse("users:\n  - password: x\n")?.key == "users[0].name")
         #expect(refuse("users:\n  - name: a\n")?.reason == "give exactly one of ha1 or password")
         #expect(refuse("users:\n  - name: a\n    ha1: nothex\n")?.key == "users[0].ha1")

@@ -4,11 +4,13 @@ what comes back, hangs up, and prints one JSON line: the final status, the recei
 (FFT) and level, and the BYE's status.
 With a last argument `wait` it prints {"type":"recorded"} once it has recorded and waits for the far
 end's BYE instead of sending one; with `hold` it puts the call on hold by re-INVITE (a=sendonly) first;
-with `cancel` it sends CANCEL when the first 18x arrives. A 18x with SDP
+with `cancel` it sends CANCEL when the first 18x arrives; with `vanish` it closes its peer connection
+(DTLS close_notify) without a BYE, and with `silent-ice` it stops its ICE consent checks (RFC 7675) while
+media goes on, both as a crashed or cut-off tab would, and waits for the gateway's BYE. A 18x with SDP
 (early media) is applied at once and one second of it analysed ("early" in the result). DIGITS are sent as
 RFC 4733 events once media flows; digits received are in the result. Re-INVITEs from the far end (hold,
 resume) are answered, and the direction each offered is listed under "reoffers".
-Usage: webrtc_sip_caller.py URL DOMAIN USER PASSWORD DEST [SECONDS] [TONE_HZ] [hangup|wait|hold|cancel] [DIGITS]."""
+Usage: webrtc_sip_caller.py URL DOMAIN USER PASSWORD DEST [SECONDS] [TONE_HZ] [hangup|wait|hold|cancel|vanish|silent-ice] [DIGITS]."""
 import asyncio
 import json
 import sys
@@ -158,7 +160,14 @@ async def main():
                 break
         await ws.send(request("ACK", cseq + 1, token(7), to_tag=to_tag, ruri=contact))
         cseq += 1
-    if mode in ("wait", "hold"):
+    if mode == "vanish":
+        await pc.close()
+    if mode == "silent-ice":
+        for transceiver in pc.getTransceivers():
+            consent = transceiver.sender.transport.transport._connection._query_consent_task
+            if consent:
+                consent.cancel()
+    if mode in ("wait", "hold", "vanish", "silent-ice"):
         print(json.dumps({"type": "recorded"}), flush=True)
         try:
             await asyncio.wait_for(bye_received, timeout=20)

@@ -50,18 +50,23 @@ extension CallController {
     func end(_ call: Call, reason: String, status: Int, side: String, from inbound: Bool? = nil) {
         guard call.phase != .ended else { return }
         if inbound != true, call.phase == .answered, case (var bye, let peer)? = request(.bye, in: call, side: .a) {
-            bye.headers.add(.reason, "SIP;cause=\(status);text=\"\(reason.replacingOccurrences(of: "\"", with: "'"))\"")
+            bye.headers.add(.reason, Self.reason(status, reason))
             endpoint.send(bye, to: peer) { _ in }
         }
-        if inbound != false, let branch = call.answered { hangUp(branch, reason: reason) }
+        if inbound != false, let branch = call.answered { hangUp(branch, status: status, reason: reason) }
         for branch in call.branches where branch !== call.answered { cancel(branch) }
         finish(call, status: status, reason: reason, side: side)
     }
 
-    func hangUp(_ branch: OutboundBranch, reason: String) {
+    /// A Reason header (RFC 3326) for our BYEs: the SIP status that ended the call, and why in words.
+    static func reason(_ status: Int, _ text: String) -> String {
+        "SIP;cause=\(status);text=\"\(text.replacingOccurrences(of: "\"", with: "'"))\""
+    }
+
+    func hangUp(_ branch: OutboundBranch, status: Int = 200, reason: String) {
         guard var dialog = branch.dialog else { return }
         var bye = dialog.makeRequest(.bye, via: endpoint.makeVia(branch.peer.transport))
-        bye.headers.add(.reason, "SIP;text=\"\(reason.replacingOccurrences(of: "\"", with: "'"))\"")
+        bye.headers.add(.reason, Self.reason(status, reason))
         branch.dialog = dialog
         endpoint.send(bye, to: peer(for: branch)) { _ in }
     }

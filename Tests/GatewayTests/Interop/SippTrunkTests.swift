@@ -167,6 +167,27 @@ extension SippTrunkTests {
         #expect(sipp.first?.0 == 0, "UPDATE refreshes every second until BYE: \(sipp)")
     }
 
+    /// The browser's tab goes away mid-call: its DTLS closes (close_notify) with no BYE. The phone gets
+    /// a BYE saying why, and so does the browser's dialog.
+    @Test func browserDTLSClosingHangsUpThePhoneWithAReason() async throws {
+        let (result, sipp, records) = try await call("media_failure", mode: "vanish")
+        #expect(result["status"] as? Int == 200 && result["hangup"] as? String == "remote", "\(result)")
+        #expect(sipp.first?.0 == 0, "the phone got BYE with Reason: SIP;cause=480;text=\"Media failed: …\": \(sipp)")
+        #expect((records.first?["reason"] as? String ?? "").contains("DTLS closed") && records.first?["hangupSide"] as? String == "gateway",
+                "\(records)")
+    }
+
+    /// The browser stops its ICE consent checks (RFC 7675) but its media goes on, as a cut-off network
+    /// path looks from here: after `media.consent_timeout` the call ends on both legs. (aioice checks
+    /// every 4 to 6 s, so 7 s holds while it checks.)
+    @Test func browserLosingICEConsentHangsUpThePhoneWithAReason() async throws {
+        let (result, sipp, records) = try await call("media_failure", mode: "silent-ice") { $0.media.consentTimeoutSeconds = 7 }
+        #expect(result["status"] as? Int == 200 && result["hangup"] as? String == "remote", "\(result)")
+        #expect(sipp.first?.0 == 0, "the phone got BYE with Reason: SIP;cause=480;text=\"Media failed: …\": \(sipp)")
+        #expect((records.first?["reason"] as? String ?? "").contains("ICE consent expired") && records.first?["hangupSide"] as? String == "gateway",
+                "\(records)")
+    }
+
     @Test func intervalTooSmallIsAskedAgainWithTheCalleesMinSE() async throws {
         let (result, sipp, _) = try await call("interval_too_small")
         #expect(result["status"] as? Int == 200 && result["bye"] as? Int == 200, "\(result)")
