@@ -98,7 +98,10 @@ func runSipp(_ arguments: [String], timeout: TimeInterval = 60) throws -> (statu
         timers.t2 = 800_000_000
         try await withEndpoint(ua, timers: timers) { endpoint in
             let port = try #require(try await endpoint.bindUDP(host: "127.0.0.1", port: 0).port)
-            let result = try runSipp(["-sn", "uac", "127.0.0.1:\(port)", "-i", "127.0.0.1", "-p", "\(freePort(udp: true))",
+            // sipp's uac with responses tied to their transactions (uac_lossy.xml): with the built-in one, a
+            // retransmitted 200 for the INVITE (its ACK lost) could pass for the 200 of a BYE that was lost too.
+            let result = try runSipp(["-sf", repositoryRoot + "/Tests/Interop/sipp/uac_lossy.xml", "127.0.0.1:\(port)",
+                                      "-i", "127.0.0.1", "-p", "\(freePort(udp: true))",
                                       "-mp", "\(freePort(udp: true))", "-m", "8", "-r", "10", "-l", "8", "-d", "100",
                                       "-lost", "10", "-max_retrans", "10"], timeout: 90)
             #expect(result.status == 0, "sipp: \(result.output.suffix(1500))")
