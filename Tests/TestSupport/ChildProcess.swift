@@ -2,13 +2,17 @@ import Foundation
 
 /// A child process for tests, started with posix_spawn and reaped with waitpid by its PID (Foundation's
 /// Process loses track of some children here and leaves them as zombies). Output goes to a file that
-/// `text` reads; every wait is bounded; `stop` always ends it.
+/// `text` reads; every wait is bounded; `stop` always ends it, and everything it started: it leads a
+/// process group of its own, which `stop` kills whole (a Python peer killed before its `finally` would
+/// otherwise leave chromedriver and Chromium running for the rest of the test run).
 public final class ChildProcess: @unchecked Sendable {
     public let pid: pid_t
     private let outputPath: String
     private var exitStatus: Int32?
     /// The write end of the child's stdin, when it reads commands from us.
     private var stdinFD: Int32 = -1
+    /// Its group is killed once only: the number may belong to someone else later.
+    private var groupKilled = false
 
     /// - Parameter interactive: give the child a stdin pipe (`write`) instead of /dev/null.
     public init(_ executable: String, _ arguments: [String], directory: String? = nil, interactive: Bool = false) throws {
@@ -30,8 +34,13 @@ public final class ChildProcess: @unchecked Sendable {
         let command = directory.map { ["/usr/bin/env", "-C", $0, executable] } ?? [executable]
         let argv = (command + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attributes, 0)
         var child: pid_t = 0
-        let rc = posix_spawn(&child, command[0], &actions, nil, argv, environ)
+        let rc = posix_spawn(&child, command[0], &actions, &attributes, argv, environ)
         if interactive {
             close(pipeFDs[0])
             stdinFD = pipeFDs[1]
@@ -87,14 +96,20 @@ public final class ChildProcess: @unchecked Sendable {
         return isRunning ? nil : exitStatus
     }
 
-    /// SIGTERM, then SIGKILL if it does not go within the grace period; always reaped.
+    /// SIGTERM, then SIGKILL if it does not go within the grace period; always reaped. Then SIGKILL
+    /// to whatever is left in its process group.
     public func stop(grace: TimeInterval = 5) {
         closeInput()
-        guard isRunning else { return }
-        kill(pid, SIGTERM)
-        if waitForExit(timeout: grace) == nil {
-            kill(pid, SIGKILL)
-            _ = waitForExit(timeout: 5)
+        if isRunning {
+            kill(pid, SIGTERM)
+            if waitForExit(timeout: grace) == nil {
+                kill(pid, SIGKILL)
+                _ = waitForExit(timeout: 5)
+            }
+        }
+        if !groupKilled {
+            groupKilled = true
+            kill(-pid, SIGKILL)
         }
     }
 

@@ -45,10 +45,12 @@ public final class PeerProcess: @unchecked Sendable {
         try child.write(String(decoding: data, as: UTF8.self) + "\n")
     }
 
-    /// Closes stdin (a well-behaved peer finishes), then SIGTERM, then SIGKILL.
+    /// Closes stdin (a well-behaved peer finishes), then SIGTERM, then SIGKILL, and whatever it
+    /// started is killed with it.
     public func stop() {
         child.closeInput()
-        if child.waitForExit(timeout: 1) == nil { child.stop(grace: 3) }
+        _ = child.waitForExit(timeout: 2)
+        child.stop(grace: 3)
     }
 
     deinit { stop() }
