@@ -63,7 +63,12 @@ let package = Package(
 
         // `make bench`: per-operation costs, release build.
         .target(name: "CMallocCounter"),
-        .executableTarget(name: "TandemBench", dependencies: ["RTP", "WebRTC", "Media", "Dialplan", "CMallocCounter"]),
+        .executableTarget(name: "TandemBench", dependencies: [
+            "RTP", "WebRTC", "Media", "Dialplan", "Gateway", "CMallocCounter",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
 
         // libFuzzer entry points; `make fuzz` builds them with -sanitize=fuzzer.
         .executableTarget(name: "FuzzSIP", dependencies: ["SIP"]),

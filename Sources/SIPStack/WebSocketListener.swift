@@ -31,9 +31,10 @@ extension SIPEndpoint {
                     let ops = channel.pipeline.syncOperations
                     try tls?(channel)
                     let page = http()
+                    let bound = NIOLoopBound(page, eventLoop: channel.eventLoop)
                     try ops.configureHTTPServerPipeline(withServerUpgrade: (
                         upgraders: [upgrader],
-                        completionHandler: { context in context.pipeline.syncOperations.removeHandler(page, promise: nil) }))
+                        completionHandler: { context in context.pipeline.syncOperations.removeHandler(bound.value, promise: nil) }))
                     try ops.addHandler(page)
                 }
             }

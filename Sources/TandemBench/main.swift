@@ -3,11 +3,16 @@ import Media
 import RTP
 import WebRTC
 
-// `make bench`: per-operation costs of the media path's pieces, release build, one thread.
-// Call-level targets (calls per core, latency, set-up rate) are measured once the bridge exists.
+// `make bench`: per-operation costs of the media path's pieces, release build, one thread; then
+// whole calls through real sockets on one media loop (calls per core, loss, latency, memory, set-ups).
 
 let resultsFile = CommandLine.arguments.dropFirst().first ?? "bench/results.tsv"
 var results: [Measurement] = []
+// `TandemBench FILE calls [N]`: only the whole-call benchmark, with N calls (writes FILE with just its lines).
+if CommandLine.arguments.dropFirst(2).first == "calls" {
+    report(try await callBenchmarks(calls: CommandLine.arguments.dropFirst(3).first.flatMap { Int($0) } ?? 300, seconds: 10), file: resultsFile)
+    exit(0)
+}
 
 // SRTP protect + unprotect of a 20 ms PCMU packet (172 bytes), both profiles.
 for profile in SRTPProfile.allCases {
@@ -58,5 +63,8 @@ do {
 results += try webRTCLegBenchmarks()
 results += try dialplanBenchmarks()
 results += try mediaBenchmarks()
+// Whole calls: at a load the loop carries (its CPU per call gives calls per core), then at the target.
+results += try await callBenchmarks(calls: 100, seconds: 10)
+results += try await callBenchmarks(calls: 300, seconds: 10)
 
 report(results, file: resultsFile)

@@ -139,15 +139,16 @@ extension CallController {
         guard let media = call.media else { return }
         let remote = Self.remoteAddress(agreed), types = Self.payloadTypes(agreed)
         let mediaT = LoopTransfer(media), callT = LoopTransfer(call), appT = LoopTransfer(call.pendingApp), configB = call.configB
+        let configA = config
         call.pendingApp = nil
         media.loop.execute {
             let media = mediaT.value
             media.phone(.a)?.setRemote(remote, payloadTypes: types)
             do {
                 if let app = appT.value {
-                    try media.start(a: config, b: nil, app: app)
+                    try media.start(a: configA, b: nil, app: app)
                 } else if let configB {
-                    try media.start(a: config, b: configB)
+                    try media.start(a: configA, b: configB)
                 }
             } catch {
                 self.endpoint.loop.execute { self.fail(callT.value, code: 500, reason: "Media: \(error)", side: "gateway") }

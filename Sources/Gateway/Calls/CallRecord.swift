@@ -57,7 +57,7 @@ final class CDRWriter: Sendable {
         line.append(0x0A)
         let data = line, path = path
         queue.async {
-            if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+            if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
             guard let handle = FileHandle(forWritingAtPath: path) else { return }
             defer { try? handle.close() }
             _ = try? handle.seekToEnd()
