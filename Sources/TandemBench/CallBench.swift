@@ -187,12 +187,12 @@ private func callBenchmarks(calls: Int, seconds: Int, loop: EventLoop) async thr
     let kib = (Double(residentDuringMedia - residentBefore) / Double(calls) - Double(generatorBytesPerCall)) / 1024
     let setUps = Double(calls) / (Double(setUpNanoseconds) / 1e9)
     return [
-        Measurement(name: "call.setup.ice+dtls+bridge", nanosecondsPerOp: Double(setUpNanoseconds) / Double(calls),
+        Measurement(name: "call.setup.ice+dtls+bridge.\(calls)-calls", nanosecondsPerOp: Double(setUpNanoseconds) / Double(calls),
                     note: "\(Int(setUps)) set-ups/s one after another (goal 200); the media loop spent "
                         + "\(Int(Double(setUpCPU) / Double(calls) / 1000)) µs CPU on each: \(Int(1e9 / (Double(setUpCPU) / Double(calls)))) /s per core"),
         Measurement(name: "call.transcode.opus-pcmu.srtp.\(calls)-calls.call-second", nanosecondsPerOp: perCallSecond,
-                    note: "\(calls) calls on one loop at \(Int(utilisation * 100))% of its core: \(Int(Double(calls) / utilisation)) calls/core "
-                        + "(goal 300); loss \(String(format: "%.3f", loss * 100))% (goal < 0.1); added latency p50 \(String(format: "%.2f", percentile(0.5))) ms, "
+                    note: "\(calls) calls on one loop at \(Int(utilisation * 100))% of its core: "
+                        + (loss > 0.001 ? "saturated, it did not keep up" : "\(Int(Double(calls) / utilisation)) calls/core") + " (goal 300); loss \(String(format: "%.3f", loss * 100))% (goal < 0.1); added latency p50 \(String(format: "%.2f", percentile(0.5))) ms, "
                         + "p99 \(String(format: "%.2f", percentile(0.99))) ms (goal < 1), max \(String(format: "%.1f", percentile(1))) ms (goal < 40); "
                         + "\(Int(kib)) KiB resident per call, this side's SRTP taken off (goal 150)\(malformed > 0 ? "; \(malformed) unreadable" : "")"),
     ]

@@ -137,7 +137,12 @@ final class CallController: @unchecked Sendable {
             sourceIP: transaction.peer.remote.ipAddress ?? "", transport: transaction.peer.transport.rawValue.lowercased(),
             headers: request.headers.map { ($0.name.name, $0.value) }), context: context, at: Date())
 
-        let isBrowser = offer?.media.first.map { $0.proto.contains("TLS") || $0.proto.contains("SAVP") } ?? false
+        // A browser's audio is DTLS-SRTP (a fingerprint); RTP/SAVP without one is SDES keying, which
+        // Tandem does not do: say so rather than take the phone for a browser.
+        let audio = offer?.media.first { $0.media == "audio" }
+        let isSecure = audio.map { $0.proto.contains("TLS") || $0.proto.contains("SAVP") } ?? false
+        let isBrowser = isSecure && audio.flatMap { offer?.fingerprint(for: $0) } != nil
+        if isSecure && !isBrowser { return reply(488, "SDES-SRTP not supported: offer RTP/AVP or DTLS-SRTP") }
         let inbound = InboundLeg(invite: request, transaction: transaction, peer: transaction.peer, isBrowser: isBrowser,
                                  toTag: toTag, offer: offer)
         let record = CallRecord(id: callID, caller: callerName, destination: destination, context: routing.context,

@@ -238,11 +238,13 @@ extension SippTrunkTests {
         #expect(result["reoffers"] as? [String] == ["sendonly", "sendrecv"], "hold and resume translated to the browser: \(result)")
     }
 
-    /// A PBX calling a browser user with delayed offer (sipp `delayed_offer.xml`): its INVITE has no SDP,
-    /// our 200 offers and its ACK answers (PCMU), and the same again for its re-INVITE without SDP.
-    /// The phone echoes RTP: the browser hears its own 440 Hz come back, so audio crossed both ways.
-    @Test func pbxCallingWithDelayedOfferAnswersInTheACK() async throws {
-        let dir = NSTemporaryDirectory() + "sipp-delayed-\(UUID().uuidString)"
+    /// sipp as a PBX (trunk "pbx") running `scenario` toward the gateway, whose from-trunk context
+    /// sends a lower-case destination to that browser user; with `callee`, an aiortc browser registered
+    /// as bob (webrtc_sip_callee.py arguments after its URL, domain and user). Returns sipp's exit status
+    /// with its error log, the callee's result, and the CDRs.
+    func fromPBX(_ scenario: String, callee: [String]? = nil) async throws
+        -> (sipp: (status: Int32?, errors: String), callee: [String: Any], records: [[String: Any]]) {
+        let dir = NSTemporaryDirectory() + "sipp-pbx-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let port = freePort(udp: true)
@@ -256,24 +258,39 @@ extension SippTrunkTests {
         """
         let gateway = TestGateway(dialplans: try TestGateway.dialplan(plan), trunks: [GatewayConfig.Trunk(name: "pbx", address: "127.0.0.1:\(port)")])
         try await gateway.start()
-        let callee = try BridgeCallTests.browser("webrtc_sip_callee.py", [gateway.webSocketURL, "tandem", "bob", "b", "4", "440", "hangup"])
-        defer { callee.stop() }
-        #expect(await BridgeCallTests.line(callee, "registered")["status"] as? Int == 200)
+        let browser = try callee.map { try BridgeCallTests.browser("webrtc_sip_callee.py", [gateway.webSocketURL, "tandem", "bob", "b"] + $0) }
+        defer { browser?.stop() }
+        if let browser { #expect(await BridgeCallTests.line(browser, "registered")["status"] as? Int == 200) }
         let sipp = try ChildProcess("/usr/bin/sipp", [
-            "-sf", repositoryRoot + "/Tests/Interop/sipp/delayed_offer.xml", "127.0.0.1:\(gateway.sipPort)", "-s", "bob",
+            "-sf", repositoryRoot + "/Tests/Interop/sipp/\(scenario).xml", "127.0.0.1:\(gateway.sipPort)", "-s", "bob",
             "-i", "127.0.0.1", "-p", "\(port)", "-mi", "127.0.0.1", "-mp", "\(freePort(udp: true))", "-rtp_echo", "-m", "1",
             "-nostdin", "-timeout", "40s", "-timeout_error", "-trace_err"], directory: dir)
         defer { sipp.stop() }
-        let result = await BridgeCallTests.line(callee, "result")
-        let exit = await offPool { LoopTransferExits([(sipp.waitForExit(timeout: 15), sipp.text.suffix(1500).description)]) }.value
+        let result = browser != nil ? await BridgeCallTests.line(browser!, "result") : [:]
+        let status = await offPool { LoopTransferExits([(sipp.waitForExit(timeout: 15), "")]) }.value.first?.0
         await gateway.stop()
         let errors = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix("_errors.log") }
             .compactMap { try? String(contentsOfFile: dir + "/" + $0, encoding: .utf8) }.joined()
-        #expect(exit.first?.0 == 0, "the PBX got offers in both 200s and the callee's BYE: \(errors.suffix(3000)) \(exit)")
+        return ((status, String(errors.suffix(3000)) + sipp.text.suffix(1500)), result, gateway.records())
+    }
+
+    /// A PBX calling a browser user with delayed offer (sipp `delayed_offer.xml`): its INVITE has no SDP,
+    /// our 200 offers and its ACK answers (PCMU), and the same again for its re-INVITE without SDP.
+    /// The phone echoes RTP: the browser hears its own 440 Hz come back, so audio crossed both ways.
+    @Test func pbxCallingWithDelayedOfferAnswersInTheACK() async throws {
+        let (sipp, result, records) = try await fromPBX("delayed_offer", callee: ["4", "440", "hangup"])
+        #expect(sipp.status == 0, "the PBX got offers in both 200s and the callee's BYE: \(sipp.errors)")
         #expect(abs((result["frequency"] as? Double ?? 0) - 440) < 15, "the browser heard its tone echoed by the PBX: \(result)")
         #expect(result["hangup"] as? String == "local" && result["bye"] as? Int == 200, "\(result)")
-        let record = gateway.records().first
-        #expect((record?["legA"] as? [String: Any])?["codec"] as? String == "PCMU", "\(gateway.records())")
+        #expect((records.first?["legA"] as? [String: Any])?["codec"] as? String == "PCMU", "\(records)")
+    }
+
+    /// A phone offering SDES-SRTP (RTP/SAVP with a=crypto) is refused with a 488 that says why, not
+    /// taken for a browser.
+    @Test func sdesOfferIsRefusedWithAReason() async throws {
+        let (sipp, _, records) = try await fromPBX("sdes_offer")
+        #expect(sipp.status == 0, "488 with a reason naming SDES: \(sipp.errors)")
+        #expect(records.isEmpty, "\(records)")
     }
 }
 
