@@ -1,3 +1,4 @@
+import Foundation
 @testable import Media
 import RTP
 import Testing
@@ -184,6 +185,33 @@ import Testing
             return nil
         }
         #expect(received == ["1", "2", "3", "#"])
+    }
+
+    /// Phone to phone, both PCMU (pass-through): 100 ms tones at -12 dBFS a tone, as a PBX plays them,
+    /// heard in the first phone's audio become one INFO each toward the second.
+    @Test func inbandTonesBetweenTwoPhonesBecomeOneInfoEach() throws {
+        let h = try Harness(a: Legs.phone(te: nil, dtmf: .inband), b: Legs.phone(te: nil, dtmf: .info))
+        let pairs: [(Double, Double)] = [(697, 1209), (697, 1336), (697, 1477), (941, 1477)]
+        var pcm = [Int16](repeating: 0, count: 4000)
+        for (low, high) in pairs {
+            pcm += (0..<800).map { (i: Int) -> Int16 in
+                let t = Double(i) / 8000
+                return Int16(0.25 * 32767 * (Foundation.sin(2 * .pi * low * t) + Foundation.sin(2 * .pi * high * t)))
+            }
+            pcm += [Int16](repeating: 0, count: 800)
+        }
+        var seq: UInt16 = 1, ts: UInt32 = 0
+        for frame in stride(from: 0, to: pcm.count - 160, by: 160) {
+            h.receive(from: .a, rtpPacket(pt: 0, seq: seq, ts: ts, ssrc: 78, payload: ulaw(Array(pcm[frame..<(frame + 160)]))))
+            seq &+= 1
+            ts &+= 160
+            h.advance(ms: 20)
+        }
+        let infos = h.events.compactMap { e -> String? in
+            if case let .sendInfo(.b, d, _) = e { return String(d.character) }
+            return nil
+        }
+        #expect(infos == ["1", "2", "3", "#"])
     }
 
     @Test func eventsTowardAnInfoLegBecomeSendInfoEvents() throws {

@@ -238,40 +238,82 @@ extension SippTrunkTests {
         #expect(result["reoffers"] as? [String] == ["sendonly", "sendrecv"], "hold and resume translated to the browser: \(result)")
     }
 
-    /// sipp as a PBX (trunk "pbx") running `scenario` toward the gateway, whose from-trunk context
-    /// sends a lower-case destination to that browser user; with `callee`, an aiortc browser registered
-    /// as bob (webrtc_sip_callee.py arguments after its URL, domain and user). Returns sipp's exit status
-    /// with its error log, the callee's result, and the CDRs.
-    func fromPBX(_ scenario: String, callee: [String]? = nil) async throws
-        -> (sipp: (status: Int32?, errors: String), callee: [String: Any], records: [[String: Any]]) {
+    /// sipp as a PBX (trunk "pbx", DTMF `pbxDTMF`) running `scenario` toward the gateway, whose
+    /// from-trunk context sends a lower-case destination to that browser user and 2001 to trunk
+    /// "first". With `callee`, an aiortc browser registered as bob (webrtc_sip_callee.py arguments after
+    /// its URL, domain and user); with `phone`, a sipp UAS scenario as trunk "first" (DTMF by SIP INFO).
+    /// DTMF_FILE in a scenario is μ-law with the tones 1 2 3 #. The PBX echoes the RTP it gets unless it
+    /// plays a file of its own (`echo: false`: echoed packets would interleave with its stream). Returns
+    /// each sipp's exit status with its error log (the PBX first), the callee's result, and the CDRs.
+    func fromPBX(_ scenario: String, service: String = "bob", pbxDTMF: GatewayConfig.Trunk.DTMFMode = .rfc4733, echo: Bool = true,
+                 callee: [String]? = nil, phone: String? = nil) async throws
+        -> (sipp: [(status: Int32?, errors: String)], callee: [String: Any], records: [[String: Any]]) {
         let dir = NSTemporaryDirectory() + "sipp-pbx-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let port = freePort(udp: true)
+        try Self.writeDTMF("123#", to: dir + "/dtmf.ulaw")
+        func script(_ name: String) throws -> String {
+            // sipp expands no keyword inside exec attributes: the file's path is written in.
+            let path = dir + "/\(name).xml"
+            try String(contentsOfFile: repositoryRoot + "/Tests/Interop/sipp/\(name).xml", encoding: .utf8)
+                .replacingOccurrences(of: "DTMF_FILE", with: dir + "/dtmf.ulaw").write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        let port = freePort(udp: true), phonePort = freePort(udp: true)
         let plan = """
         <dialplan>
           <context name="from-browser"><route name="none"><reject code="404"/></route></context>
           <context name="from-trunk">
             <route name="to-user"><match field="destination" pattern="^([a-z]+)$"/><bridge timeout="10s"><target user="$1"/></bridge></route>
+            <route name="to-phone"><match field="destination" pattern="^2001$"/><bridge timeout="10s"><target trunk="first" user="2001"/></bridge></route>
           </context>
         </dialplan>
         """
-        let gateway = TestGateway(dialplans: try TestGateway.dialplan(plan), trunks: [GatewayConfig.Trunk(name: "pbx", address: "127.0.0.1:\(port)")])
+        var pbx = GatewayConfig.Trunk(name: "pbx", address: "127.0.0.1:\(port)")
+        pbx.dtmf = pbxDTMF
+        var first = GatewayConfig.Trunk(name: "first", address: "127.0.0.1:\(phonePort)")
+        first.dtmf = .info
+        let gateway = TestGateway(dialplans: try TestGateway.dialplan(plan), trunks: [pbx, first])
         try await gateway.start()
         let browser = try callee.map { try BridgeCallTests.browser("webrtc_sip_callee.py", [gateway.webSocketURL, "tandem", "bob", "b"] + $0) }
         defer { browser?.stop() }
         if let browser { #expect(await BridgeCallTests.line(browser, "registered")["status"] as? Int == 200) }
-        let sipp = try ChildProcess("/usr/bin/sipp", [
-            "-sf", repositoryRoot + "/Tests/Interop/sipp/\(scenario).xml", "127.0.0.1:\(gateway.sipPort)", "-s", "bob",
-            "-i", "127.0.0.1", "-p", "\(port)", "-mi", "127.0.0.1", "-mp", "\(freePort(udp: true))", "-rtp_echo", "-m", "1",
-            "-nostdin", "-timeout", "40s", "-timeout_error", "-trace_err"], directory: dir)
-        defer { sipp.stop() }
+        var peers: [ChildProcess] = []
+        defer { for p in peers { p.stop() } }
+        if let phone {
+            peers.append(try ChildProcess("/usr/bin/sipp", [
+                "-sf", try script(phone), "-i", "127.0.0.1", "-p", "\(phonePort)", "-mi", "127.0.0.1", "-mp", "\(freePort(udp: true))",
+                "-rtp_echo", "-m", "1", "-nostdin", "-timeout", "40s", "-timeout_error", "-trace_err"], directory: dir))
+        }
+        peers.insert(try ChildProcess("/usr/bin/sipp", [
+            "-sf", try script(scenario), "127.0.0.1:\(gateway.sipPort)", "-s", service,
+            "-i", "127.0.0.1", "-p", "\(port)", "-mi", "127.0.0.1", "-mp", "\(freePort(udp: true))"] + (echo ? ["-rtp_echo"] : []) + [
+            "-m", "1", "-nostdin", "-timeout", "40s", "-timeout_error", "-trace_err"], directory: dir), at: 0)
         let result = browser != nil ? await BridgeCallTests.line(browser!, "result") : [:]
-        let status = await offPool { LoopTransferExits([(sipp.waitForExit(timeout: 15), "")]) }.value.first?.0
+        let running = peers
+        let statuses = await offPool { LoopTransferExits(running.map { ($0.waitForExit(timeout: 20), "") }) }.value.map(\.0)
         await gateway.stop()
         let errors = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix("_errors.log") }
-            .compactMap { try? String(contentsOfFile: dir + "/" + $0, encoding: .utf8) }.joined()
-        return ((status, String(errors.suffix(3000)) + sipp.text.suffix(1500)), result, gateway.records())
+            .compactMap { try? String(contentsOfFile: dir + "/" + $0, encoding: .utf8) }.joined().suffix(3000)
+        return (zip(statuses, peers).map { ($0, String(errors + $1.text.suffix(1500))) }, result, gateway.records())
+    }
+
+    /// Headerless 8 kHz μ-law: half a second of silence, then each digit's two tones for 100 ms and
+    /// 100 ms of silence after it.
+    static func writeDTMF(_ digits: String, to path: String) throws {
+        let pairs: [Character: (Double, Double)] = ["1": (697, 1209), "2": (697, 1336), "3": (697, 1477), "#": (941, 1477)]
+        var pcm = [Int16](repeating: 0, count: 4000)
+        for digit in digits {
+            guard let (low, high) = pairs[digit] else { continue }
+            pcm += (0..<800).map { i in
+                let t = Double(i) / 8000
+                return Int16(0.25 * 32767 * (sin(2 * .pi * low * t) + sin(2 * .pi * high * t)))
+            }
+            pcm += [Int16](repeating: 0, count: 800)
+        }
+        var ulaw = [UInt8](repeating: 0, count: pcm.count)
+        G711.ulaw.encode(&pcm, count: pcm.count, into: &ulaw)
+        try Data(ulaw).write(to: URL(fileURLWithPath: path))
     }
 
     /// A PBX calling a browser user with delayed offer (sipp `delayed_offer.xml`): its INVITE has no SDP,
@@ -279,7 +321,7 @@ extension SippTrunkTests {
     /// The phone echoes RTP: the browser hears its own 440 Hz come back, so audio crossed both ways.
     @Test func pbxCallingWithDelayedOfferAnswersInTheACK() async throws {
         let (sipp, result, records) = try await fromPBX("delayed_offer", callee: ["4", "440", "hangup"])
-        #expect(sipp.status == 0, "the PBX got offers in both 200s and the callee's BYE: \(sipp.errors)")
+        #expect(sipp.first?.status == 0, "the PBX got offers in both 200s and the callee's BYE: \(sipp)")
         #expect(abs((result["frequency"] as? Double ?? 0) - 440) < 15, "the browser heard its tone echoed by the PBX: \(result)")
         #expect(result["hangup"] as? String == "local" && result["bye"] as? Int == 200, "\(result)")
         #expect((records.first?["legA"] as? [String: Any])?["codec"] as? String == "PCMU", "\(records)")
@@ -289,8 +331,18 @@ extension SippTrunkTests {
     /// taken for a browser.
     @Test func sdesOfferIsRefusedWithAReason() async throws {
         let (sipp, _, records) = try await fromPBX("sdes_offer")
-        #expect(sipp.status == 0, "488 with a reason naming SDES: \(sipp.errors)")
+        #expect(sipp.first?.status == 0, "488 with a reason naming SDES: \(sipp)")
         #expect(records.isEmpty, "\(records)")
+    }
+
+    /// In-band DTMF detected for real: a PBX whose DTMF is in-band plays the tones 1 2 3 # in its
+    /// audio toward a phone whose trunk takes DTMF by SIP INFO; the gateway hears the digits (spandsp)
+    /// and sends them as INFO, in order (sipp `info_dtmf.xml` checks each).
+    @Test func inBandDigitsFromAPBXArriveAsSIPINFO() async throws {
+        let (sipp, _, records) = try await fromPBX("inband_dtmf_caller", service: "2001", pbxDTMF: .inband, echo: false, phone: "info_dtmf")
+        #expect(sipp.first?.status == 0, "the PBX's call went through and its BYE was answered: \(sipp)")
+        #expect(sipp.last?.status == 0, "the phone got INFO 1 2 3 # in order: \(sipp)")
+        #expect(records.first?["route"] as? String == "to-phone", "\(records)")
     }
 }
 
