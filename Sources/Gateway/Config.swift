@@ -92,6 +92,13 @@ public struct GatewayConfig: Sendable, Equatable {
         public var register: Bool = false
         public var codecs: [String] = ["PCMU", "PCMA"]
         public var dtmf: DTMFMode = .rfc4733
+        /// The identity presented on calls out this trunk when the route sets none (`<caller-id>`):
+        /// carriers often accept only their own numbers in From.
+        public var callerIDNumber: String? = nil
+        public var callerIDName: String? = nil
+        /// Add P-Asserted-Identity (RFC 3325) with the presented identity, as carriers' trusted
+        /// interfaces expect.
+        public var assertIdentity = false
 
         public init(name: String, address: String) {
             self.name = name

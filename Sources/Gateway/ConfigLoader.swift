@@ -138,6 +138,14 @@ public enum ConfigLoader {
             case "register": trunk.register = try r.bool(value, path: path)
             case "codecs": trunk.codecs = try r.strings(value, path: path)
             case "dtmf": trunk.dtmf = try r.choice(value, path: path)
+            case "caller_id":
+                let number = try r.string(value, path: path)
+                guard !number.isEmpty, number.allSatisfy({ $0.isNumber || $0 == "+" }) else {
+                    throw r.error(value, path, "expected a number such as +4930123456, got '\(number)'")
+                }
+                trunk.callerIDNumber = number
+            case "caller_name": trunk.callerIDName = try r.string(value, path: path)
+            case "assert_identity": trunk.assertIdentity = try r.bool(value, path: path)
             default: throw r.unknown(value, path)
             }
         }

@@ -53,6 +53,9 @@ import Testing
             register: true
             codecs: [PCMA]
             dtmf: info
+            caller_id: "+4930123456"
+            caller_name: Tandem Labs
+            assert_identity: true
         dialplans: /etc/tandem/dialplans
         certs: /etc/tandem/certs
         log_level: debug
@@ -70,6 +73,8 @@ import Testing
         #expect(c.trunks.first?.transport == .tcp)
         #expect(c.trunks.first?.register == true)
         #expect(c.trunks.first?.dtmf == .info)
+        #expect(c.trunks.first?.callerIDNumber == "+4930123456" && c.trunks.first?.callerIDName == "Tandem Labs"
+                && c.trunks.first?.assertIdentity == true)
         #expect(c.logLevel == "debug")
     }
 
@@ -97,6 +102,7 @@ import Testing
         #expect(refuse("listen:\n  sip_udp: 1.2.3.4:70000\n")?.reason.contains("host:port") == true)
         #expect(refuse("media:\n  rtp_ports: 30000-20000\n")?.key == "media.rtp_ports")
         #expect(refuse("media:\n  consent_timeout: 0\n")?.reason == "must be at least 1 second")
+        #expect(refuse("trunks:\n  - name: a\n    address: b\n    caller_id: anonymous\n")?.key == "trunks[0].caller_id")
         #expect(refuse("users:\n  - password: x\n")?.key == "users[0].name")
         #expect(refuse("users:\n  - name: a\n")?.reason == "give exactly one of ha1 or password")
         #expect(refuse("users:\n  - name: a\n    ha1: nothex\n")?.key == "users[0].ha1")

@@ -163,9 +163,12 @@ extension CallController {
         let inviteFrom = try? call.inbound.invite.headers.from()
         let callerUser = call.record.caller
         var fromURI = SIPURI(user: callerUser.isEmpty ? "anonymous" : callerUser, host: registrar.credentials.realm)
-        if case .phone(let trunk?, _) = context { fromURI.host = trunk.host }
-        let name = call.step?.callerID?.name ?? inviteFrom?.displayName
-        if let number = call.step?.callerID?.number { fromURI.user = number }
+        var trunk: GatewayConfig.Trunk?
+        if case .phone(let t?, _) = context { trunk = t }
+        if let trunk { fromURI.host = trunk.host }
+        // The route's caller ID, else the trunk's, else the caller's own.
+        let name = call.step?.callerID?.name ?? trunk?.callerIDName ?? inviteFrom?.displayName
+        if let number = call.step?.callerID?.number ?? trunk?.callerIDNumber { fromURI.user = number }
         var from = NameAddress(displayName: name, uri: fromURI)
         from.tag = SIPEndpoint.randomToken(10)
         var r = SIPRequest(method: .invite, uri: uri)
@@ -183,6 +186,9 @@ extension CallController {
         r.headers.add(HeaderName("Min-SE"), String(minSE))
         r.headers.add(.userAgent, endpoint.userAgent)
         r.headers.add(.contentType, "application/sdp")
+        if trunk?.assertIdentity == true {
+            r.headers.add(HeaderName("P-Asserted-Identity"), NameAddress(displayName: name, uri: fromURI).description)
+        }
         for edit in call.step?.headers ?? [] {
             switch edit {
             case .add(let n, let v): r.headers.add(HeaderName(n), v)

@@ -188,6 +188,20 @@ extension SippTrunkTests {
                 "\(records)")
     }
 
+    /// A carrier that accepts only its own numbers: the trunk's caller_id and caller_name are
+    /// presented in From and P-Asserted-Identity (sipp `caller_id.xml` checks both).
+    @Test func trunkCallerIDIsPresentedAndAsserted() async throws {
+        let (result, sipp, _) = try await call("caller_id", first: { port in
+            var trunk = GatewayConfig.Trunk(name: "first", address: "127.0.0.1:\(port)")
+            trunk.callerIDNumber = "+4930123456"
+            trunk.callerIDName = "Tandem Labs"
+            trunk.assertIdentity = true
+            return trunk
+        })
+        #expect(result["status"] as? Int == 200 && result["bye"] as? Int == 200, "\(result)")
+        #expect(sipp.first?.0 == 0, "From and P-Asserted-Identity carried the trunk's identity: \(sipp)")
+    }
+
     @Test func intervalTooSmallIsAskedAgainWithTheCalleesMinSE() async throws {
         let (result, sipp, _) = try await call("interval_too_small")
         #expect(result["status"] as? Int == 200 && result["bye"] as? Int == 200, "\(result)")
