@@ -58,8 +58,9 @@ import TestSupport
             let client = RegistrationClient(name: "kamailio", settings: settings, endpoint: endpoint, peer: peer, logger: Logger(label: "test"))
             client.start()
             let deadline = ContinuousClock.now + .seconds(15)
+            let done = Handed(until)
             while ContinuousClock.now < deadline {
-                if try await endpoint.loop.submit({ until(client) }).get() { break }
+                if try await endpoint.loop.submit({ done.value(client) }).get() { break }
                 try await Task.sleep(for: .milliseconds(50))
             }
             let dump = try kamailio.locations()

@@ -158,11 +158,12 @@ enum UAC {
         invite.headers.add(.contentLength, String(invite.body.count))
 
         var outcome = Outcome()
+        let request = invite
         let (provisional, final): ([Int], SIPResponse?) = try await withCheckedThrowingContinuation { cont in
             endpoint.loop.execute {
                 var done = false
                 var provisional: [Int] = []
-                endpoint.send(invite, to: peer) { event in
+                endpoint.send(request, to: peer) { event in
                     switch event {
                     case .response(let r) where r.statusCode < 200: provisional.append(r.statusCode)
                     case .response(let r):
@@ -184,7 +185,8 @@ enum UAC {
         ack.headers.add(.to, to)
         ack.headers.add(.cseq, "1 ACK")
         ack.headers.add(.contentLength, "0")
-        try await endpoint.loop.submit { endpoint.sendStateless(.request(ack), to: peer) }.get()
+        let ackToSend = ack
+        try await endpoint.loop.submit { endpoint.sendStateless(.request(ackToSend), to: peer) }.get()
 
         var bye = SIPRequest(method: .bye, uri: invite.uri)
         bye.headers.add(.via, try await endpoint.loop.submit { endpoint.makeVia(.udp).description }.get())
@@ -192,10 +194,11 @@ enum UAC {
         bye.headers.add(.to, to)
         bye.headers.add(.cseq, "2 BYE")
         bye.headers.add(.contentLength, "0")
+        let byeToSend = bye
         let byeResponse: SIPResponse? = try await withCheckedThrowingContinuation { cont in
             endpoint.loop.execute {
                 var done = false
-                endpoint.send(bye, to: peer) { event in
+                endpoint.send(byeToSend, to: peer) { event in
                     guard !done else { return }
                     switch event {
                     case .response(let r) where r.statusCode >= 200: done = true; cont.resume(returning: r)

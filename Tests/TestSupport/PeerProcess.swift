@@ -66,3 +66,10 @@ public func offPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T
         Thread { continuation.resume(returning: body()) }.start()
     }
 }
+
+/// Hands a value made on the test's task to the event loop that uses it from then on (ICE agents,
+/// DTLS endpoints: confined to one loop, so not Sendable).
+public struct Handed<Value>: @unchecked Sendable {
+    public let value: Value
+    public init(_ value: Value) { self.value = value }
+}

@@ -47,8 +47,9 @@ final class Call {
     /// Legs whose INVITE we answered with an offer (an INVITE without SDP): the CSeq whose ACK brings
     /// the answer (RFC 3264 §4).
     var awaitingAnswer: [LegSide: UInt32] = [:]
-    /// What side a's media waits for when its SDP comes only in the ACK: the app to start, and its DTMF mode.
+    /// The app side a's media starts once its SDP comes, in the ACK of a delayed offer.
     var pendingApp: MediaApp?
+    /// How DTMF goes to the caller's leg, when it is a phone.
     var callerDTMF: DTMFMode = .auto
     /// The answered leg that asked (REFER) to hand the other party to someone else, while that is dialled.
     var transferor: OutboundBranch?

@@ -182,11 +182,10 @@ final class CallController: @unchecked Sendable {
         let codecs = callerCodecs(caller, routing.media)
         var callerTrunk: GatewayConfig.Trunk?
         if case .trunk(let trunk) = caller { callerTrunk = trunk }
-        let dtmf = Self.dtmfMode(trunk: callerTrunk, policy: routing.media)
-        call.callerDTMF = dtmf
+        call.callerDTMF = Self.dtmfMode(trunk: callerTrunk, policy: routing.media)
         let callT = LoopTransfer(call), appT = LoopTransfer(app)
         let narrowband = call.step.map(isNarrowband) ?? false
-        run(call) { try await self.setUpInbound(callT.value, codecs: codecs, dtmf: dtmf, narrowband: narrowband, app: appT.value) }
+        run(call) { try await self.setUpInbound(callT.value, codecs: codecs, narrowband: narrowband, app: appT.value) }
         call.maxDuration = call.step?.maxDuration ?? routing.maxDuration
     }
 
@@ -250,7 +249,7 @@ final class CallController: @unchecked Sendable {
     }
 
     /// Binds side a, settles our SDP for the caller, then answers with the app or starts dialling.
-    func setUpInbound(_ call: Call, codecs: [String], dtmf: DTMFMode, narrowband: Bool, app: MediaApp?) async throws {
+    func setUpInbound(_ call: Call, codecs: [String], narrowband: Bool, app: MediaApp?) async throws {
         let inbound = call.inbound
         let loop = mediaLoops.next()
         let callT = LoopTransfer(call)
@@ -258,7 +257,7 @@ final class CallController: @unchecked Sendable {
             guard let self, case .failed(let why) = event else { return }
             self.endpoint.loop.execute { self.mediaFailed(callT.value, side: side, why: why) }
         }
-        /// Side a's config is known once its SDP is settled: now for an offer, at the ACK for a delayed offer.
+        // Side a's config is known once its SDP is settled: now for an offer, at the ACK for a delayed offer.
         let media: CallMedia, body: [UInt8], config: MediaLegConfig?, sdp: LegSDP
         func refuse() async {
             await media.close()
@@ -293,7 +292,7 @@ final class CallController: @unchecked Sendable {
             sdp = .phone(template)
             guard let agreed = answer.accepted(),
                   let c = MediaLegConfig(agreed: agreed, ssrc: UInt32.random(in: 1...UInt32.max), cname: "tandem", isBrowser: false,
-                                         dtmfMode: dtmf, ptime: remote.packetTime.map(Int.init)) else {
+                                         dtmfMode: call.callerDTMF, ptime: remote.packetTime.map(Int.init)) else {
                 return await refuse()
             }
             (config, body) = (c, answer.sessionDescription.serializedBytes())

@@ -92,10 +92,10 @@ import WebRTC
             remote = try SessionDescription(parsing: try #require(offer["sdp"] as? String))
         }
         let (role, fingerprint, ufrag) = try Self.dtlsParameters(remote, tamper: tamper)
-        let dtls = try DTLSEndpoint(context: context, role: role, expectedFingerprint: fingerprint)
+        let dtls = Handed(try DTLSEndpoint(context: context, role: role, expectedFingerprint: fingerprint)), iceT = Handed(ice)
         try await loop.submit {
-            ice.setRemoteUfrag(ufrag)
-            leg.setDTLS(dtls)
+            iceT.value.setRemoteUfrag(ufrag)
+            leg.setDTLS(dtls.value)
         }.get()
         if !weOffer {
             let answer = template.answer(remote)

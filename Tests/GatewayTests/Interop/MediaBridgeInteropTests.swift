@@ -81,9 +81,10 @@ import WebRTC
         let phoneConfig = MediaLegConfig(codec: phoneCodec == "PCMU" ? .pcmu : .pcma, ptime: 20,
                                          telephoneEvent: TelephoneEventFormat(payloadType: 101, clockRate: 8000),
                                          dtmfMode: .rfc4733, ssrc: 0x7A4D_0001, cname: template.cname)
+        let iceT = Handed(ice), dtlsT = Handed(dtls)
         try await loop.submit {
-            ice.setRemoteUfrag(offer.iceUsernameFragment(for: remote))
-            media.browser(.a)?.setDTLS(dtls)
+            iceT.value.setRemoteUfrag(offer.iceUsernameFragment(for: remote))
+            media.browser(.a)?.setDTLS(dtlsT.value)
             try media.start(a: browserConfig, b: phoneConfig)
         }.get()
         try browserPeer.writeJSON(["type": "answer", "sdp": answer.sessionDescription.serialized()])
