@@ -25,6 +25,8 @@ final class Call {
     var answered: OutboundBranch?
     /// Targets still to try after the current one fails (failover).
     var remainingTargets: [BridgeLeg] = []
+    /// Kinds of target (browsers, SIP) of the current step whose INVITEs are still being set up.
+    var pendingDials = 0
     var step: BridgeStep?
     /// The best failure seen so far among branches of the current target (RFC 3261 §16.7 picks the lowest class).
     var bestFailure: SIPResponse?

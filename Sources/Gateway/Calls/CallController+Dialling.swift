@@ -22,30 +22,33 @@ extension CallController {
             return fail(call, code: failure.map { Self.callerCode(for: $0.statusCode) } ?? 480,
                         reason: failure?.reasonPhrase ?? "No Answer", side: "callee")
         }
-        // A parallel bridge rings every target at once, when they are of one kind (all browsers or all
-        // SIP: side b has one socket); mixed, they are dialled one after another.
+        // A parallel bridge rings every target at once; browsers and SIP targets together ring on two
+        // side-b sockets, and the one whose target answers stays.
         var legs = [call.remainingTargets.removeFirst()]
-        let isBrowser: (BridgeLeg) -> Bool = { if case .user = $0.target { true } else if case .users = $0.target { true } else { false } }
-        if step.mode == .parallel, !call.remainingTargets.isEmpty {
-            if call.remainingTargets.allSatisfy({ isBrowser($0) == isBrowser(legs[0]) }) {
-                legs += call.remainingTargets
-                call.remainingTargets.removeAll()
-            } else {
-                logger.warning("parallel bridge mixes browsers and SIP targets: dialling them in turn", metadata: ["call": "\(call.id)"])
-            }
+        if step.mode == .parallel {
+            legs += call.remainingTargets
+            call.remainingTargets.removeAll()
         }
         call.bestFailure = nil
         call.record.target = legs[0].target.description
         let timing = BridgeLeg(target: legs[0].target, timeout: legs.count > 1 ? step.timeout : legs[0].timeout)
-        if isBrowser(legs[0]) {
-            return dialUsers(call, legs.flatMap { leg -> [String] in
-                switch leg.target {
-                case .user(let user): [user]
-                case .users(_, let members): members
-                default: []
-                }
-            }, timing)
+        let users = legs.flatMap { leg -> [String] in
+            switch leg.target {
+            case .user(let user): [user]
+            case .users(_, let members): members
+            default: []
+            }
         }
+        let destinations = sipDestinations(legs, step)
+        call.pendingDials = (users.isEmpty ? 0 : 1) + (destinations.isEmpty ? 0 : 1)
+        if users.isEmpty { return dialSIP(call, destinations, timing) }
+        dialUsers(call, users, timing) {
+            if !destinations.isEmpty { self.dialSIP(call, destinations, timing, keepingOthers: true) }
+        }
+    }
+
+    /// The SIP targets among `legs`, resolved against the trunks.
+    func sipDestinations(_ legs: [BridgeLeg], _ step: BridgeStep) -> [SIPDestination] {
         var destinations: [SIPDestination] = []
         for leg in legs {
             switch leg.target {
@@ -60,25 +63,39 @@ extension CallController {
             default: break
             }
         }
-        dialSIP(call, destinations, timing)
+        return destinations
     }
 
-    /// Every current binding of the users gets the same WebRTC offer over its own flow.
-    func dialUsers(_ call: Call, _ users: [String], _ leg: BridgeLeg) {
+    /// One kind of target has its INVITEs out, or could send none: once no kind is still being set up
+    /// and nothing rings, the target failed.
+    func dialSettled(_ call: Call) {
+        call.pendingDials -= 1
+        if call.pendingDials == 0, call.branches.isEmpty, call.dialling { targetFailed(call, code: call.bestFailure?.statusCode) }
+    }
+
+    /// Keeps the failure the caller should hear (RFC 3261 §16.7).
+    func consider(_ failure: SIPResponse, for call: Call) {
+        if let best = call.bestFailure, !Self.better(failure.statusCode, than: best.statusCode) { return }
+        call.bestFailure = failure
+    }
+
+    /// Every current binding of the users gets the same WebRTC offer over its own flow; then `next`.
+    func dialUsers(_ call: Call, _ users: [String], _ leg: BridgeLeg, then next: @escaping () -> Void = {}) {
         let bindings = users.flatMap { user in registrar.lookup(user).map { (user, $0) } }
         guard !bindings.isEmpty else {
-            call.bestFailure = SIPResponse(statusCode: 480, reasonPhrase: "User Not Registered")
-            return targetFailed(call, code: 480)
+            consider(SIPResponse(statusCode: 480, reasonPhrase: "User Not Registered"), for: call)
+            next()
+            return dialSettled(call)
         }
         let ice = ICELiteAgent(consentTimeoutSeconds: consentTimeoutSeconds)
         let narrowband = call.configA.map { $0.codec == .pcmu || $0.codec == .pcma } ?? false
-        let callT = LoopTransfer(call), iceT = LoopTransfer(ice), bindingsT = LoopTransfer(bindings)
+        let callT = LoopTransfer(call), iceT = LoopTransfer(ice), bindingsT = LoopTransfer(bindings), nextT = LoopTransfer(next)
         run(call) {
             guard let media = try await self.endpoint.loop.submit({ callT.value.media.map(LoopTransfer.init) }).get()?.value else { return }
-            try await media.bind(b: .browser(ice: iceT.value))
+            let port = try await media.bind(b: .browser(ice: iceT.value))
             let template = WebRTCSessionTemplate(ufrag: iceT.value.localUfrag, password: iceT.value.localPassword,
                                                  fingerprint: self.dtls.identity.fingerprint, candidateAddresses: self.advertise,
-                                                 port: UInt16(media.port(.b) ?? 0))
+                                                 port: UInt16(port ?? 0))
             let body = template.offer(narrowband: narrowband).serializedBytes()
             self.endpoint.loop.execute {
                 let call = callT.value
@@ -89,6 +106,8 @@ extension CallController {
                                     context: .browser(template: template, ice: iceT.value, narrowband: narrowband))
                 }
                 self.armRingTimer(call, leg)
+                nextT.value()
+                self.dialSettled(call)
             }
         }
     }
@@ -102,8 +121,9 @@ extension CallController {
         var target: BridgeTarget
     }
 
-    /// INVITEs with a plain-RTP offer to each destination, all on side b's one RTP socket.
-    func dialSIP(_ call: Call, _ destinations: [SIPDestination], _ leg: BridgeLeg) {
+    /// INVITEs with a plain-RTP offer to each destination, all on one RTP socket for side b (beside a
+    /// browser target's, with `keepingOthers`).
+    func dialSIP(_ call: Call, _ destinations: [SIPDestination], _ leg: BridgeLeg, keepingOthers: Bool = false) {
         let callT = LoopTransfer(call), destinationsT = LoopTransfer(destinations)
         run(call) {
             var reachable: [(SIPDestination, URI, SIPPeer)] = []
@@ -116,13 +136,12 @@ extension CallController {
             }
             guard !reachable.isEmpty else {
                 return self.endpoint.loop.execute {
-                    callT.value.bestFailure = SIPResponse(statusCode: 503, reasonPhrase: "Unreachable")
-                    self.targetFailed(callT.value, code: 503)
+                    self.consider(SIPResponse(statusCode: 503, reasonPhrase: "Unreachable"), for: callT.value)
+                    self.dialSettled(callT.value)
                 }
             }
             guard let media = try await self.endpoint.loop.submit({ callT.value.media.map(LoopTransfer.init) }).get()?.value else { return }
-            try await media.bind(b: .phone(remote: nil, payloadTypes: []))
-            let port = UInt16(media.port(.b) ?? 0)
+            let port = UInt16(try await media.bind(b: .phone(remote: nil, payloadTypes: []), keepingOthers: keepingOthers) ?? 0)
             let dialled = LoopTransfer(reachable)
             self.endpoint.loop.execute {
                 let call = callT.value
@@ -134,6 +153,7 @@ extension CallController {
                                     body: template.offer().serializedBytes(), context: .phone(trunk: destination.trunk, template: template))
                 }
                 self.armRingTimer(call, leg)
+                self.dialSettled(call)
             }
         }
     }
@@ -142,6 +162,14 @@ extension CallController {
     enum OfferContext {
         case browser(template: WebRTCSessionTemplate, ice: ICELiteAgent, narrowband: Bool)
         case phone(trunk: GatewayConfig.Trunk?, template: RTPSessionTemplate)
+
+        /// The side b socket the offer names.
+        var port: Int {
+            switch self {
+            case .browser(let template, _, _): Int(template.port)
+            case .phone(_, let template): Int(template.port)
+            }
+        }
 
         /// The leg's SDP from now on, once this offer is the one answered.
         var sdp: LegSDP {
@@ -300,9 +328,9 @@ extension CallController {
         branch.final = true
         if let id = branch.dialog?.id { dialogs[key(id)] = nil }
         guard call.dialling else { return }
-        if let best = call.bestFailure, !Self.better(response.statusCode, than: best.statusCode) {} else { call.bestFailure = response }
+        consider(response, for: call)
         call.branches.removeAll { $0 === branch }
-        guard call.branches.isEmpty else { return }
+        guard call.branches.isEmpty, call.pendingDials == 0 else { return }
         targetFailed(call, code: call.bestFailure?.statusCode ?? 480)
     }
 
@@ -399,6 +427,8 @@ extension CallController {
                                      ptime: sdp.media.first?.packetTime.map(Int.init))
         }
         guard let configB else { return fail(call, code: 488, reason: "No common codec", side: "callee") }
+        let kind = configB.isBrowser ? "webrtc" : "rtp"
+        if call.record.legB?.kind != kind { call.record.legB = CallRecord.Leg(kind: kind) }
         call.record.legB?.codec = configB.codec.encodingName
         call.configB = configB
         call.sdpB = context.sdp
@@ -410,8 +440,11 @@ extension CallController {
         let dtlsT = LoopTransfer(dtlsEndpoint)
         // Side a's config is nil while a delayed offer waits for the caller's ACK: the bridge starts then.
         let configA = call.configA
+        let port = context.port, answered = response.isSuccess
         media.loop.execute {
             let media = mediaT.value
+            media.select(b: port)
+            if answered { media.dropStandby() }
             do {
                 if let phone = media.phone(.b) {
                     phone.setRemote(remote, payloadTypes: types)

@@ -48,6 +48,10 @@ public final class CallMedia: @unchecked Sendable {
     public let a: MediaLegSocket
     /// Side b, bound when the call knows what it dials (and rebound if failover dials another kind).
     public private(set) var b: MediaLegSocket?
+    /// Side b's box, and sockets bound for side b beside it while a parallel bridge rings a browser and
+    /// a phone at once: on standby their boxes are empty, so nothing of theirs reaches the bridge.
+    private var bBox: Box?
+    private var standby: [(socket: MediaLegSocket, port: Int?, box: Box)] = []
     private var ports: [LegSide: Int] = [:]
     private let allocator: MediaPortAllocator?
     private let host: String
@@ -97,19 +101,27 @@ public final class CallMedia: @unchecked Sendable {
         return media
     }
 
-    /// Binds side b (closing the one there was): the kind of leg is known only once the dialplan's
-    /// target is, and failover may move from a browser to a phone.
-    public func bind(b kind: MediaLegKind) async throws {
-        let oldPort = try await loop.submit { self.ports.removeValue(forKey: .b) }.get()
-        let old = try await loop.submit { () -> LoopTransfer<MediaLegSocket?> in
-            defer { self.b = nil }
-            return LoopTransfer(self.b)
+    /// Binds side b and returns its local port: the kind of leg is known only once the dialplan's
+    /// target is, and failover may move from a browser to a phone. The one there was is closed, or with
+    /// `keepingOthers` (a parallel bridge ringing both kinds) put on standby until `select` or `dropStandby`.
+    @discardableResult
+    public func bind(b kind: MediaLegKind, keepingOthers: Bool = false) async throws -> Int? {
+        let old = try await loop.submit { () -> LoopTransfer<(MediaLegSocket, Int?, Box)?> in
+            defer { (self.b, self.bBox) = (nil, nil) }
+            guard let socket = self.b, let box = self.bBox else { return LoopTransfer(nil) }
+            let port = self.ports.removeValue(forKey: .b)
+            if keepingOthers {
+                box.media = nil
+                self.standby.append((socket, port, box))
+                return LoopTransfer(nil)
+            }
+            return LoopTransfer((socket, port, box))
         }.get().value
-        if let old {
-            old.close()
-            for future in old.closeFutures { try? await future.get() }
+        if let (socket, port, _) = old {
+            socket.close()
+            for future in socket.closeFutures { try? await future.get() }
+            if let port { allocator?.release(port) }
         }
-        if let oldPort { allocator?.release(oldPort) }
         let box = Box()
         let (port, socket) = try await Self.bindLeg(kind, .b, loop: loop, host: host, ports: allocator, logger: logger, box: box,
                                                     onWebRTCEvent: onWebRTCEvent)
@@ -117,8 +129,36 @@ public final class CallMedia: @unchecked Sendable {
         try await loop.submit {
             boxT.value.media = self
             self.b = socketT.value
+            self.bBox = boxT.value
             self.ports[.b] = port
         }.get()
+        return socket.channel.localAddress?.port
+    }
+
+    /// Makes the side b socket on local `port` the one bridged (the parallel target that answered or
+    /// sent early media), putting the current one on standby.
+    public func select(b port: Int) {
+        loop.preconditionInEventLoop()
+        guard self.port(.b) != port, let index = standby.firstIndex(where: { $0.socket.channel.localAddress?.port == port }),
+              let current = b, let currentBox = bBox else { return }
+        let chosen = standby.remove(at: index)
+        currentBox.media = nil
+        standby.append((current, ports[.b], currentBox))
+        chosen.box.media = self
+        (b, bBox, ports[.b]) = (chosen.socket, chosen.box, chosen.port)
+    }
+
+    /// Closes the side b sockets on standby (the parallel targets that did not answer).
+    public func dropStandby() {
+        loop.preconditionInEventLoop()
+        for (socket, port, _) in standby {
+            socket.close()
+            let allocator = allocator
+            EventLoopFuture.andAllComplete(socket.closeFutures, on: loop).whenComplete { _ in
+                if let port { allocator?.release(port) }
+            }
+        }
+        standby.removeAll()
     }
 
     private static func bindLeg(_ kind: MediaLegKind, _ side: LegSide, loop: EventLoop, host: String, ports: MediaPortAllocator?,
@@ -130,7 +170,8 @@ public final class CallMedia: @unchecked Sendable {
             case .browser(let ice):
                 return .browser(try await WebRTCLegSocket.bind(
                     host: host, port: port, on: loop, ice: ice, dtls: nil, logger: logger,
-                    onEvent: { onWebRTCEvent(side, $0) },
+                    // A socket on standby fails quietly: it is not the call's media (yet).
+                    onEvent: { if boxT.value.media != nil { onWebRTCEvent(side, $0) } },
                     onMedia: { boxT.value.media?.received($0, isRTCP: $1, from: side) }))
             case .phone(let remote, let payloadTypes):
                 return .phone(try await RTPLegSocket.bind(host: host, port: port, on: loop, remote: remote, payloadTypes: payloadTypes,
@@ -240,18 +281,18 @@ public final class CallMedia: @unchecked Sendable {
     /// Stops the media, waits until its sockets are closed, and gives their ports back: the bridge is
     /// torn down on its own loop and nothing of the call is released while a socket can still deliver to it.
     public func close() async {
-        let closing = try? await loop.submit { () -> [EventLoopFuture<Void>]? in
+        let closing = try? await loop.submit { () -> LoopTransfer<([EventLoopFuture<Void>], [Int])>? in
             guard !self.closed else { return nil }
             self.closed = true
             self.ticker?.cancel()
             self.ticker = nil
             self.bridge = nil
-            self.a.close()
-            self.b?.close()
-            return ([self.a] + (self.b.map { [$0] } ?? [])).flatMap(\.closeFutures)
+            let sockets = [self.a] + (self.b.map { [$0] } ?? []) + self.standby.map(\.socket)
+            for socket in sockets { socket.close() }
+            return LoopTransfer((sockets.flatMap(\.closeFutures), Array(self.ports.values) + self.standby.compactMap(\.port)))
         }.get()
-        guard let closing else { return }
-        for future in closing { try? await future.get() }
-        for port in ports.values { allocator?.release(port) }
+        guard let (futures, ports) = closing?.value else { return }
+        for future in futures { try? await future.get() }
+        for port in ports { allocator?.release(port) }
     }
 }

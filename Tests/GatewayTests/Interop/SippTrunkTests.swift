@@ -24,6 +24,10 @@ import TestSupport
           <max-duration value="2s"/>
           <bridge timeout="10s"><target trunk="first" user="2004"/></bridge>
         </route>
+        <route name="browser-and-phone">
+          <match field="destination" pattern="^2005$"/>
+          <bridge mode="parallel" timeout="10s"><target user="bob"/><target trunk="first" user="2005"/></bridge>
+        </route>
         <route name="transfer-target">
           <match field="destination" pattern="^2002$"/>
           <bridge timeout="10s"><target trunk="second" user="2002"/></bridge>
@@ -34,9 +38,11 @@ import TestSupport
     """#
 
     /// A sipp UAS running `scenario` as trunk "first" (and `second`, if given, as trunk "second"), a
-    /// gateway with those trunks, and a browser call from alice to 2001 in `mode`.
+    /// gateway with those trunks, and a browser call from alice to 2001 in `mode`. With `bob`, an aiortc
+    /// browser registered as bob, which keeps what it reported.
     func call(_ scenario: String, second: (scenario: String, trunk: (Int) -> GatewayConfig.Trunk)? = nil, mode: String = "hangup",
-              destination: String = "2001", seconds: String = "2", digits: String = "", echo: Bool = true, configure: (inout GatewayConfig) -> Void = { _ in },
+              destination: String = "2001", seconds: String = "2", digits: String = "", echo: Bool = true, bob: Callee? = nil,
+              configure: (inout GatewayConfig) -> Void = { _ in },
               first: @escaping (Int) -> GatewayConfig.Trunk = { GatewayConfig.Trunk(name: "first", address: "127.0.0.1:\($0)") })
         async throws -> (result: [String: Any], sipp: [(Int32?, String)], records: [[String: Any]]) {
         let dir = NSTemporaryDirectory() + "sipp-trunk-\(UUID().uuidString)"
@@ -64,11 +70,15 @@ import TestSupport
         if second == nil { trunks.append(GatewayConfig.Trunk(name: "second", address: "127.0.0.1:9")) } // named by the plan, not dialled
         let gateway = TestGateway(dialplans: try TestGateway.dialplan(Self.plan), trunks: trunks, configure: configure)
         try await gateway.start()
+        let callee = try bob.map { try BridgeCallTests.browser("webrtc_sip_callee.py", [gateway.webSocketURL, "tandem", "bob", "b"] + $0.arguments) }
+        defer { callee?.stop() }
+        if let callee { #expect(await BridgeCallTests.line(callee, "registered")["status"] as? Int == 200) }
         let caller = try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/webrtc_sip_caller.py", gateway.webSocketURL,
                                                     "tandem", "alice", "wonderland", destination, seconds, "1000", mode, digits])
         defer { caller.stop() }
         let result = await offPool { LoopTransferJSON(caller.readJSON(timeout: 40) { $0["type"] as? String == "result" }) }.value
             ?? ["error": caller.stderr.suffix(2000)]
+        if let callee { bob?.result = await BridgeCallTests.line(callee, "result") }
         let running = peers
         var exits = await offPool { LoopTransferExits(running.map { ($0.waitForExit(timeout: 15), $0.text.suffix(1500).description) }) }.value
         // sipp says why a call failed only in its error log (-trace_err): keep it for the failure message.
@@ -200,6 +210,32 @@ extension SippTrunkTests {
         })
         #expect(result["status"] as? Int == 200 && result["bye"] as? Int == 200, "\(result)")
         #expect(sipp.first?.0 == 0, "From and P-Asserted-Identity carried the trunk's identity: \(sipp)")
+    }
+
+    /// A parallel bridge ringing a browser user and a phone at once (two side-b sockets): the browser
+    /// answers, the phone gets CANCEL, and the caller hears the browser.
+    @Test func parallelBridgeOfBrowserAndPhoneTheBrowserAnswers() async throws {
+        let bob = Callee(["3", "440", "hangup"])
+        let (result, sipp, records) = try await call("ring_until_cancel", mode: "wait", destination: "2005", bob: bob)
+        #expect(result["status"] as? Int == 200 && result["hangup"] as? String == "remote", "\(result)")
+        #expect(abs((result["frequency"] as? Double ?? 0) - 440) < 15, "alice heard bob: \(result)")
+        #expect(abs((bob.result["frequency"] as? Double ?? 0) - 1000) < 15, "bob heard alice: \(bob.result)")
+        #expect(sipp.first?.0 == 0, "the phone got CANCEL: \(sipp)")
+        let legB = records.first?["legB"] as? [String: Any]
+        #expect(records.first?["target"] as? String == "user:bob" && legB?["kind"] as? String == "webrtc", "\(records)")
+    }
+
+    /// The same bridge, and this time the phone answers while the browser rings: the browser gets
+    /// CANCEL, and the caller hears its own tone echoed by the phone.
+    @Test func parallelBridgeOfBrowserAndPhoneThePhoneAnswers() async throws {
+        let bob = Callee(["3", "440", "ring"])
+        let (result, sipp, records) = try await call("answer", destination: "2005", bob: bob)
+        #expect(result["status"] as? Int == 200 && result["bye"] as? Int == 200, "\(result)")
+        #expect(abs((result["frequency"] as? Double ?? 0) - 1000) < 15, "alice heard the phone's echo: \(result)")
+        #expect(bob.result["cancelled"] as? Bool == true, "bob's ringing was cancelled: \(bob.result)")
+        #expect(sipp.first?.0 == 0, "\(sipp)")
+        let legB = records.first?["legB"] as? [String: Any]
+        #expect(legB?["kind"] as? String == "rtp" && legB?["codec"] as? String == "PCMU", "\(records)")
     }
 
     @Test func intervalTooSmallIsAskedAgainWithTheCalleesMinSE() async throws {
@@ -358,6 +394,14 @@ extension SippTrunkTests {
         #expect(sipp.last?.status == 0, "the phone got INFO 1 2 3 # in order: \(sipp)")
         #expect(records.first?["route"] as? String == "to-phone", "\(records)")
     }
+}
+
+/// A browser registered as bob for a call (webrtc_sip_callee.py arguments after its URL, domain and
+/// user), and what it reported.
+final class Callee {
+    let arguments: [String]
+    var result: [String: Any] = [:]
+    init(_ arguments: [String]) { self.arguments = arguments }
 }
 
 /// sipp exit codes and output, carried back from the waiting thread.
