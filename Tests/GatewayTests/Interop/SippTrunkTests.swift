@@ -377,6 +377,15 @@ extension SippTrunkTests {
         #expect((records.first?["legA"] as? [String: Any])?["codec"] as? String == "PCMU", "\(records)")
     }
 
+    /// A delayed-offer caller whose ACK brings no answer gets BYE with the reason (RFC 3261 §13.3.1.4),
+    /// and so does the browser it had reached.
+    @Test func delayedOfferWithoutAnAnswerInTheACKIsHungUp() async throws {
+        let (sipp, result, records) = try await fromPBX("delayed_offer_no_answer", callee: ["4", "440", "wait"])
+        #expect(sipp.first?.status == 0, "BYE with Reason: SIP;cause=488: \(sipp)")
+        #expect(result["hangup"] as? String == "remote", "\(result)")
+        #expect(records.first?["reason"] as? String == "No usable SDP answer in the ACK", "\(records)")
+    }
+
     /// A phone offering SDES-SRTP (RTP/SAVP with a=crypto) is refused with a 488 that says why, not
     /// taken for a browser.
     @Test func sdesOfferIsRefusedWithAReason() async throws {
