@@ -97,7 +97,11 @@ public final class MediaBridge {
     /// Connects side b to a bridge that was playing an app to side a (ringback while the callee
     /// rings): the app stops and both legs are bridged. Side a's outgoing stream goes on with the
     /// same SSRC, sequence and timestamps, so the caller's session never sees a new stream.
-    public func connect(b config: MediaLegConfig, send: @escaping Send) throws(MediaError) {
+    /// With `freshStream`, a side b already bridged is replaced, not reconfigured: another far end (a
+    /// transfer target, the other target of a parallel bridge) gets a stream of its own, with the SSRC
+    /// its SDP was given, not the continuation of someone else's.
+    public func connect(b config: MediaLegConfig, send: @escaping Send, freshStream: Bool = false) throws(MediaError) {
+        if freshStream { legB = nil }
         guard legB == nil else { return try reconfigure(leg: .b, config: config) }
         let rate = Self.pcmRate(for: [legA.config.codec, config.codec])
         let leg = try MediaLeg(side: .b, config: config, pcmRate: rate, sourceClock: legA.config.codec.rtpClockRate,

@@ -272,5 +272,34 @@ import Testing
         }
         #expect(all.count >= ringback.count + 9, "the callee's audio follows the ringback")
     }
+
+    /// Side b's far end changes (a transfer target, the other target of a parallel bridge): it gets a
+    /// stream of its own with the SSRC of its config, while the same far end (early media, then the
+    /// answer) keeps one stream.
+    @Test func anotherFarEndOnSideBGetsAFreshStream() throws {
+        let h = try Harness(a: Legs.browser(codec: .pcmu), b: Legs.phone())
+        let browser = PCMUSender(seq: 1, ts: 0, ssrc: 0xB)
+        func talk() {
+            for _ in 0..<5 {
+                h.receive(from: .a, browser.next(pt: 0))
+                h.advance(ms: 20)
+            }
+        }
+        let send: MediaBridge.Send = { [unowned h] side, kind, buffer, length in
+            h.sent.append(SentPacket(side: side, kind: kind, bytes: Array(UnsafeRawBufferPointer(rebasing: buffer[0..<length]))))
+        }
+        talk()
+        var answered = Legs.phone()
+        answered.ssrc = 0x5555
+        try h.bridge.connect(b: answered, send: send)
+        talk()
+        var transferred = Legs.phone()
+        transferred.ssrc = 0x7777
+        try h.bridge.connect(b: transferred, send: send, freshStream: true)
+        talk()
+        let ssrcs = h.rtp(to: .b).compactMap(\.header?.ssrc)
+        #expect(ssrcs.first == Legs.phone().ssrc && ssrcs.last == 0x7777, "\(Set(ssrcs))")
+        #expect(!ssrcs.contains(0x5555), "the same far end's answer continued its stream")
+    }
 }
 

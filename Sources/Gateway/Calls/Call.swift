@@ -34,8 +34,9 @@ final class Call {
     /// The config of side a once its SDP is settled (the answer we give the caller, or theirs to ours).
     var configA: MediaLegConfig?
     var configB: MediaLegConfig?
-    /// Side b's media is bridged (early media or answer).
+    /// Side b's media is bridged (early media or answer), and with which far end (branch and To tag).
     var mediaConnected = false
+    var farEnd: String?
     /// Each leg's SDP template: re-offers and re-answers keep its session, ICE and DTLS, bumping the version.
     var sdpA: LegSDP?
     var sdpB: LegSDP?

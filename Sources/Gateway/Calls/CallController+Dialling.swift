@@ -441,6 +441,10 @@ extension CallController {
         // Side a's config is nil while a delayed offer waits for the caller's ACK: the bridge starts then.
         let configA = call.configA
         let port = context.port, answered = response.isSuccess
+        // Each far end (a dialog of one branch) gets its own stream; its early media and answer share one.
+        let farEnd = "\((try? response.headers.topVia().branch) ?? "")|\((try? response.headers.to().tag) ?? "")"
+        let freshStream = call.farEnd != nil && call.farEnd != farEnd
+        call.farEnd = farEnd
         media.loop.execute {
             let media = mediaT.value
             media.select(b: port)
@@ -452,7 +456,7 @@ extension CallController {
                     media.browser(.b)?.setDTLS(dtls)
                 }
                 if media.bridge != nil {
-                    try media.connect(b: configB)
+                    try media.connect(b: configB, freshStream: freshStream)
                 } else if let configA {
                     try media.start(a: configA, b: configB)
                 }

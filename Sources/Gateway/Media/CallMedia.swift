@@ -246,14 +246,9 @@ public final class CallMedia: @unchecked Sendable {
 
     /// Side b's media is agreed: bridge it, replacing the app side a heard meanwhile (ringback), or
     /// reconfiguring it when it changed (a 2xx after early media, a transfer).
-    public func connect(b config: MediaLegConfig) throws {
+    public func connect(b config: MediaLegConfig, freshStream: Bool = false) throws {
         loop.preconditionInEventLoop()
-        guard let bridge else { return }
-        if bridge.isBridging {
-            try bridge.reconfigure(leg: .b, config: config)
-        } else {
-            try bridge.connect(b: config, send: send)
-        }
+        try bridge?.connect(b: config, send: send, freshStream: freshStream)
     }
 
     /// Where the bridge's packets go: each side's current socket (side b may be rebound).
