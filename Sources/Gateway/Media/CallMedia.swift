@@ -1,6 +1,7 @@
 import Logging
 import Media
 import NIOCore
+import NIOPosix
 import RTP
 import WebRTC
 
@@ -58,7 +59,6 @@ public final class CallMedia: @unchecked Sendable {
     private let logger: Logger
     private let onWebRTCEvent: (LegSide, WebRTCEvent) -> Void
     public private(set) var bridge: MediaBridge?
-    private var ticker: RepeatedTask?
     private var closed = false
     public private(set) var events: [MediaEvent] = []
     /// Per side (indexed by `LegSide.rawValue`): when RTP last arrived, and how long a watched phone
@@ -220,11 +220,13 @@ public final class CallMedia: @unchecked Sendable {
         } else if let configB {
             bridge = try MediaBridge(a: configA, b: configB, send: send, events: events)
         }
-        ticker = loop.scheduleRepeatedTask(initialDelay: .milliseconds(10), delay: .milliseconds(10)) { [weak self] _ in
-            let now = NIODeadline.now().uptimeNanoseconds
-            self?.bridge?.tick(now: now)
-            self?.checkSilence(now: now)
-        }
+        MediaTicker.current(on: loop).add(self)
+    }
+
+    /// The 10 ms tick: the bridge's timers, and the silence watch.
+    func tick(now: UInt64) {
+        bridge?.tick(now: now)
+        checkSilence(now: now)
     }
 
     /// Watches the phone leg on `side` for silence (nil stops watching: hold, or no timeout).
@@ -279,8 +281,7 @@ public final class CallMedia: @unchecked Sendable {
         let closing = try? await loop.submit { () -> LoopTransfer<([EventLoopFuture<Void>], [Int])>? in
             guard !self.closed else { return nil }
             self.closed = true
-            self.ticker?.cancel()
-            self.ticker = nil
+            MediaTicker.current(on: self.loop).remove(self)
             self.bridge = nil
             let sockets = [self.a] + (self.b.map { [$0] } ?? []) + self.standby.map(\.socket)
             for socket in sockets { socket.close() }
@@ -289,5 +290,48 @@ public final class CallMedia: @unchecked Sendable {
         guard let (futures, ports) = closing?.value else { return }
         for future in futures { try? await future.get() }
         for port in ports { allocator?.release(port) }
+    }
+}
+
+/// One 10 ms tick per event loop for all the call media on it, not a timer per call: a timer per call
+/// wakes the loop a hundred times a second for each call, and the tick has nothing to wait for.
+final class MediaTicker: @unchecked Sendable {
+    private static let perLoop = ThreadSpecificVariable<MediaTicker>()
+    private let loop: EventLoop
+    private var members: [ObjectIdentifier: Member] = [:]
+    private var task: RepeatedTask?
+
+    private struct Member {
+        weak var media: CallMedia?
+    }
+
+    private init(loop: EventLoop) {
+        self.loop = loop
+    }
+
+    /// The ticker of `loop`, which this runs on.
+    static func current(on loop: EventLoop) -> MediaTicker {
+        loop.preconditionInEventLoop()
+        if let ticker = perLoop.currentValue { return ticker }
+        let ticker = MediaTicker(loop: loop)
+        perLoop.currentValue = ticker
+        return ticker
+    }
+
+    func add(_ media: CallMedia) {
+        members[ObjectIdentifier(media)] = Member(media: media)
+        guard task == nil else { return }
+        task = loop.scheduleRepeatedTask(initialDelay: .milliseconds(10), delay: .milliseconds(10)) { [unowned self] _ in
+            let now = NIODeadline.now().uptimeNanoseconds
+            for member in self.members.values { member.media?.tick(now: now) }
+        }
+    }
+
+    func remove(_ media: CallMedia) {
+        members[ObjectIdentifier(media)] = nil
+        if members.isEmpty {
+            task?.cancel()
+            task = nil
+        }
     }
 }
