@@ -108,6 +108,7 @@ public final class CallMedia: @unchecked Sendable {
     public func bind(b kind: MediaLegKind, keepingOthers: Bool = false) async throws -> Int? {
         let old = try await loop.submit { () -> LoopTransfer<(MediaLegSocket, Int?, Box)?> in
             defer { (self.b, self.bBox) = (nil, nil) }
+            if !keepingOthers { self.dropStandby() }
             guard let socket = self.b, let box = self.bBox else { return LoopTransfer(nil) }
             let port = self.ports.removeValue(forKey: .b)
             if keepingOthers {
