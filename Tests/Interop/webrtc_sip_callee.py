@@ -4,7 +4,8 @@ answer), sends a tone and records what it hears, printing {"type":"recording"} w
 starts. With `hangup` it sends BYE after SECONDS; with `wait` it waits for the caller's BYE; with `ring`
 it never answers, prints {"type":"ringing"}, and reports the caller's CANCEL. Prints one JSON result line: the INVITE's From, the received frequency and level,
 who hung up, and DTMF digits heard as RFC 4733 events ("digits") and in-band ("inband").
-Usage: webrtc_sip_callee.py URL DOMAIN USER PASSWORD SECONDS TONE_HZ hangup|wait|ring"""
+SKIP (default 0.5) is how long after the media starts the recording begins.
+Usage: webrtc_sip_callee.py URL DOMAIN USER PASSWORD SECONDS TONE_HZ hangup|wait|ring [SKIP]"""
 import asyncio
 import json
 import sys
@@ -24,6 +25,7 @@ dtmf.enable()
 async def main():
     url, domain, user, password = sys.argv[1:5]
     seconds, tone, mode = float(sys.argv[5]), float(sys.argv[6]), sys.argv[7]
+    skip = float(sys.argv[8]) if len(sys.argv) > 8 else 0.5
     client = Client(url, domain)
     await client.connect()
     reg = await client.register(user, password)
@@ -90,7 +92,7 @@ async def main():
     try:
         track = await asyncio.wait_for(received, timeout=10)
         audio, rate = await aiortc_peer.record(
-            track, seconds, skip=0.5, on_skipped=lambda: print(json.dumps({"type": "recording"}), flush=True))
+            track, seconds, skip=skip, on_skipped=lambda: print(json.dumps({"type": "recording"}), flush=True))
         result.update(aiortc_peer.analyse(audio, rate))
         result["inband"] = aiortc_peer.dtmf_digits(audio, rate)
     except asyncio.TimeoutError:

@@ -56,6 +56,13 @@ final class Call {
     var callerDTMF: DTMFMode = .auto
     /// The answered leg that asked (REFER) to hand the other party to someone else, while that is dialled.
     var transferor: OutboundBranch?
+    /// A transfer asked by the leg that called in (a PBX's REFER): the INVITEs to the target, which
+    /// take side a's RTP socket; whether the caller's dialog is still there; and, once the target
+    /// answers, side a's signalling from then on.
+    var aBranches: [OutboundBranch] = []
+    var aTransferring = false
+    var callerGone = false
+    var aLeg: OutboundBranch?
     /// Each leg's session timer (RFC 4028): our refresh, or the watchdog on the other side's.
     var sessionTimers: [LegSide: SessionTimer] = [:]
     /// The caller hears our ringback tone (until side b's media connects).
@@ -117,6 +124,8 @@ final class OutboundBranch {
     var authorized = false
     /// A 422 was answered by asking again with a longer Session-Expires.
     var intervalRaised = false
+    /// A target of the caller's own transfer (it takes side a), not of the call's bridge.
+    var replacesCaller = false
     let localContact: String
 
     init(invite: SIPRequest, peer: SIPPeer, target: BridgeTarget, isBrowser: Bool, localContact: String) {

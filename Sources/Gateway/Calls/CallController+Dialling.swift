@@ -186,8 +186,10 @@ extension CallController {
         return "<sip:tandem@\(h):\(port)" + (transport == .udp ? "" : ";transport=\(transport.rawValue.lowercased())") + ">"
     }
 
+    /// An INVITE for a target of the call's bridge, or with `replacingCaller` for a target of the
+    /// caller's own transfer.
     func sendInvite(_ call: Call, to uri: URI, peer: SIPPeer, target: BridgeTarget, isBrowser: Bool, body: [UInt8],
-                            context: OfferContext) {
+                    context: OfferContext, replacingCaller: Bool = false) {
         let inviteFrom = try? call.inbound.invite.headers.from()
         let callerUser = call.record.caller
         var fromURI = SIPURI(user: callerUser.isEmpty ? "anonymous" : callerUser, host: registrar.credentials.realm)
@@ -226,7 +228,8 @@ extension CallController {
         }
         r.body = body
         let branch = OutboundBranch(invite: r, peer: peer, target: target, isBrowser: isBrowser, localContact: localContact)
-        call.branches.append(branch)
+        branch.replacesCaller = replacingCaller
+        if replacingCaller { call.aBranches.append(branch) } else { call.branches.append(branch) }
         start(branch, of: call, context: context)
     }
 
@@ -234,10 +237,14 @@ extension CallController {
         let contextT = LoopTransfer(context)
         endpoint.send(branch.invite, to: branch.peer) { [weak self, weak call, weak branch] event in
             guard let self, let call, let branch else { return }
+            let response: SIPResponse
             switch event {
-            case .response(let response): self.received(response, on: branch, of: call, context: contextT.value)
-            case .timeout: self.branchFailed(branch, of: call, SIPResponse(statusCode: 408, reasonPhrase: "Request Timeout"))
+            case .response(let r): response = r
+            case .timeout: response = SIPResponse(statusCode: 408, reasonPhrase: "Request Timeout")
             }
+            if branch.replacesCaller { return self.receivedForCaller(response, on: branch, of: call, context: contextT.value) }
+            if case .timeout = event { return self.branchFailed(branch, of: call, response) }
+            self.received(response, on: branch, of: call, context: contextT.value)
         }
     }
 

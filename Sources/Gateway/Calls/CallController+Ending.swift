@@ -54,7 +54,7 @@ extension CallController {
             endpoint.send(bye, to: peer) { _ in }
         }
         if inbound != false, let branch = call.answered { hangUp(branch, status: status, reason: reason) }
-        for branch in call.branches where branch !== call.answered { cancel(branch) }
+        for branch in call.branches + call.aBranches where branch !== call.answered { cancel(branch) }
         finish(call, status: status, reason: reason, side: side)
     }
 
@@ -79,7 +79,7 @@ extension CallController {
         for timer in call.sessionTimers.values { timer.task?.cancel() }
         calls[call.id] = nil
         if let id = call.inbound.dialog?.id { dialogs[key(id)] = nil }
-        for branch in call.branches + [call.answered].compactMap({ $0 }) {
+        for branch in call.branches + call.aBranches + [call.answered, call.aLeg].compactMap({ $0 }) {
             if let id = branch.dialog?.id { dialogs[key(id)] = nil }
         }
         call.record.end = Date()

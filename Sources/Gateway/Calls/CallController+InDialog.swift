@@ -21,7 +21,9 @@ extension CallController {
             return transaction.respond(SIPResponse(replyingTo: request, statusCode: 481))
         }
         do {
-            if inbound {
+            if inbound, let leg = call.aLeg {
+                try leg.dialog?.receive(request)
+            } else if inbound {
                 try call.inbound.dialog?.receive(request)
             } else {
                 try call.branches.first { $0.dialog?.id == id }?.dialog?.receive(request)
@@ -34,6 +36,12 @@ extension CallController {
             // The transferor leaves before the transfer completes: only its leg ends.
             transaction.respond(SIPResponse(replyingTo: request, statusCode: 200))
             dialogs[key(id)] = nil
+        case .bye where inbound && call.aTransferring:
+            // The caller hangs up once its REFER is accepted, as blind transfer allows: the target is
+            // still being dialled for the other party.
+            transaction.respond(SIPResponse(replyingTo: request, statusCode: 200))
+            dialogs[key(id)] = nil
+            call.callerGone = true
         case .bye:
             transaction.respond(SIPResponse(replyingTo: request, statusCode: 200))
             if !inbound, call.phase == .proceeding, let branch = call.branches.first(where: { $0.dialog?.id == id }) {
@@ -45,6 +53,8 @@ extension CallController {
             reoffered(call, side: inbound ? .a : .b, request, transaction)
         case .refer where !inbound && call.phase == .answered && call.transferor == nil:
             refer(call, request, transaction)
+        case .refer where inbound && call.phase == .answered && !call.inbound.isBrowser && !call.aTransferring && call.aLeg == nil:
+            referFromCaller(call, request, transaction)
         case .info:
             transaction.respond(SIPResponse(replyingTo: request, statusCode: 200))
             if let type = request.headers[.contentType],
@@ -79,7 +89,7 @@ extension CallController {
         if let timer = call.sessionTimers[side] {
             // A refresh from the other side restarts its timer, on the interval it now asks for.
             let interval = SessionTimer.parse(request.headers)?.interval ?? timer.interval
-            ok.headers.add(.sessionExpires, "\(interval);refresher=\(side == .a ? "uac" : "uas")")
+            ok.headers.add(.sessionExpires, "\(interval);refresher=\(weAreUAS(call, side) ? "uac" : "uas")")
             if !timer.weRefresh { armSessionTimer(call, side, interval: interval, weRefresh: false) }
         }
         func send(_ response: SIPResponse) {
@@ -203,7 +213,7 @@ extension CallController {
     /// Our session refresh on a leg: UPDATE without a body (no new offer); a failure ends the call.
     func refreshSession(_ call: Call, _ side: LegSide, interval: Int) {
         guard case (var r, let peer)? = request(.update, in: call, side: side) else { return }
-        r.headers.add(.sessionExpires, "\(interval);refresher=\(side == .a ? "uas" : "uac")")
+        r.headers.add(.sessionExpires, "\(interval);refresher=\(weAreUAS(call, side) ? "uas" : "uac")")
         r.headers.add(.supported, "timer")
         endpoint.send(r, to: peer) { [weak self, weak call] event in
             guard let self, let call else { return }
@@ -255,7 +265,7 @@ extension CallController {
             call.reoffering.remove(side)
             if response.statusCode == 491 { return self.retryAfterGlare(call, side: side, direction: direction) }
             guard response.isSuccess else { return }
-            let dialog = side == .a ? call.inbound.dialog : call.answered?.dialog
+            let dialog = side == .a ? (call.aLeg?.dialog ?? call.inbound.dialog) : call.answered?.dialog
             if let ack = dialog?.makeACK(sequence: sequence, via: self.endpoint.makeVia(peer.transport)) {
                 self.endpoint.sendStateless(.request(ack), to: peer)
             }
@@ -278,15 +288,18 @@ extension CallController {
         }
     }
 
+    /// Whether we are the UAS of the dialog on `side`: side a's, unless a transfer replaced its caller.
+    func weAreUAS(_ call: Call, _ side: LegSide) -> Bool { side == .a && call.aLeg == nil }
+
     /// A new request in the dialog of the answered leg on `side`, and where to send it.
     func request(_ method: SIPMethod, in call: Call, side: LegSide) -> (SIPRequest, SIPPeer)? {
-        if side == .a {
+        if side == .a, call.aLeg == nil {
             guard var dialog = call.inbound.dialog else { return nil }
             let r = dialog.makeRequest(method, via: endpoint.makeVia(call.inbound.peer.transport))
             call.inbound.dialog = dialog
             return (r, call.inbound.peer)
         }
-        guard let branch = call.answered, var dialog = branch.dialog else { return nil }
+        guard let branch = side == .a ? call.aLeg : call.answered, var dialog = branch.dialog else { return nil }
         let r = dialog.makeRequest(method, via: endpoint.makeVia(branch.peer.transport))
         branch.dialog = dialog
         return (r, peer(for: branch))

@@ -386,6 +386,32 @@ extension SippTrunkTests {
         #expect(records.first?["reason"] as? String == "No usable SDP answer in the ACK", "\(records)")
     }
 
+    /// A PBX that called a browser user transfers it blind (REFER from the leg that called in): the
+    /// target, another phone, gets side a's RTP socket; the PBX gets 202, NOTIFYs and BYE; the browser
+    /// keeps its session and ends the call with the target.
+    @Test func pbxTransfersTheBrowserItCalled() async throws {
+        // The browser records from 3 s in, after the PBX's REFER at 1.5 s: what it hears is the target.
+        let (sipp, result, records) = try await fromPBX("refer_from_caller", callee: ["2", "440", "hangup", "3"], phone: "answer")
+        #expect(sipp.first?.status == 0, "202, NOTIFY 100 and 200, then BYE: \(sipp)")
+        #expect(sipp.last?.status == 0, "the target answered and got the browser's BYE: \(sipp)")
+        #expect(abs((result["frequency"] as? Double ?? 0) - 440) < 15 && (result["dbfs"] as? Double ?? -200) > -40,
+                "the browser heard its tone echoed by the target: \(result)")
+        #expect(result["hangup"] as? String == "local" && result["bye"] as? Int == 200, "\(result)")
+        #expect(records.first?["hangupSide"] as? String == "callee", "\(records)")
+    }
+
+    /// The same, with a PBX that hangs up as soon as its REFER is accepted: the transfer goes on. The
+    /// target rings 2.5 s first (so the PBX's BYE comes before the answer), and the browser records
+    /// from 4.5 s in.
+    @Test func pbxTransfersTheBrowserAndLeavesAtOnce() async throws {
+        let (sipp, result, records) = try await fromPBX("refer_then_hangup", callee: ["2", "440", "hangup", "4.5"], phone: "ring_then_answer")
+        #expect(sipp.first?.status == 0, "202, NOTIFY 100, its BYE answered: \(sipp)")
+        #expect(sipp.last?.status == 0, "the target answered and got the browser's BYE: \(sipp)")
+        #expect(abs((result["frequency"] as? Double ?? 0) - 440) < 15 && (result["dbfs"] as? Double ?? -200) > -40,
+                "the browser heard its tone echoed by the target: \(result)")
+        #expect(records.first?["hangupSide"] as? String == "callee", "\(records)")
+    }
+
     /// A phone offering SDES-SRTP (RTP/SAVP with a=crypto) is refused with a 488 that says why, not
     /// taken for a browser.
     @Test func sdesOfferIsRefusedWithAReason() async throws {
