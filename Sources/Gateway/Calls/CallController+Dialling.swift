@@ -482,7 +482,7 @@ extension CallController {
     func stray(_ response: SIPResponse) {
         guard response.isSuccess, let cseq = try? response.headers.cseq(), cseq.method == .invite,
               let callID = try? response.headers.callID(), let tag = try? response.headers.from().tag,
-              let (call, _) = dialogs[key(callID: callID, localTag: tag)], let branch = call.answered else { return }
+              let (call, inbound) = dialogs[key(callID: callID, localTag: tag)], let branch = inbound ? call.aLeg : call.answered else { return }
         answeredAgain(branch, response)
     }
 
