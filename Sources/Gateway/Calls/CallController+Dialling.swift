@@ -126,14 +126,7 @@ extension CallController {
     func dialSIP(_ call: Call, _ destinations: [SIPDestination], _ leg: BridgeLeg, keepingOthers: Bool = false) {
         let callT = LoopTransfer(call), destinationsT = LoopTransfer(destinations)
         run(call) {
-            var reachable: [(SIPDestination, URI, SIPPeer)] = []
-            for destination in destinationsT.value {
-                guard let uri = try? URI(destination.uri), let sip = uri.sipURI else { continue }
-                let port = Int(sip.port ?? (destination.transport == .tls ? 5061 : 5060))
-                if let peer = try? await self.endpoint.peer(host: sip.host.unbracketed, port: port, transport: destination.transport) {
-                    reachable.append((destination, uri, peer))
-                }
-            }
+            let reachable = await self.reachable(destinationsT.value)
             guard !reachable.isEmpty else {
                 return self.endpoint.loop.execute {
                     self.consider(SIPResponse(statusCode: 503, reasonPhrase: "Unreachable"), for: callT.value)
@@ -156,6 +149,19 @@ extension CallController {
                 self.dialSettled(call)
             }
         }
+    }
+
+    /// The destinations with a flow to send to (resolved, connected for TCP and TLS), off the loop.
+    func reachable(_ destinations: [SIPDestination]) async -> [(SIPDestination, URI, SIPPeer)] {
+        var reachable: [(SIPDestination, URI, SIPPeer)] = []
+        for destination in destinations {
+            guard let uri = try? URI(destination.uri), let sip = uri.sipURI else { continue }
+            let port = Int(sip.port ?? (destination.transport == .tls ? 5061 : 5060))
+            if let peer = try? await endpoint.peer(host: sip.host.unbracketed, port: port, transport: destination.transport) {
+                reachable.append((destination, uri, peer))
+            }
+        }
+        return reachable
     }
 
     /// What the outbound INVITE needs beyond its target: how to read the answer.
@@ -458,7 +464,7 @@ extension CallController {
             if answered { media.dropStandby() }
             do {
                 if let phone = media.phone(.b) {
-                    phone.setRemote(remote, payloadTypes: types)
+                    phone.setRemote(remote, payloadTypes: types, newFarEnd: freshStream)
                 } else if let dtls = dtlsT.value {
                     media.browser(.b)?.setDTLS(dtls)
                 }

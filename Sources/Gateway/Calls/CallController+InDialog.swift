@@ -237,12 +237,13 @@ extension CallController {
     }
 
     /// A leg's new direction (and, for a phone, address) on the media loop.
-    func apply(_ config: MediaLegConfig, to side: LegSide, of call: Call, remote: SocketAddress?, payloadTypes: Set<UInt8>?) {
+    func apply(_ config: MediaLegConfig, to side: LegSide, of call: Call, remote: SocketAddress?, payloadTypes: Set<UInt8>?,
+               newFarEnd: Bool = false) {
         guard let media = call.media else { return }
         let mediaT = LoopTransfer(media)
         media.loop.execute {
             let media = mediaT.value
-            if let payloadTypes, let phone = media.phone(side) { phone.setRemote(remote, payloadTypes: payloadTypes) }
+            if let payloadTypes, let phone = media.phone(side) { phone.setRemote(remote, payloadTypes: payloadTypes, newFarEnd: newFarEnd) }
             try? media.bridge?.reconfigure(leg: side, config: config)
         }
     }

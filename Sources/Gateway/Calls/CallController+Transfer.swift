@@ -88,15 +88,7 @@ extension CallController {
         notifyCaller(call, "SIP/2.0 100 Trying", final: false)
         let callT = LoopTransfer(call), destinationsT = LoopTransfer(destinations), port = UInt16(media.port(.a) ?? 0)
         run(call) {
-            var reachable: [(SIPDestination, URI, SIPPeer)] = []
-            for destination in destinationsT.value {
-                guard let uri = try? URI(destination.uri), let sip = uri.sipURI else { continue }
-                let port = Int(sip.port ?? (destination.transport == .tls ? 5061 : 5060))
-                if let peer = try? await self.endpoint.peer(host: sip.host.unbracketed, port: port, transport: destination.transport) {
-                    reachable.append((destination, uri, peer))
-                }
-            }
-            let dialled = LoopTransfer(reachable)
+            let dialled = LoopTransfer(await self.reachable(destinationsT.value))
             self.endpoint.loop.execute {
                 let call = callT.value
                 guard call.aTransferring, call.phase == .answered else { return }
@@ -158,7 +150,7 @@ extension CallController {
             }
             call.configA = config
             call.record.legA.codec = config.codec.encodingName
-            apply(config, to: .a, of: call, remote: Self.remoteAddress(agreed), payloadTypes: Self.payloadTypes(agreed))
+            apply(config, to: .a, of: call, remote: Self.remoteAddress(agreed), payloadTypes: Self.payloadTypes(agreed), newFarEnd: true)
             watchSilence(call, .a, held: false)
             return
         }

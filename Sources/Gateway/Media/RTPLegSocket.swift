@@ -23,6 +23,9 @@ public final class RTPLegSocket: @unchecked Sendable {
     /// Where we send: the SDP address until a fitting packet arrives, then that packet's source.
     public private(set) var destination: SocketAddress?
     public private(set) var latched = false
+    /// The far end the leg had before a new one took it (a transfer target, another fork): its late
+    /// packets must not win the new latch.
+    private var formerSource: SocketAddress?
     public private(set) var counters = Counters()
     /// Payload types the leg negotiated; anything else does not latch and is dropped.
     public var acceptedPayloadTypes: Set<UInt8>
@@ -97,6 +100,7 @@ public final class RTPLegSocket: @unchecked Sendable {
         guard p.count >= 12, p[0] >> 6 == 2, PacketKind.classify(p) == .rtp else { counters.notRTP += 1; return false }
         guard acceptedPayloadTypes.contains(p[1] & 0x7f) else { counters.unexpectedPayloadType += 1; return false }
         if !latched {
+            guard source != formerSource else { counters.foreignSource += 1; return false }
             latched = true
             destination = source
         } else if source != destination {
@@ -107,8 +111,10 @@ public final class RTPLegSocket: @unchecked Sendable {
         return true
     }
 
-    /// The remote SDP changed (re-INVITE): send there and latch again.
-    public func setRemote(_ address: SocketAddress?, payloadTypes: Set<UInt8>) {
+    /// The remote SDP changed (re-INVITE, or `newFarEnd`: another party on this leg): send there and
+    /// latch again, never to the former far end.
+    public func setRemote(_ address: SocketAddress?, payloadTypes: Set<UInt8>, newFarEnd: Bool = false) {
+        formerSource = newFarEnd && latched && destination != address ? destination : nil
         destination = address
         rtcpDestination = nil
         latched = false

@@ -387,28 +387,19 @@ extension SippTrunkTests {
     }
 
     /// A PBX that called a browser user transfers it blind (REFER from the leg that called in): the
-    /// target, another phone, gets side a's RTP socket; the PBX gets 202, NOTIFYs and BYE; the browser
-    /// keeps its session and ends the call with the target.
-    @Test func pbxTransfersTheBrowserItCalled() async throws {
-        // The browser records from 3 s in, after the PBX's REFER at 1.5 s: what it hears is the target.
-        let (sipp, result, records) = try await fromPBX("refer_from_caller", callee: ["2", "440", "hangup", "3"], phone: "answer")
-        #expect(sipp.first?.status == 0, "202, NOTIFY 100 and 200, then BYE: \(sipp)")
+    /// target, another phone, gets side a's RTP socket; the PBX gets 202 and NOTIFYs and BYE
+    /// (`refer_from_caller`), or hangs up as soon as its REFER is accepted (`refer_then_hangup`, toward
+    /// a target that rings 2.5 s first, so the PBX's BYE comes before the answer). The browser keeps its
+    /// session, records only once the target has answered (what it hears is the target's echo), and
+    /// ends the call with the target.
+    @Test(arguments: [("refer_from_caller", "answer", "3"), ("refer_then_hangup", "ring_then_answer", "4.5")])
+    func pbxTransfersTheBrowserItCalled(scenario: String, target: String, recordFrom: String) async throws {
+        let (sipp, result, records) = try await fromPBX(scenario, callee: ["2", "440", "hangup", recordFrom], phone: target)
+        #expect(sipp.first?.status == 0, "the PBX's REFER got 202 and NOTIFYs, and its call ended: \(sipp)")
         #expect(sipp.last?.status == 0, "the target answered and got the browser's BYE: \(sipp)")
         #expect(abs((result["frequency"] as? Double ?? 0) - 440) < 15 && (result["dbfs"] as? Double ?? -200) > -40,
                 "the browser heard its tone echoed by the target: \(result)")
         #expect(result["hangup"] as? String == "local" && result["bye"] as? Int == 200, "\(result)")
-        #expect(records.first?["hangupSide"] as? String == "callee", "\(records)")
-    }
-
-    /// The same, with a PBX that hangs up as soon as its REFER is accepted: the transfer goes on. The
-    /// target rings 2.5 s first (so the PBX's BYE comes before the answer), and the browser records
-    /// from 4.5 s in.
-    @Test func pbxTransfersTheBrowserAndLeavesAtOnce() async throws {
-        let (sipp, result, records) = try await fromPBX("refer_then_hangup", callee: ["2", "440", "hangup", "4.5"], phone: "ring_then_answer")
-        #expect(sipp.first?.status == 0, "202, NOTIFY 100, its BYE answered: \(sipp)")
-        #expect(sipp.last?.status == 0, "the target answered and got the browser's BYE: \(sipp)")
-        #expect(abs((result["frequency"] as? Double ?? 0) - 440) < 15 && (result["dbfs"] as? Double ?? -200) > -40,
-                "the browser heard its tone echoed by the target: \(result)")
         #expect(records.first?["hangupSide"] as? String == "callee", "\(records)")
     }
 
