@@ -16,7 +16,8 @@ extension CallController {
         guard call.dialling else { return }
         guard !call.remainingTargets.isEmpty, let step = call.step else {
             if let transferor = call.transferor {
-                notify(transferor, "SIP/2.0 \(call.bestFailure?.statusCode ?? 480) \(call.bestFailure?.reasonPhrase ?? "No Answer")", final: true)
+                notify(request(.notify, in: transferor), "SIP/2.0 \(call.bestFailure?.statusCode ?? 480) \(call.bestFailure?.reasonPhrase ?? "No Answer")",
+                       final: true)
             }
             let failure = call.bestFailure
             return fail(call, code: failure.map { Self.callerCode(for: $0.statusCode) } ?? 480,

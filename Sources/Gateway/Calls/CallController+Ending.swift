@@ -49,10 +49,7 @@ extension CallController {
     /// Ends an answered call: BYE on each leg that did not send one, then tear-down.
     func end(_ call: Call, reason: String, status: Int, side: String, from inbound: Bool? = nil) {
         guard call.phase != .ended else { return }
-        if inbound != true, call.phase == .answered, case (var bye, let peer)? = request(.bye, in: call, side: .a) {
-            bye.headers.add(.reason, Self.reason(status, reason))
-            endpoint.send(bye, to: peer) { _ in }
-        }
+        if inbound != true, call.phase == .answered { bye(request(.bye, in: call, side: .a), status: status, reason: reason) }
         if inbound != false, let branch = call.answered { hangUp(branch, status: status, reason: reason) }
         for branch in call.branches + call.aBranches where branch !== call.answered { cancel(branch) }
         finish(call, status: status, reason: reason, side: side)
@@ -64,11 +61,14 @@ extension CallController {
     }
 
     func hangUp(_ branch: OutboundBranch, status: Int = 200, reason: String) {
-        guard var dialog = branch.dialog else { return }
-        var bye = dialog.makeRequest(.bye, via: endpoint.makeVia(branch.peer.transport))
+        bye(request(.bye, in: branch), status: status, reason: reason)
+    }
+
+    /// Sends a BYE made for a leg, saying why.
+    func bye(_ made: (SIPRequest, SIPPeer)?, status: Int, reason: String) {
+        guard case (var bye, let peer)? = made else { return }
         bye.headers.add(.reason, Self.reason(status, reason))
-        branch.dialog = dialog
-        endpoint.send(bye, to: peer(for: branch)) { _ in }
+        endpoint.send(bye, to: peer) { _ in }
     }
 
     /// Forgets the call, frees its media and writes its record.

@@ -300,7 +300,13 @@ extension CallController {
             call.inbound.dialog = dialog
             return (r, call.inbound.peer)
         }
-        guard let branch = side == .a ? call.aLeg : call.answered, var dialog = branch.dialog else { return nil }
+        guard let branch = side == .a ? call.aLeg : call.answered else { return nil }
+        return request(method, in: branch)
+    }
+
+    /// A new request in `branch`'s dialog, and where to send it.
+    func request(_ method: SIPMethod, in branch: OutboundBranch) -> (SIPRequest, SIPPeer)? {
+        guard var dialog = branch.dialog else { return nil }
         let r = dialog.makeRequest(method, via: endpoint.makeVia(branch.peer.transport))
         branch.dialog = dialog
         return (r, peer(for: branch))

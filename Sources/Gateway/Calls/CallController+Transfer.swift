@@ -15,24 +15,34 @@ extension CallController {
     /// in the call's context and dialled as side b's new leg; the transferor hears how it went by
     /// NOTIFY (message/sipfrag) and gets BYE once the new leg answers. The browser keeps its session.
     func refer(_ call: Call, _ request: SIPRequest, _ transaction: ServerTransactionHandle<SIPPeer>) {
-        guard let branch = call.answered, let referTo = request.headers[HeaderName("Refer-To")],
-              let target = try? NameAddress(referTo), let user = target.uri.sipURI?.user else {
-            return transaction.respond(SIPResponse(replyingTo: request, statusCode: 400, reasonPhrase: "Bad Refer-To"))
-        }
-        guard let plan = dialplans.snapshot(), let step = plan.evaluate(
-            call: CallFields(destination: user, caller: call.record.caller, source: .other, sourceIP: branch.peer.remote.ipAddress ?? "",
-                             transport: branch.peer.transport.rawValue.lowercased()),
-            context: call.record.context, at: Date()).firstBridge else {
-            return transaction.respond(SIPResponse(replyingTo: request, statusCode: 403, reasonPhrase: "Transfer target not routable"))
-        }
+        guard let branch = call.answered, let (user, step) = transferTarget(call, request, transaction) else { return }
         transaction.respond(SIPResponse(replyingTo: request, statusCode: 202, reasonPhrase: "Accepted"))
         logger.info("call transferred", metadata: ["call": "\(call.id)", "to": "\(user)"])
         call.transferor = branch
         call.step = step
         call.remainingTargets = step.legs
         call.bestFailure = nil
-        notify(branch, "SIP/2.0 100 Trying", final: false)
+        notify(self.request(.notify, in: branch), "SIP/2.0 100 Trying", final: false)
         dialNext(call)
+    }
+
+    /// The Refer-To user routed in the call's context, from the REFER's own flow; nil once a 400 or
+    /// 403 has said why not.
+    func transferTarget(_ call: Call, _ request: SIPRequest, _ transaction: ServerTransactionHandle<SIPPeer>)
+        -> (user: String, step: BridgeStep)? {
+        guard let referTo = request.headers[HeaderName("Refer-To")], let target = try? NameAddress(referTo),
+              let user = target.uri.sipURI?.user else {
+            transaction.respond(SIPResponse(replyingTo: request, statusCode: 400, reasonPhrase: "Bad Refer-To"))
+            return nil
+        }
+        guard let plan = dialplans.snapshot(), let step = plan.evaluate(
+            call: CallFields(destination: user, caller: call.record.caller, source: .other, sourceIP: transaction.peer.remote.ipAddress ?? "",
+                             transport: transaction.peer.transport.rawValue.lowercased()),
+            context: call.record.context, at: Date()).firstBridge else {
+            transaction.respond(SIPResponse(replyingTo: request, statusCode: 403, reasonPhrase: "Transfer target not routable"))
+            return nil
+        }
+        return (user, step)
     }
 
     /// The transfer target answered: it becomes side b, the transferor is told and hung up.
@@ -44,22 +54,21 @@ extension CallController {
         call.branches = [branch]
         call.ringTimer?.cancel()
         connectMedia(call, from: response, context: context) {
-            self.notify(transferor, "SIP/2.0 200 OK", final: true)
+            self.notify(self.request(.notify, in: transferor), "SIP/2.0 200 OK", final: true)
             self.hangUp(transferor, reason: "Transferred")
             if let id = transferor.dialog?.id { self.dialogs[self.key(id)] = nil }
         }
     }
 
-    /// A NOTIFY of the refer subscription with the transfer's progress as a sipfrag.
-    func notify(_ branch: OutboundBranch, _ status: String, final: Bool) {
-        guard var dialog = branch.dialog else { return }
-        var r = dialog.makeRequest(.notify, via: endpoint.makeVia(branch.peer.transport))
-        branch.dialog = dialog
+    /// Sends a NOTIFY of the refer subscription, made in the transferor's dialog, with the transfer's
+    /// progress as a sipfrag.
+    func notify(_ made: (SIPRequest, SIPPeer)?, _ status: String, final: Bool) {
+        guard case (var r, let peer)? = made else { return }
         r.headers.add(HeaderName("Event"), "refer")
         r.headers.add(HeaderName("Subscription-State"), final ? "terminated;reason=noresource" : "active;expires=60")
         r.headers.add(.contentType, "message/sipfrag;version=2.0")
         r.body = Array((status + "\r\n").utf8)
-        endpoint.send(r, to: peer(for: branch)) { _ in }
+        endpoint.send(r, to: peer) { _ in }
     }
 
     /// Blind transfer asked by the phone or PBX that called in: 202, then the Refer-To user is routed
@@ -67,16 +76,7 @@ extension CallController {
     /// often a browser, keeps its session). The transferor hears how it went by NOTIFY and gets BYE once
     /// the target answers; it may also hang up as soon as its REFER is accepted.
     func referFromCaller(_ call: Call, _ request: SIPRequest, _ transaction: ServerTransactionHandle<SIPPeer>) {
-        guard let referTo = request.headers[HeaderName("Refer-To")], let target = try? NameAddress(referTo),
-              let user = target.uri.sipURI?.user else {
-            return transaction.respond(SIPResponse(replyingTo: request, statusCode: 400, reasonPhrase: "Bad Refer-To"))
-        }
-        guard let plan = dialplans.snapshot(), let step = plan.evaluate(
-            call: CallFields(destination: user, caller: call.record.caller, source: .other, sourceIP: call.inbound.peer.remote.ipAddress ?? "",
-                             transport: call.inbound.peer.transport.rawValue.lowercased()),
-            context: call.record.context, at: Date()).firstBridge else {
-            return transaction.respond(SIPResponse(replyingTo: request, statusCode: 403, reasonPhrase: "Transfer target not routable"))
-        }
+        guard let (user, step) = transferTarget(call, request, transaction) else { return }
         let destinations = sipDestinations(step.legs, step)
         guard !destinations.isEmpty, destinations.count == step.legs.count, let media = call.media else {
             // Side a's socket is plain RTP: a browser target would need a socket of another kind.
@@ -85,7 +85,7 @@ extension CallController {
         transaction.respond(SIPResponse(replyingTo: request, statusCode: 202, reasonPhrase: "Accepted"))
         logger.info("call transferred by the caller", metadata: ["call": "\(call.id)", "to": "\(user)"])
         call.aTransferring = true
-        notifyCaller(call, "SIP/2.0 100 Trying", final: false)
+        notify(self.request(.notify, in: call, side: .a), "SIP/2.0 100 Trying", final: false)
         let callT = LoopTransfer(call), destinationsT = LoopTransfer(destinations), port = UInt16(media.port(.a) ?? 0)
         run(call) {
             let dialled = LoopTransfer(await self.reachable(destinationsT.value))
@@ -134,11 +134,8 @@ extension CallController {
             call.aBranches = []
             // The caller hears the outcome and is hung up; side a's signalling is the target's from now on.
             if !call.callerGone {
-                notifyCaller(call, "SIP/2.0 200 OK", final: true)
-                if case (var bye, let peer)? = request(.bye, in: call, side: .a) {
-                    bye.headers.add(.reason, Self.reason(200, "Transferred"))
-                    endpoint.send(bye, to: peer) { _ in }
-                }
+                notify(request(.notify, in: call, side: .a), "SIP/2.0 200 OK", final: true)
+                bye(request(.bye, in: call, side: .a), status: 200, reason: "Transferred")
             }
             if let id = call.inbound.dialog?.id { dialogs[key(id)] = nil }
             call.sessionTimers[.a]?.task?.cancel()
@@ -164,16 +161,6 @@ extension CallController {
     func callerTransferFailed(_ call: Call, _ status: String) {
         call.aTransferring = false
         if call.callerGone { return end(call, reason: "Transfer failed", status: 480, side: "gateway", from: true) }
-        notifyCaller(call, status, final: true)
-    }
-
-    /// A NOTIFY of the caller's refer subscription, in its own dialog.
-    func notifyCaller(_ call: Call, _ status: String, final: Bool) {
-        guard case (var r, let peer)? = request(.notify, in: call, side: .a) else { return }
-        r.headers.add(HeaderName("Event"), "refer")
-        r.headers.add(HeaderName("Subscription-State"), final ? "terminated;reason=noresource" : "active;expires=60")
-        r.headers.add(.contentType, "message/sipfrag;version=2.0")
-        r.body = Array((status + "\r\n").utf8)
-        endpoint.send(r, to: peer) { _ in }
+        notify(request(.notify, in: call, side: .a), status, final: true)
     }
 }

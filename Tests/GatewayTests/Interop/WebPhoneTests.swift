@@ -28,10 +28,8 @@ import TestSupport
     @Test func echoTestReturnsThePagesOwnTone() async throws {
         let gateway = TestGateway()
         try await gateway.start()
-        let page = try Self.page(gateway, tone: 1000)
+        let page = try await Self.registeredPage(gateway)
         defer { page.stop() }
-        #expect(await offPool { LoopTransferJSON(page.readJSON(timeout: 40)) }.value?["type"] as? String == "ready", "\(page.stderr.suffix(2000))")
-        #expect(try await Self.ask(page, ["cmd": "register", "user": "alice", "password": "wonderland"])["ok"] as? Bool == true)
         _ = try await Self.ask(page, ["cmd": "raw_microphone"])
         let dialled = try await Self.ask(page, ["cmd": "dial", "to": "9196"])
         #expect(dialled["state"] as? String == "active", "\(dialled)")
@@ -114,7 +112,7 @@ import TestSupport
     /// A page on the default dialplan, registered as alice.
     static func registeredPage(_ gateway: TestGateway) async throws -> PeerProcess {
         let page = try Self.page(gateway, tone: 1000)
-        _ = await offPool { LoopTransferJSON(page.readJSON(timeout: 40)) }.value
+        #expect(await offPool { LoopTransferJSON(page.readJSON(timeout: 40)) }.value?["type"] as? String == "ready", "\(page.stderr.suffix(2000))")
         #expect(try await Self.ask(page, ["cmd": "register", "user": "alice", "password": "wonderland"])["ok"] as? Bool == true)
         return page
     }
