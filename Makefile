@@ -7,7 +7,6 @@ FUZZ_SECONDS ?= 600
 FUZZ_SCRATCH := .build-fuzz
 FUZZ_FLAGS := -c debug --sanitize=fuzzer --sanitize=address \
 	-Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp --scratch-path $(FUZZ_SCRATCH)
-INTEROP ?= $(abspath ../shared/interop-data)
 
 # Build: compilers' C libraries. Tests and peers: SIP phones, proxy, capture.
 DEB_BUILD := pkg-config libssl-dev libsrtp2-dev libopus-dev libspandsp-dev libtiff-dev libxml2-dev
@@ -15,7 +14,7 @@ DEB_PEERS := sip-tester baresip kamailio tcpdump espeak-ng sox python3-venv pyth
 VENV := .venv
 DEB_PACKAGES := $(DEB_BUILD) $(DEB_PEERS)
 
-.PHONY: deps build release run test bench fuzz fuzz-sip fuzz-sdp fuzz-dialplan certs clean venv
+.PHONY: deps build release run test unit bench fuzz fuzz-sip fuzz-sdp fuzz-dialplan certs clean venv
 
 # Installs only what is missing, so a second run costs a dpkg query.
 deps:
@@ -48,9 +47,15 @@ run: release
 
 test: deps venv
 	$(SWIFT) build --build-tests
-	TANDEM_INTEROP_DATA=$(INTEROP) $(SWIFT) test --skip-build --no-parallel
+	$(SWIFT) test --skip-build --no-parallel
 	.build/debug/tandem dialplan check --config $(CONFIG) dialplans
 	.build/debug/tandem dialplan test --config $(CONFIG) dialplans
+
+# Socket-free suites only: parsers, state machines, codecs, crypto, dialplans. No peers, no ports.
+UNIT_FILTER := ^(SIPTests|SDPTests|RTPTests|MediaTests|DialplanTests|WebRTCTests|CLibraryTests|CallTests)\.|\.(DialogTests|ClientTransactionTests|ServerTransactionTests|RegisterThrottleTests|ConfigTests|CertificateStoreTests|DialplanReloadTests)/
+unit: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --filter '$(UNIT_FILTER)'
 
 bench: deps
 	$(SWIFT) build -c release --product TandemBench
@@ -64,8 +69,8 @@ fuzz-sip fuzz-sdp: fuzz-%: deps
 	@corpus=$$(mktemp -d); trap 'rm -rf $$corpus' EXIT; \
 	up=$$(echo $* | tr a-z A-Z); \
 	cp Tests/$${up}Tests/Fuzz/corpus/* $$corpus/ 2>/dev/null; \
-	extra=""; [ $* = sip ] && [ -d $(INTEROP)/rfc4475 ] && extra=$(INTEROP)/rfc4475; \
-	[ $* = sdp ] && [ -d $(INTEROP) ] && cp $(INTEROP)/*.sdp $$corpus/ 2>/dev/null; \
+	extra=""; [ $* = sip ] && extra=Tests/SIPTests/Fixtures/rfc4475; \
+	[ $* = sdp ] && cp Tests/SDPTests/Fixtures/*.sdp $$corpus/; \
 	mkdir -p fuzz-artifacts; \
 	SWIFT_BACKTRACE=enable=no $(FUZZ_SCRATCH)/debug/Fuzz$$up -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_SECONDS) \
 		-artifact_prefix=fuzz-artifacts/$*- $$corpus $$extra

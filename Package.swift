@@ -2,7 +2,7 @@
 import PackageDescription
 
 // System libraries come from Debian's -dev packages through pkg-config (`make deps` installs them).
-// The module maps live beside each target; see ../shared/C-LIBRARIES.md for why each looks as it does.
+// The module maps live beside each target; docs/design.md says why each looks as it does.
 let package = Package(
     name: "Tandem",
     platforms: [.macOS(.v14)],
@@ -25,18 +25,22 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl"),
         .target(name: "COpenSSLShim", dependencies: ["COpenSSL"]),
         .target(name: "COpusShim", dependencies: ["COpus"]),
+        // Digests and HMACs through OpenSSL.
+        .target(name: "Hashing", dependencies: ["COpenSSL"]),
+        // Byte classes, bounded numbers and IP address literals every text parser shares.
+        .target(name: "ByteText"),
 
         // Pure protocol codecs: bytes in, bytes out, no sockets.
-        .target(name: "SIP"),
-        .target(name: "SDP"),
+        .target(name: "SIP", dependencies: ["ByteText", "Hashing"]),
+        .target(name: "SDP", dependencies: ["ByteText"]),
         .target(name: "RTP"),
 
         // Media and control.
-        .target(name: "WebRTC", dependencies: ["RTP", "COpenSSL", "COpenSSLShim", "CSRTP"]),
+        .target(name: "WebRTC", dependencies: ["RTP", "ByteText", "Hashing", "COpenSSL", "COpenSSLShim", "CSRTP"]),
         .target(name: "Media", dependencies: ["RTP", "WebRTC", "COpus", "COpusShim", "CSpanDSP"]),
-        .target(name: "Dialplan", dependencies: ["CLibXML2"]),
+        .target(name: "Dialplan", dependencies: ["ByteText", "CLibXML2"]),
         .target(name: "SIPStack", dependencies: [
-            "SIP",
+            "SIP", "Hashing",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -75,14 +79,14 @@ let package = Package(
         .executableTarget(name: "FuzzSDP", dependencies: ["SDP"]),
         .executableTarget(name: "FuzzDialplan", dependencies: ["Dialplan"]),
 
-        .testTarget(name: "SIPTests", dependencies: ["SIP"], exclude: ["Fuzz"]),
-        .testTarget(name: "SDPTests", dependencies: ["SDP"], exclude: ["Fuzz"]),
+        .testTarget(name: "SIPTests", dependencies: ["SIP", "ByteText", "Hashing"], exclude: ["Fuzz", "Fixtures"]),
+        .testTarget(name: "SDPTests", dependencies: ["SDP", "ByteText"], exclude: ["Fuzz", "Fixtures"]),
         .testTarget(name: "CLibraryTests", dependencies: [
             "COpus", "COpusShim", "CSRTP", "CSpanDSP", "CLibXML2", "COpenSSL", "COpenSSLShim", "WebRTC", "Media", "Dialplan",
         ]),
         .testTarget(name: "RTPTests", dependencies: ["RTP"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", "RTP", "WebRTC"]),
-        .testTarget(name: "DialplanTests", dependencies: ["Dialplan"], exclude: ["Fuzz"]),
+        .testTarget(name: "DialplanTests", dependencies: ["Dialplan", "ByteText"], exclude: ["Fuzz"]),
         // Peer processes, free ports and sockets for tests; never linked into tandem.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SIPStackTests", dependencies: [

@@ -1,3 +1,4 @@
+import ByteText
 import Foundation
 
 /// One routing run. A value type with everything it touches, so evaluation is pure and a dialplan

@@ -1,3 +1,5 @@
+import ByteText
+
 /// One a= line exactly as received: a name and, for value attributes, everything after the first colon.
 ///
 /// Session and media sections keep these in an ordered list so unknown attributes survive a round trip
@@ -18,8 +20,8 @@ public struct Attribute: Sendable, Equatable {
     }
 
     static func parse(_ bytes: ArraySlice<UInt8>) -> Attribute {
-        guard let colon = bytes.firstIndex(of: ASCII.colon) else { return Attribute(String(sdpBytes: bytes)) }
-        return Attribute(String(sdpBytes: bytes[..<colon]), String(sdpBytes: bytes[(colon + 1)...]))
+        guard let colon = bytes.firstIndex(of: ASCII.colon) else { return Attribute(String(wireBytes: bytes)) }
+        return Attribute(String(wireBytes: bytes[..<colon]), String(wireBytes: bytes[(colon + 1)...]))
     }
 
     var sdpValue: String {

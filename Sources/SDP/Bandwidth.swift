@@ -1,3 +1,5 @@
+import ByteText
+
 /// A b= line: a bandwidth limit such as `AS:64` (kbit/s, RFC 8866 §5.8) or `TIAS:64000` (bit/s, RFC 3890).
 public struct Bandwidth: Sendable, Equatable {
     /// The modifier, kept as written (`AS`, `CT`, `TIAS`, `RS`, `RR`, or an extension).
@@ -20,7 +22,7 @@ public struct Bandwidth: Sendable, Equatable {
     static func parse(_ value: String) -> Bandwidth? {
         let (type, amount) = SDPText.splitOnce(value, at: ASCII.colon)
         guard !type.isEmpty, !type.utf8.contains(where: ASCII.isBlank), let amount,
-              let number = SDPText.unsigned(amount, maximum: .max) else { return nil }
+              let number = BoundedNumber.parse(amount, maximum: .max) else { return nil }
         return Bandwidth(type: type, value: number)
     }
 

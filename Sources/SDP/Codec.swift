@@ -1,3 +1,5 @@
+import ByteText
+
 /// One payload format of a media section as a whole: its payload type, encoding, clock rate, channels and
 /// fmtp, gathered from rtpmap/fmtp/rtcp-fb or, for static payload types without rtpmap, from RFC 3551.
 public struct Codec: Sendable, Equatable {
@@ -23,7 +25,7 @@ public struct Codec: Sendable, Equatable {
 
     /// True when the encoding is `name`, ignoring case as RFC 4855 §3 asks.
     public func isNamed(_ name: String) -> Bool {
-        SDPText.equalsIgnoringCase(self.name, name)
+        ASCII.equalsIgnoringCase(self.name, name)
     }
 
     /// RFC 4733 events rather than audio.

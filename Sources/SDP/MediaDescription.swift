@@ -1,3 +1,5 @@
+import ByteText
+
 /// One m= section: a media stream's type, transport, formats and the lines that describe it.
 public struct MediaDescription: Sendable, Equatable {
     /// The media type as written: `audio`, `video`, `application`, `image`, `text`...
@@ -65,9 +67,9 @@ public struct MediaDescription: Sendable, Equatable {
     static func isRTP(proto: String) -> Bool {
         SDPText.withBytes(proto) { bytes in
             bytes.split(separator: ASCII.slash).contains { token in
-                token.count == 3 && SDPText.lowered(token[token.startIndex]) == UInt8(ascii: "r")
-                    && SDPText.lowered(token[token.startIndex + 1]) == UInt8(ascii: "t")
-                    && SDPText.lowered(token[token.startIndex + 2]) == UInt8(ascii: "p")
+                token.count == 3 && ASCII.lowercased(token[token.startIndex]) == UInt8(ascii: "r")
+                    && ASCII.lowercased(token[token.startIndex + 1]) == UInt8(ascii: "t")
+                    && ASCII.lowercased(token[token.startIndex + 2]) == UInt8(ascii: "p")
             }
         }
     }

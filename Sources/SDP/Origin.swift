@@ -1,3 +1,5 @@
+import ByteText
+
 /// The o= line: who created the session and which version of it this is (RFC 8866 §5.2).
 ///
 /// Session id and version stay strings so leading zeros and values wider than 64 bits survive a round
@@ -28,7 +30,7 @@ public struct Origin: Sendable, Equatable {
 
     /// The session version as a number, when it is one; RFC 3264 §8 wants it incremented per re-offer.
     public var sessionVersionNumber: UInt64? {
-        SDPText.unsigned(sessionVersion, maximum: .max)
+        BoundedNumber.parse(sessionVersion, maximum: .max)
     }
 
     static func parse(_ value: String) -> Origin? {

@@ -1,3 +1,5 @@
+import ByteText
+
 /// The payload types RFC 3551 §6 assigns statically, which phones send without an rtpmap.
 ///
 /// G722 is listed at 8000 Hz although it samples at 16 kHz: RFC 3551 §4.5.2 fixed its RTP clock at 8000
@@ -14,7 +16,7 @@ public enum StaticPayloadType {
     /// that phones which ignore rtpmap for low numbers still understand.
     public static func payloadType(forEncoding name: String, clockRate: UInt32, channels: UInt8 = 1) -> UInt8? {
         table.first { pt, entry in
-            SDPText.equalsIgnoringCase(entry.name, name) && entry.clockRate == clockRate
+            ASCII.equalsIgnoringCase(entry.name, name) && entry.clockRate == clockRate
                 && (entry.channels ?? 1) == channels
         }?.key
     }

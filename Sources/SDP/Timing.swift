@@ -1,3 +1,5 @@
+import ByteText
+
 /// A t= line with the r= repeat lines that follow it (RFC 8866 §5.9, §5.10).
 ///
 /// Real-time calls always say `t=0 0`; repeats are kept as written because nothing here acts on them.
@@ -20,8 +22,8 @@ public struct Timing: Sendable, Equatable {
     static func parse(_ value: String) -> Timing? {
         let parts = SDPText.fields(value)
         guard parts.count == 2,
-              let start = SDPText.unsigned(parts[0], maximum: .max),
-              let stop = SDPText.unsigned(parts[1], maximum: .max) else { return nil }
+              let start = BoundedNumber.parse(parts[0], maximum: .max),
+              let stop = BoundedNumber.parse(parts[1], maximum: .max) else { return nil }
         return Timing(start: start, stop: stop)
     }
 

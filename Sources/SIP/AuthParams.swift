@@ -1,3 +1,4 @@
+import ByteText
 /// The shared shape of WWW-Authenticate, Proxy-Authenticate, Authorization and Proxy-Authorization
 /// values (RFC 3261 §25.1 `challenge` / `credentials`): a scheme, then comma-separated
 /// `name=value` pairs whose values are tokens or quoted strings.
@@ -23,19 +24,19 @@ struct AuthParams {
         while true {
             cursor.skipWhitespace()
             if cursor.isAtEnd { break }
-            if cursor.consume(ByteClass.comma) { continue }
+            if cursor.consume(ASCII.comma) { continue }
             guard let name = cursor.token() else {
                 throw SIPParseError(.invalidHeaderValue, "Malformed authentication parameter")
             }
             cursor.skipWhitespace()
-            guard cursor.consume(ByteClass.equals) else {
+            guard cursor.consume(ASCII.equals) else {
                 throw SIPParseError(.invalidHeaderValue, "Authentication parameter \(name) without a value")
             }
             cursor.skipWhitespace()
-            if cursor.peek() == ByteClass.dquote {
+            if cursor.peek() == ASCII.dquote {
                 params.append(Param(name: name, value: try cursor.quotedStringValue(), wasQuoted: true))
             } else {
-                let run = cursor.take { $0 > 0x20 && $0 != ByteClass.comma && $0 != ByteClass.dquote && $0 != 0x7F }
+                let run = cursor.take { $0 > 0x20 && $0 != ASCII.comma && $0 != ASCII.dquote && $0 != 0x7F }
                 guard !run.isEmpty else {
                     throw SIPParseError(.invalidHeaderValue, "Authentication parameter \(name) has an empty value")
                 }
@@ -45,10 +46,10 @@ struct AuthParams {
     }
 
     subscript(name: String) -> String? {
-        params.first { $0.name.caseInsensitiveEquals(name) }?.value
+        params.first { ASCII.equalsIgnoringCase($0.name, name) }?.value
     }
 
-    var isDigest: Bool { scheme.caseInsensitiveEquals("Digest") }
+    var isDigest: Bool { ASCII.equalsIgnoringCase(scheme, "Digest") }
 }
 
 /// Writes `Digest a="b", c=d` values.

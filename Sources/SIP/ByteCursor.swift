@@ -1,3 +1,4 @@
+import ByteText
 /// A read position over the bytes of one header value, with the small steps every header grammar
 /// is made of: skip whitespace, take a token, take a quoted string, expect a separator.
 struct ByteCursor {
@@ -20,7 +21,7 @@ struct ByteCursor {
 
     /// Skips SP, HTAB and any CR/LF left over from folding.
     mutating func skipWhitespace() {
-        while index < bytes.count, ByteClass.isLinearWhitespace(bytes[index]) { index += 1 }
+        while index < bytes.count, ASCII.isLinearWhitespace(bytes[index]) { index += 1 }
     }
 
     /// Consumes `byte` if it is next; whitespace before it is skipped only when asked.
@@ -61,13 +62,13 @@ struct ByteCursor {
 
     /// Reads a quoted string starting at `"` and returns its content with quoted-pairs resolved.
     mutating func quotedStringValue() throws(SIPParseError) -> String {
-        guard consume(ByteClass.dquote) else {
+        guard consume(ASCII.dquote) else {
             throw SIPParseError(.invalidHeaderValue, "expected a quoted string")
         }
         var content: [UInt8] = []
         while index < bytes.count {
             let b = bytes[index]
-            if b == ByteClass.backslash {
+            if b == ASCII.backslash {
                 // A quoted-pair may escape anything but CR and LF; a trailing backslash is an unterminated string.
                 guard index + 1 < bytes.count else { break }
                 content.append(bytes[index + 1])
@@ -75,7 +76,7 @@ struct ByteCursor {
                 continue
             }
             index += 1
-            if b == ByteClass.dquote {
+            if b == ASCII.dquote {
                 return String(wireBytes: content)
             }
             content.append(b)

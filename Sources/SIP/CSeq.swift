@@ -1,3 +1,4 @@
+import ByteText
 /// The CSeq header (RFC 3261 §20.16): sequence number and method, which together with Call-ID
 /// and the tags order requests within a dialog and match responses to requests.
 public struct CSeq: Sendable, Equatable, CustomStringConvertible {
@@ -13,7 +14,7 @@ public struct CSeq: Sendable, Equatable, CustomStringConvertible {
     public init(_ text: String) throws(SIPParseError) {
         var cursor = ByteCursor(text)
         cursor.skipWhitespace()
-        let digits = cursor.take(while: ByteClass.isDigit)
+        let digits = cursor.take(while: ASCII.isDigit)
         guard !digits.isEmpty else {
             throw SIPParseError(.invalidNumber, "CSeq does not start with a number", header: HeaderName.cseq.name)
         }

@@ -1,3 +1,4 @@
+import ByteText
 /// A media type as Content-Type and Accept carry it (RFC 3261 §20.15), e.g. `application/sdp`.
 public struct MediaType: Sendable, Equatable, CustomStringConvertible {
     public var type: String
@@ -17,7 +18,7 @@ public struct MediaType: Sendable, Equatable, CustomStringConvertible {
             throw SIPParseError(.invalidHeaderValue, "Media type without a type")
         }
         cursor.skipWhitespace()
-        guard cursor.consume(ByteClass.slash) else { throw SIPParseError(.invalidHeaderValue, "Media type without a subtype") }
+        guard cursor.consume(ASCII.slash) else { throw SIPParseError(.invalidHeaderValue, "Media type without a subtype") }
         cursor.skipWhitespace()
         guard let subtype = cursor.token() else { throw SIPParseError(.invalidHeaderValue, "Media type without a subtype") }
         let parameters = try SIPParameters.parseHeaderParameters(&cursor)
@@ -30,7 +31,7 @@ public struct MediaType: Sendable, Equatable, CustomStringConvertible {
 
     /// Compares type and subtype without case, ignoring parameters.
     public func matches(_ other: MediaType) -> Bool {
-        type.caseInsensitiveEquals(other.type) && subtype.caseInsensitiveEquals(other.subtype)
+        ASCII.equalsIgnoringCase(type, other.type) && ASCII.equalsIgnoringCase(subtype, other.subtype)
     }
 
     public var description: String { type + "/" + subtype + parameters.serialized }

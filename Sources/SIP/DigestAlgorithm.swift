@@ -1,3 +1,5 @@
+import ByteText
+import Hashing
 /// The hash algorithms of HTTP/SIP digest authentication (RFC 7616 §3.3, RFC 8760), with the
 /// calculations of RFC 7616 §3.4 built on them.
 public enum DigestAlgorithm: String, Sendable, CaseIterable {
@@ -8,7 +10,7 @@ public enum DigestAlgorithm: String, Sendable, CaseIterable {
 
     /// Recognizes an `algorithm=` token without regard to case.
     public init?(token: String) {
-        guard let match = DigestAlgorithm.allCases.first(where: { $0.rawValue.caseInsensitiveEquals(token) }) else {
+        guard let match = DigestAlgorithm.allCases.first(where: { ASCII.equalsIgnoringCase($0.rawValue, token) }) else {
             return nil
         }
         self = match
@@ -22,8 +24,8 @@ public enum DigestAlgorithm: String, Sendable, CaseIterable {
 
     public func hash(_ bytes: [UInt8]) -> String {
         switch self {
-        case .md5, .md5Session: return Hex.encode(MD5.hash(bytes))
-        case .sha256, .sha256Session: return Hex.encode(SHA256.hash(bytes))
+        case .md5, .md5Session: return Hex.encode(Hash.md5.digest(bytes))
+        case .sha256, .sha256Session: return Hex.encode(Hash.sha256.digest(bytes))
         }
     }
 

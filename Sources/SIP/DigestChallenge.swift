@@ -1,3 +1,4 @@
+import ByteText
 /// A Digest challenge from WWW-Authenticate (401) or Proxy-Authenticate (407).
 public struct DigestChallenge: Sendable, Equatable, CustomStringConvertible {
     public var realm: String
@@ -41,7 +42,7 @@ public struct DigestChallenge: Sendable, Equatable, CustomStringConvertible {
         }
         let qop = params["qop"].map { CommaList.split($0).filter { !$0.isEmpty } } ?? []
         self.init(realm: realm, nonce: nonce, opaque: params["opaque"],
-                  stale: params["stale"].map { $0.caseInsensitiveEquals("true") } ?? false,
+                  stale: params["stale"].map { ASCII.equalsIgnoringCase($0, "true") } ?? false,
                   algorithm: algorithm, qop: qop, domain: params["domain"])
     }
 

@@ -1,3 +1,4 @@
+import ByteText
 /// The client side of digest authentication: answers 401/407 challenges for one account, as a
 /// registration client or a trunk does. Keeps nonce counts so a reused nonce gets `nc` 2, 3, ...
 public struct DigestClient: Sendable {
@@ -19,9 +20,9 @@ public struct DigestClient: Sendable {
         let algorithm = challenge.algorithm
         let ha1 = algorithm.ha1(username: username, realm: challenge.realm, password: password)
         let qop: String?
-        if challenge.qop.contains(where: { $0.caseInsensitiveEquals("auth") }) {
+        if challenge.qop.contains(where: { ASCII.equalsIgnoringCase($0, "auth") }) {
             qop = "auth"
-        } else if challenge.qop.contains(where: { $0.caseInsensitiveEquals("auth-int") }) {
+        } else if challenge.qop.contains(where: { ASCII.equalsIgnoringCase($0, "auth-int") }) {
             qop = "auth-int"
         } else {
             qop = nil

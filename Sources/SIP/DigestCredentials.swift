@@ -1,3 +1,4 @@
+import ByteText
 /// Digest credentials from Authorization or Proxy-Authorization: a client's answer to a challenge.
 public struct DigestCredentials: Sendable, Equatable, CustomStringConvertible {
     public var username: String
@@ -49,7 +50,7 @@ public struct DigestCredentials: Sendable, Equatable, CustomStringConvertible {
         var nonceCount: UInt32? = nil
         if let nc = params["nc"] {
             // Exactly eight hex digits (RFC 7616 §3.4).
-            guard nc.utf8.count == 8, nc.utf8.allSatisfy({ ByteClass.hexValue($0) != nil }),
+            guard nc.utf8.count == 8, nc.utf8.allSatisfy({ ASCII.hexValue($0) != nil }),
                   let value = UInt32(nc, radix: 16) else {
                 throw SIPParseError(.invalidNumber, "Invalid nonce count")
             }

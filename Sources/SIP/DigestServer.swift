@@ -1,4 +1,5 @@
 import Foundation
+import Hashing
 
 /// The result of checking a request's digest credentials.
 public enum DigestVerification: Sendable, Equatable {
@@ -84,7 +85,7 @@ public struct DigestServer: Sendable {
         let expected = algorithm.response(ha1: ha1, nonce: credentials.nonce, nonceCount: credentials.nonceCountText,
                                           cnonce: credentials.cnonce, qop: credentials.qop,
                                           method: method.rawValue, uri: credentials.uri, body: body)
-        guard HMACSHA256.constantTimeEquals(Array(expected.utf8), Array(credentials.response.lowercased().utf8)) else {
+        guard Hash.constantTimeEquals(Array(expected.utf8), Array(credentials.response.lowercased().utf8)) else {
             return .rejected(reason: "Wrong credentials")
         }
         let age = now.timeIntervalSince1970 - issued
@@ -106,7 +107,7 @@ public struct DigestServer: Sendable {
         var payload: [UInt8] = (0..<8).map { UInt8(truncatingIfNeeded: seconds >> (8 * UInt64(7 - $0))) }
         var generator = SystemRandomNumberGenerator()
         payload += (0..<8).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let mac = HMACSHA256.authenticate(key: secret, message: payload + Array(realm.utf8))
+        let mac = Hash.sha256.authenticate(key: secret, message: payload + Array(realm.utf8))
         return Hex.encode(payload + mac.prefix(16))
     }
 
@@ -114,8 +115,8 @@ public struct DigestServer: Sendable {
     func nonceTime(_ nonce: String) -> TimeInterval? {
         guard nonce.utf8.count == 64, let bytes = Hex.decode(nonce) else { return nil }
         let payload = Array(bytes[0..<16])
-        let mac = HMACSHA256.authenticate(key: secret, message: payload + Array(realm.utf8))
-        guard HMACSHA256.constantTimeEquals(Array(mac.prefix(16)), Array(bytes[16..<32])) else { return nil }
+        let mac = Hash.sha256.authenticate(key: secret, message: payload + Array(realm.utf8))
+        guard Hash.constantTimeEquals(Array(mac.prefix(16)), Array(bytes[16..<32])) else { return nil }
         var seconds: UInt64 = 0
         for b in payload[0..<8] { seconds = seconds << 8 | UInt64(b) }
         return TimeInterval(seconds)

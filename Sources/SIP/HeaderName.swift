@@ -1,3 +1,4 @@
+import ByteText
 /// A header field name: compared without regard to case, with compact forms (RFC 3261 §7.3.3)
 /// expanded, and serialized in the canonical spelling when the header is a known one.
 public struct HeaderName: Hashable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
@@ -81,6 +82,9 @@ public struct HeaderName: Hashable, Sendable, CustomStringConvertible, Expressib
     public static let via = HeaderName(canonical: "Via", id: 43)
     public static let warning = HeaderName(canonical: "Warning", id: 44)
     public static let wwwAuthenticate = HeaderName(canonical: "WWW-Authenticate", id: 45)
+    public static let minSE = HeaderName(canonical: "Min-SE", id: 46)
+    public static let pAssertedIdentity = HeaderName(canonical: "P-Asserted-Identity", id: 47)
+    public static let pPreferredIdentity = HeaderName(canonical: "P-Preferred-Identity", id: 48)
 
     /// Lowercased spellings, full and compact, mapped to the canonical name.
     private static let known: [String: HeaderName] = {
@@ -90,7 +94,7 @@ public struct HeaderName: Hashable, Sendable, CustomStringConvertible, Expressib
             minExpires, path, proxyAuthenticate, proxyAuthorization, proxyRequire, rack, reason,
             recordRoute, referTo, referredBy, rejectContact, replaces, require, retryAfter, route, rseq,
             server, sessionExpires, subject, subscriptionState, supported, timestamp, to, unsupported,
-            userAgent, via, warning, wwwAuthenticate,
+            userAgent, via, warning, wwwAuthenticate, minSE, pAssertedIdentity, pPreferredIdentity,
         ]
         var table: [String: HeaderName] = [:]
         for name in all { table[name.key] = name }
@@ -110,7 +114,7 @@ public struct HeaderName: Hashable, Sendable, CustomStringConvertible, Expressib
         let key = String(unsafeUninitializedCapacity: bytes.count) { buffer in
             var i = 0
             for b in bytes {
-                buffer[i] = ByteClass.lowercased(b)
+                buffer[i] = ASCII.lowercased(b)
                 i += 1
             }
             return i

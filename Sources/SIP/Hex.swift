@@ -1,3 +1,4 @@
+import ByteText
 /// Lowercase hexadecimal, the form digest authentication uses for every hash.
 public enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
@@ -19,7 +20,7 @@ public enum Hex {
         out.reserveCapacity(bytes.count / 2)
         var i = 0
         while i < bytes.count {
-            guard let hi = ByteClass.hexValue(bytes[i]), let lo = ByteClass.hexValue(bytes[i + 1]) else { return nil }
+            guard let hi = ASCII.hexValue(bytes[i]), let lo = ASCII.hexValue(bytes[i + 1]) else { return nil }
             out.append(hi << 4 | lo)
             i += 2
         }

@@ -1,3 +1,4 @@
+import ByteText
 /// A `name-addr` or `addr-spec` with header parameters: the value of From, To, Contact, Route,
 /// Record-Route, Refer-To and friends (RFC 3261 §20.10, §20.20, §20.39).
 ///
@@ -50,10 +51,10 @@ public struct NameAddress: Sendable, Equatable, CustomStringConvertible {
         cursor.skipWhitespace()
         var displayName: String? = nil
         let uriBytes: ArraySlice<UInt8>
-        if cursor.peek() == ByteClass.dquote {
+        if cursor.peek() == ASCII.dquote {
             displayName = try cursor.quotedStringValue()
             cursor.skipWhitespace()
-            guard cursor.peek() == ByteClass.lessThan else {
+            guard cursor.peek() == ASCII.lessThan else {
                 throw SIPParseError(.invalidHeaderValue, "display name not followed by <URI>")
             }
             uriBytes = try bracketedURI(&cursor)
@@ -61,16 +62,16 @@ public struct NameAddress: Sendable, Equatable, CustomStringConvertible {
             // An unquoted display name: tokens by the grammar, anything printable in practice.
             var start = cursor.index
             var end = angle
-            while start < end, ByteClass.isLinearWhitespace(cursor.bytes[start]) { start += 1 }
-            while end > start, ByteClass.isLinearWhitespace(cursor.bytes[end - 1]) { end -= 1 }
+            while start < end, ASCII.isLinearWhitespace(cursor.bytes[start]) { start += 1 }
+            while end > start, ASCII.isLinearWhitespace(cursor.bytes[end - 1]) { end -= 1 }
             if end > start { displayName = String(wireBytes: cursor.bytes[start..<end]) }
             cursor.index = angle
             uriBytes = try bracketedURI(&cursor)
         } else {
             // addr-spec: the URI ends at the first `;` (which starts header parameters) or space.
             let start = cursor.index
-            while let b = cursor.peek(), b != ByteClass.semicolon, b != ByteClass.comma,
-                  !ByteClass.isLinearWhitespace(b) {
+            while let b = cursor.peek(), b != ASCII.semicolon, b != ASCII.comma,
+                  !ASCII.isLinearWhitespace(b) {
                 cursor.index += 1
             }
             uriBytes = cursor.bytes[start..<cursor.index]
@@ -87,8 +88,8 @@ public struct NameAddress: Sendable, Equatable, CustomStringConvertible {
         let bytes = cursor.bytes
         while i < bytes.count {
             switch bytes[i] {
-            case ByteClass.lessThan: return i
-            case ByteClass.dquote: return nil
+            case ASCII.lessThan: return i
+            case ASCII.dquote: return nil
             default: i += 1
             }
         }
@@ -98,16 +99,16 @@ public struct NameAddress: Sendable, Equatable, CustomStringConvertible {
     /// Reads `< URI >`, returning the URI bytes with any spaces just inside the brackets trimmed
     /// (RFC 4475 §3.1.2.14 lets a tolerant element ignore them).
     private static func bracketedURI(_ cursor: inout ByteCursor) throws(SIPParseError) -> ArraySlice<UInt8> {
-        guard cursor.consume(ByteClass.lessThan) else {
+        guard cursor.consume(ASCII.lessThan) else {
             throw SIPParseError(.invalidHeaderValue, "expected <")
         }
         var start = cursor.index
-        guard let close = cursor.bytes[start...].firstIndex(of: ByteClass.greaterThan) else {
+        guard let close = cursor.bytes[start...].firstIndex(of: ASCII.greaterThan) else {
             throw SIPParseError(.invalidHeaderValue, "unterminated <URI>")
         }
         var end = close
-        while start < end, ByteClass.isLinearWhitespace(cursor.bytes[start]) { start += 1 }
-        while end > start, ByteClass.isLinearWhitespace(cursor.bytes[end - 1]) { end -= 1 }
+        while start < end, ASCII.isLinearWhitespace(cursor.bytes[start]) { start += 1 }
+        while end > start, ASCII.isLinearWhitespace(cursor.bytes[end - 1]) { end -= 1 }
         cursor.index = close + 1
         return cursor.bytes[start..<end]
     }

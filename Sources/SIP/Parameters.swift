@@ -1,3 +1,4 @@
+import ByteText
 /// An ordered list of `;name=value` parameters, as on URIs, Via, From/To/Contact and Content-Type.
 ///
 /// Names compare without case. A parameter may have no value (`;lr`, `;rport`). Values are kept as
@@ -27,7 +28,7 @@ public struct SIPParameters: Sendable, Equatable, Sequence, ExpressibleByArrayLi
     public var count: Int { items.count }
 
     private func index(of name: String) -> Int? {
-        items.firstIndex { $0.name.caseInsensitiveEquals(name) }
+        items.firstIndex { ASCII.equalsIgnoringCase($0.name, name) }
     }
 
     /// True when the parameter is present, with or without a value.
@@ -45,7 +46,7 @@ public struct SIPParameters: Sendable, Equatable, Sequence, ExpressibleByArrayLi
     /// The value with surrounding quotes removed and quoted-pairs resolved.
     public func unquoted(_ name: String) -> String? {
         guard let raw = self[name] else { return nil }
-        if raw.utf8.first == ByteClass.dquote {
+        if raw.utf8.first == ASCII.dquote {
             var cursor = ByteCursor(raw)
             if let parsed = try? cursor.quotedStringValue() { return parsed }
         }
@@ -70,7 +71,7 @@ public struct SIPParameters: Sendable, Equatable, Sequence, ExpressibleByArrayLi
     }
 
     public mutating func remove(_ name: String) {
-        items.removeAll { $0.name.caseInsensitiveEquals(name) }
+        items.removeAll { ASCII.equalsIgnoringCase($0.name, name) }
     }
 
     /// `;name=value;flag` as it goes on the wire.
@@ -96,16 +97,16 @@ extension SIPParameters {
         var params = SIPParameters()
         while true {
             cursor.skipWhitespace()
-            guard cursor.consume(ByteClass.semicolon) else { break }
+            guard cursor.consume(ASCII.semicolon) else { break }
             cursor.skipWhitespace()
             guard let name = cursor.token() else {
                 throw SIPParseError(.invalidHeaderValue, "empty or malformed parameter name")
             }
             cursor.skipWhitespace()
             var value: String? = nil
-            if cursor.consume(ByteClass.equals) {
+            if cursor.consume(ASCII.equals) {
                 cursor.skipWhitespace()
-                if cursor.peek() == ByteClass.dquote {
+                if cursor.peek() == ASCII.dquote {
                     value = try cursor.quotedString().raw
                 } else {
                     let run = cursor.take(ByteClass.genericValueChar)
@@ -139,17 +140,5 @@ enum Quoting {
         }
         out += "\""
         return out
-    }
-}
-
-extension String {
-    /// ASCII case-insensitive equality, which is what SIP means by case-insensitive.
-    func caseInsensitiveEquals(_ other: String) -> Bool {
-        let a = utf8, b = other.utf8
-        guard a.count == b.count else { return false }
-        for (x, y) in zip(a, b) where ByteClass.lowercased(x) != ByteClass.lowercased(y) {
-            return false
-        }
-        return true
     }
 }

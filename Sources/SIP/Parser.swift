@@ -1,3 +1,4 @@
+import ByteText
 /// How a message's extent is known: by the datagram boundary, or by Content-Length on a stream.
 enum Framing {
     case datagram
@@ -26,7 +27,7 @@ enum SIPParser {
         var pos = range.lowerBound
         let end = range.upperBound
         // RFC 3261 §7.5: CRLFs before the start line are ignored (keepalives land here too).
-        while pos < end, bytes[pos] == ByteClass.cr || bytes[pos] == ByteClass.lf { pos += 1 }
+        while pos < end, bytes[pos] == ASCII.cr || bytes[pos] == ASCII.lf { pos += 1 }
         guard pos < end else { throw SIPParseError(.empty, "Empty message") }
         let base = pos
         guard end - base <= limits.maxMessageBytes else {
@@ -78,14 +79,14 @@ enum SIPParser {
                 guard fieldEnd - pos <= limits.maxHeaderLineLength else {
                     throw lineError(.headerLineTooLong, "Header line too long")
                 }
-                if ByteClass.isWhitespace(bytes[pos]) {
+                if ASCII.isBlank(bytes[pos]) {
                     throw lineError(.invalidHeaderLine, "Continuation line without a header")
                 }
                 var nameEnd = pos
                 while nameEnd < fieldEnd, ByteClass.isToken(bytes[nameEnd]) { nameEnd += 1 }
                 var colon = nameEnd
-                while colon < fieldEnd, ByteClass.isWhitespace(bytes[colon]) { colon += 1 }
-                guard nameEnd > pos, colon < fieldEnd, bytes[colon] == ByteClass.colon else {
+                while colon < fieldEnd, ASCII.isBlank(bytes[colon]) { colon += 1 }
+                guard nameEnd > pos, colon < fieldEnd, bytes[colon] == ASCII.colon else {
                     throw lineError(.invalidHeaderLine, nameEnd > pos ? "Header line without a colon" : "Malformed header name")
                 }
                 let name = HeaderName.fromWire(bytes[pos..<nameEnd])
@@ -95,7 +96,7 @@ enum SIPParser {
                 // Unfold continuation lines (RFC 3261 §7.3.1): each becomes a single SP.
                 var folded: [UInt8] = []
                 var isFolded = false
-                while next < end, ByteClass.isWhitespace(bytes[next]) {
+                while next < end, ASCII.isBlank(bytes[next]) {
                     guard let (contEnd, afterCont) = lineEnd(bytes, from: next, end: end) else {
                         throw SIPParseError(.truncated, "Message ends inside a folded header", header: name.name,
                                             offset: next - base, line: line)
@@ -105,10 +106,10 @@ enum SIPParser {
                         isFolded = true
                     }
                     // The line break and the whitespace around it become one SP.
-                    while let last = folded.last, ByteClass.isWhitespace(last) { folded.removeLast() }
+                    while let last = folded.last, ASCII.isBlank(last) { folded.removeLast() }
                     var contStart = next
-                    while contStart < contEnd, ByteClass.isWhitespace(bytes[contStart]) { contStart += 1 }
-                    folded.append(ByteClass.sp)
+                    while contStart < contEnd, ASCII.isBlank(bytes[contStart]) { contStart += 1 }
+                    folded.append(ASCII.space)
                     folded.append(contentsOf: bytes[contStart..<contEnd])
                     guard folded.count <= limits.maxHeaderLineLength else {
                         throw SIPParseError(.headerLineTooLong, "Header too long", header: name.name,
@@ -216,8 +217,8 @@ enum SIPParser {
     static func lineEnd(_ bytes: [UInt8], from: Int, end: Int) -> (Int, Int)? {
         var i = from
         while i < end {
-            if bytes[i] == ByteClass.lf {
-                let contentEnd = (i > from && bytes[i - 1] == ByteClass.cr) ? i - 1 : i
+            if bytes[i] == ASCII.lf {
+                let contentEnd = (i > from && bytes[i - 1] == ASCII.cr) ? i - 1 : i
                 return (contentEnd, i + 1)
             }
             i += 1
@@ -228,18 +229,18 @@ enum SIPParser {
     private static func trimmedValue(_ bytes: ArraySlice<UInt8>, name: HeaderName, offset: Int, line: Int) throws(SIPParseError) -> String {
         var s = bytes.startIndex
         var e = bytes.endIndex
-        while s < e, ByteClass.isWhitespace(bytes[s]) { s += 1 }
-        while e > s, ByteClass.isWhitespace(bytes[e - 1]) { e -= 1 }
+        while s < e, ASCII.isBlank(bytes[s]) { s += 1 }
+        while e > s, ASCII.isBlank(bytes[e - 1]) { e -= 1 }
         // A lone CR is not a line break in SIP but is one to some parsers: refusing it keeps a
         // forwarded header from being split differently downstream.
-        if bytes[s..<e].contains(ByteClass.cr) {
+        if bytes[s..<e].contains(ASCII.cr) {
             throw SIPParseError(.invalidHeaderLine, "Bare CR in header", header: name.name, offset: offset, line: line)
         }
         return String(wireBytes: bytes[s..<e])
     }
 
     private static func parseStartLine(_ line: ArraySlice<UInt8>, partial: inout PartialMessage) throws(SIPParseError) -> StartLine {
-        if line.contains(ByteClass.cr) {
+        if line.contains(ASCII.cr) {
             throw SIPParseError(.invalidStartLine, "Bare CR in start line")
         }
         // Liberal about runs of SP between elements and after the version (RFC 4475 §3.1.2.9,
@@ -247,9 +248,9 @@ enum SIPParser {
         var words: [ArraySlice<UInt8>] = []
         var i = line.startIndex
         while i < line.endIndex, words.count < 3 {
-            while i < line.endIndex, ByteClass.isWhitespace(line[i]) { i += 1 }
+            while i < line.endIndex, ASCII.isBlank(line[i]) { i += 1 }
             let start = i
-            while i < line.endIndex, !ByteClass.isWhitespace(line[i]) { i += 1 }
+            while i < line.endIndex, !ASCII.isBlank(line[i]) { i += 1 }
             if i > start { words.append(line[start..<i]) }
         }
         let restStart = i
@@ -266,9 +267,9 @@ enum SIPParser {
             partial.statusCode = Int(code)
             // The reason phrase is everything after the code, spaces included.
             var reasonStart = codeBytes.endIndex
-            while reasonStart < line.endIndex, ByteClass.isWhitespace(line[reasonStart]) { reasonStart += 1 }
+            while reasonStart < line.endIndex, ASCII.isBlank(line[reasonStart]) { reasonStart += 1 }
             var reasonEnd = line.endIndex
-            while reasonEnd > reasonStart, ByteClass.isWhitespace(line[reasonEnd - 1]) { reasonEnd -= 1 }
+            while reasonEnd > reasonStart, ASCII.isBlank(line[reasonEnd - 1]) { reasonEnd -= 1 }
             return .response(Int(code), String(wireBytes: line[reasonStart..<reasonEnd]))
         }
 
@@ -279,7 +280,7 @@ enum SIPParser {
             throw SIPParseError(.invalidMethod, "Invalid method")
         }
         var rest = restStart
-        while rest < line.endIndex, ByteClass.isWhitespace(line[rest]) { rest += 1 }
+        while rest < line.endIndex, ASCII.isBlank(line[rest]) { rest += 1 }
         guard words.count == 3, rest == line.endIndex else {
             throw SIPParseError(.invalidStartLine, "Request line must be method, Request-URI and version")
         }
@@ -296,8 +297,8 @@ enum SIPParser {
     /// True when the word starts with `SIP/` in any case.
     private static func hasSIPPrefix(_ word: ArraySlice<UInt8>) -> Bool {
         let s = word.startIndex
-        return word.count >= 4 && ByteClass.lowercased(word[s]) == 0x73 && ByteClass.lowercased(word[s + 1]) == 0x69
-            && ByteClass.lowercased(word[s + 2]) == 0x70 && word[s + 3] == ByteClass.slash
+        return word.count >= 4 && ASCII.lowercased(word[s]) == 0x73 && ASCII.lowercased(word[s + 1]) == 0x69
+            && ASCII.lowercased(word[s + 2]) == 0x70 && word[s + 3] == ASCII.slash
     }
 
     private static func checkVersion(_ word: ArraySlice<UInt8>) throws(SIPParseError) {
@@ -306,7 +307,7 @@ enum SIPParser {
         if numbers.count == 3, numbers.elementsEqual([0x32, 0x2E, 0x30]) { return }
         // Well-formed but another version: 505 territory (RFC 4475 §3.1.2.16).
         if let dot = numbers.firstIndex(of: 0x2E), dot > numbers.startIndex, dot + 1 < numbers.endIndex,
-           numbers[..<dot].allSatisfy(ByteClass.isDigit), numbers[(dot + 1)...].allSatisfy(ByteClass.isDigit) {
+           numbers[..<dot].allSatisfy(ASCII.isDigit), numbers[(dot + 1)...].allSatisfy(ASCII.isDigit) {
             throw SIPParseError(.unsupportedVersion, "Version Not Supported")
         }
         throw SIPParseError(.invalidStartLine, "Malformed SIP version")

@@ -1,3 +1,4 @@
+import ByteText
 /// One header field as it appeared on the wire (name canonicalized, value unfolded and trimmed).
 public struct SIPHeaderField: Sendable, Equatable {
     public var name: HeaderName
@@ -115,15 +116,15 @@ enum CommaList {
         while i < bytes.count {
             let b = bytes[i]
             if inQuotes {
-                if b == ByteClass.backslash { i += 2; continue }
-                if b == ByteClass.dquote { inQuotes = false }
+                if b == ASCII.backslash { i += 2; continue }
+                if b == ASCII.dquote { inQuotes = false }
             } else if inAngle {
-                if b == ByteClass.greaterThan { inAngle = false }
-            } else if b == ByteClass.dquote {
+                if b == ASCII.greaterThan { inAngle = false }
+            } else if b == ASCII.dquote {
                 inQuotes = true
-            } else if b == ByteClass.lessThan {
+            } else if b == ASCII.lessThan {
                 inAngle = true
-            } else if b == ByteClass.comma {
+            } else if b == ASCII.comma {
                 parts.append(trimmed(bytes, start, i))
                 start = i + 1
             }
@@ -135,8 +136,8 @@ enum CommaList {
 
     private static func trimmed(_ bytes: [UInt8], _ start: Int, _ end: Int) -> String {
         var s = start, e = end
-        while s < e, ByteClass.isLinearWhitespace(bytes[s]) { s += 1 }
-        while e > s, ByteClass.isLinearWhitespace(bytes[e - 1]) { e -= 1 }
+        while s < e, ASCII.isLinearWhitespace(bytes[s]) { s += 1 }
+        while e > s, ASCII.isLinearWhitespace(bytes[e - 1]) { e -= 1 }
         return String(wireBytes: bytes[s..<e])
     }
 }

@@ -1,3 +1,4 @@
+import ByteText
 /// A `sip:` or `sips:` URI (RFC 3261 §19.1): where a request goes, who a party is, a route hop.
 ///
 /// `user` and `password` hold unescaped text (`sip:I%20am@h` has user `I am`), since dialplans
@@ -62,7 +63,7 @@ public struct SIPURI: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// True when the host is an IPv6 address.
-    public var isIPv6: Bool { host.utf8.contains(ByteClass.colon) }
+    public var isIPv6: Bool { host.utf8.contains(ASCII.colon) }
 
     /// `host[:port]`, with brackets around an IPv6 address.
     public var hostPort: String {
@@ -94,9 +95,9 @@ public struct SIPURI: Sendable, Equatable, CustomStringConvertible {
         var user: String? = nil
         var password: String? = nil
         // The user part may hold `;`, `?` and `,` but never a raw `@`, so the first `@` ends it.
-        if let at = bytes.firstIndex(of: ByteClass.at) {
+        if let at = bytes.firstIndex(of: ASCII.at) {
             let userinfo = bytes[i..<at]
-            let colon = userinfo.firstIndex(of: ByteClass.colon)
+            let colon = userinfo.firstIndex(of: ASCII.colon)
             let userBytes = userinfo[..<(colon ?? at)]
             guard !userBytes.isEmpty else { throw SIPParseError(.invalidURI, "empty user part in SIP URI") }
             user = try URIEscaping.unescape(userBytes, allowed: ByteClass.userChar, part: "user part")
@@ -109,10 +110,10 @@ public struct SIPURI: Sendable, Equatable, CustomStringConvertible {
         let (host, afterHost) = try parseHost(bytes, from: i)
         i = afterHost
         var port: UInt16? = nil
-        if i < end, bytes[i] == ByteClass.colon {
+        if i < end, bytes[i] == ASCII.colon {
             i += 1
             let start = i
-            while i < end, ByteClass.isDigit(bytes[i]) { i += 1 }
+            while i < end, ASCII.isDigit(bytes[i]) { i += 1 }
             guard let value = BoundedNumber.parse(bytes[start..<i], maximum: 65_535) else {
                 throw SIPParseError(.invalidURI, "invalid port in SIP URI")
             }
@@ -121,20 +122,20 @@ public struct SIPURI: Sendable, Equatable, CustomStringConvertible {
         let (parameters, afterParams) = try parseURIParameters(bytes, from: i)
         i = afterParams
         var headers: [Header] = []
-        if i < end, bytes[i] == ByteClass.question {
+        if i < end, bytes[i] == ASCII.question {
             repeat {
                 i += 1
                 let nameStart = i
                 while i < end, ByteClass.headerChar[Int(bytes[i])] { i += 1 }
                 let name = bytes[nameStart..<i]
-                guard !name.isEmpty, i < end, bytes[i] == ByteClass.equals else {
+                guard !name.isEmpty, i < end, bytes[i] == ASCII.equals else {
                     throw SIPParseError(.invalidURI, "malformed header in SIP URI")
                 }
                 i += 1
                 let valueStart = i
                 while i < end, ByteClass.headerChar[Int(bytes[i])] { i += 1 }
                 headers.append(Header(name: String(wireBytes: name), value: String(wireBytes: bytes[valueStart..<i])))
-            } while i < end && bytes[i] == ByteClass.ampersand
+            } while i < end && bytes[i] == ASCII.ampersand
         }
         guard i == end else {
             throw SIPParseError(.invalidURI, "unexpected character in SIP URI")
@@ -147,14 +148,14 @@ public struct SIPURI: Sendable, Equatable, CustomStringConvertible {
     static func parseHost(_ bytes: ArraySlice<UInt8>, from start: Int) throws(SIPParseError) -> (String, Int) {
         var i = start
         let end = bytes.endIndex
-        if i < end, bytes[i] == ByteClass.leftBracket {
+        if i < end, bytes[i] == ASCII.leftBracket {
             i += 1
             let inner = i
-            while i < end, ByteClass.hexValue(bytes[i]) != nil || bytes[i] == ByteClass.colon || bytes[i] == 0x2E {
+            while i < end, ASCII.hexValue(bytes[i]) != nil || bytes[i] == ASCII.colon || bytes[i] == 0x2E {
                 i += 1
             }
-            guard i < end, bytes[i] == ByteClass.rightBracket, i > inner,
-                  bytes[inner..<i].contains(ByteClass.colon) else {
+            guard i < end, bytes[i] == ASCII.rightBracket, i > inner,
+                  bytes[inner..<i].contains(ASCII.colon) else {
                 throw SIPParseError(.invalidURI, "malformed IPv6 reference")
             }
             return (String(wireBytes: bytes[inner..<i]), i + 1)
@@ -169,14 +170,14 @@ public struct SIPURI: Sendable, Equatable, CustomStringConvertible {
         var i = start
         let end = bytes.endIndex
         var items: [SIPParameters.Parameter] = []
-        while i < end, bytes[i] == ByteClass.semicolon {
+        while i < end, bytes[i] == ASCII.semicolon {
             i += 1
             let nameStart = i
             while i < end, ByteClass.paramChar[Int(bytes[i])] { i += 1 }
             guard i > nameStart else { throw SIPParseError(.invalidURI, "empty URI parameter") }
             let name = String(wireBytes: bytes[nameStart..<i])
             var value: String? = nil
-            if i < end, bytes[i] == ByteClass.equals {
+            if i < end, bytes[i] == ASCII.equals {
                 i += 1
                 let valueStart = i
                 while i < end, ByteClass.paramChar[Int(bytes[i])] { i += 1 }

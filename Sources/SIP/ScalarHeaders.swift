@@ -1,3 +1,4 @@
+import ByteText
 /// Typed access to single-valued headers: Call-ID, CSeq, Max-Forwards, Expires, Content-Length,
 /// User-Agent and Server.
 extension SIPHeaders {
@@ -5,7 +6,7 @@ extension SIPHeaders {
         guard let value = self[.callID] else {
             throw SIPParseError(.missingHeader, "Missing Call-ID header", header: HeaderName.callID.name)
         }
-        guard !value.isEmpty, !value.utf8.contains(where: ByteClass.isLinearWhitespace) else {
+        guard !value.isEmpty, !value.utf8.contains(where: ASCII.isLinearWhitespace) else {
             throw SIPParseError(.invalidHeaderValue, "Invalid Call-ID", header: HeaderName.callID.name)
         }
         return value

@@ -1,3 +1,4 @@
+import ByteText
 /// Turns messages back into wire bytes.
 ///
 /// Content-Length is always written from the body actually attached (in place of any existing
@@ -30,17 +31,17 @@ enum SIPSerializer {
         return out
     }
 
-    private static let crlf: [UInt8] = [ByteClass.cr, ByteClass.lf]
-    private static let colonSpace: [UInt8] = [ByteClass.colon, ByteClass.sp]
+    private static let crlf: [UInt8] = [ASCII.cr, ASCII.lf]
+    private static let colonSpace: [UInt8] = [ASCII.colon, ASCII.space]
 
     private static func appendSafe(_ text: String, to out: inout [UInt8]) {
         let utf8 = text.utf8
-        if !utf8.contains(where: { $0 == ByteClass.cr || $0 == ByteClass.lf }) {
+        if !utf8.contains(where: { $0 == ASCII.cr || $0 == ASCII.lf }) {
             out.append(contentsOf: utf8)
             return
         }
         for b in utf8 {
-            out.append(b == ByteClass.cr || b == ByteClass.lf ? ByteClass.sp : b)
+            out.append(b == ASCII.cr || b == ASCII.lf ? ASCII.space : b)
         }
     }
 }

@@ -1,3 +1,4 @@
+import ByteText
 /// Cuts a byte stream (TCP, TLS) into SIP messages using Content-Length (RFC 3261 §18.3).
 ///
 /// Append bytes as they arrive, then call `next()` until it returns nil. Partial messages wait
@@ -40,7 +41,7 @@ public struct SIPStreamFramer: Sendable {
         if let failure { throw failure }
         if pending == nil {
             // Keepalives and stray line breaks between messages.
-            while readIndex < buffer.count, buffer[readIndex] == ByteClass.cr || buffer[readIndex] == ByteClass.lf {
+            while readIndex < buffer.count, buffer[readIndex] == ASCII.cr || buffer[readIndex] == ASCII.lf {
                 readIndex += 1
             }
             scanIndex = Swift.max(scanIndex, readIndex)
@@ -112,10 +113,10 @@ public struct SIPStreamFramer: Sendable {
     private mutating func findHeaderEnd() -> Int? {
         var i = Swift.max(scanIndex, readIndex)
         while i < buffer.count {
-            if buffer[i] == ByteClass.lf {
+            if buffer[i] == ASCII.lf {
                 // The header section ends at LF followed by LF or CRLF.
-                if i + 1 < buffer.count, buffer[i + 1] == ByteClass.lf { return i + 2 }
-                if i + 2 < buffer.count, buffer[i + 1] == ByteClass.cr, buffer[i + 2] == ByteClass.lf { return i + 3 }
+                if i + 1 < buffer.count, buffer[i + 1] == ASCII.lf { return i + 2 }
+                if i + 2 < buffer.count, buffer[i + 1] == ASCII.cr, buffer[i + 2] == ASCII.lf { return i + 3 }
                 if i + 2 >= buffer.count {
                     // Not enough bytes yet to tell: rescan from this LF next time.
                     scanIndex = i
@@ -138,19 +139,19 @@ public struct SIPStreamFramer: Sendable {
             var nameEnd = lineStart
             while nameEnd < lineContentEnd, ByteClass.isToken(buffer[nameEnd]) { nameEnd += 1 }
             var colon = nameEnd
-            while colon < lineContentEnd, ByteClass.isWhitespace(buffer[colon]) { colon += 1 }
-            if colon < lineContentEnd, buffer[colon] == ByteClass.colon, isContentLengthName(lineStart..<nameEnd) {
+            while colon < lineContentEnd, ASCII.isBlank(buffer[colon]) { colon += 1 }
+            if colon < lineContentEnd, buffer[colon] == ASCII.colon, isContentLengthName(lineStart..<nameEnd) {
                 // The value may be folded onto continuation lines.
                 var digits: [UInt8] = Array(buffer[(colon + 1)..<lineContentEnd])
                 var cont = next
-                while cont < end, ByteClass.isWhitespace(buffer[cont]),
+                while cont < end, ASCII.isBlank(buffer[cont]),
                       let (contEnd, afterCont) = SIPParser.lineEnd(buffer, from: cont, end: end) {
                     digits.append(contentsOf: buffer[cont..<contEnd])
                     cont = afterCont
                 }
                 var first = 0, last = digits.count
-                while first < last, ByteClass.isWhitespace(digits[first]) { first += 1 }
-                while last > first, ByteClass.isWhitespace(digits[last - 1]) { last -= 1 }
+                while first < last, ASCII.isBlank(digits[first]) { first += 1 }
+                while last > first, ASCII.isBlank(digits[last - 1]) { last -= 1 }
                 let trimmed = digits[first..<last]
                 guard let value = BoundedNumber.parse(trimmed, maximum: 999_999_999_999) else {
                     throw SIPParseError(.invalidNumber, "Invalid Content-Length", header: HeaderName.contentLength.name)
@@ -171,10 +172,10 @@ public struct SIPStreamFramer: Sendable {
     }
 
     private func isContentLengthName(_ range: Range<Int>) -> Bool {
-        if range.count == 1 { return ByteClass.lowercased(buffer[range.lowerBound]) == 0x6C }
+        if range.count == 1 { return ASCII.lowercased(buffer[range.lowerBound]) == 0x6C }
         let name = Array("content-length".utf8)
         guard range.count == name.count else { return false }
-        for (offset, index) in range.enumerated() where ByteClass.lowercased(buffer[index]) != name[offset] {
+        for (offset, index) in range.enumerated() where ASCII.lowercased(buffer[index]) != name[offset] {
             return false
         }
         return true

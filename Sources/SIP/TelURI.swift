@@ -1,3 +1,4 @@
+import ByteText
 /// A `tel:` URI (RFC 3966): a telephone number with parameters, as carriers and dialplans use.
 public struct TelURI: Sendable, Equatable, CustomStringConvertible {
     /// The number as written, visual separators included (`+1-212-555-0100`).
@@ -26,7 +27,7 @@ public struct TelURI: Sendable, Equatable, CustomStringConvertible {
         let digitsStart = i
         while i < end {
             let b = bytes[i]
-            guard ByteClass.hexValue(b) != nil || b == 0x2A || b == 0x23 || b == 0x2D || b == 0x2E
+            guard ASCII.hexValue(b) != nil || b == 0x2A || b == 0x23 || b == 0x2D || b == 0x2E
                     || b == 0x28 || b == 0x29 else { break }
             i += 1
         }

@@ -1,3 +1,4 @@
+import ByteText
 /// A URI as SIP carries it: a SIP/SIPS URI, a TEL URI, or any other absolute URI, which is kept
 /// opaque (RFC 3261 lets a Request-URI or To header hold schemes nobody here understands, and a
 /// parser must not reject them: RFC 4475 §3.3.2).
@@ -38,14 +39,14 @@ public enum URI: Sendable, Equatable, CustomStringConvertible {
 
     static func parse(_ bytes: ArraySlice<UInt8>) throws(SIPParseError) -> URI {
         var i = bytes.startIndex
-        guard i < bytes.endIndex, ByteClass.isAlpha(bytes[i]) else {
+        guard i < bytes.endIndex, ASCII.isAlpha(bytes[i]) else {
             throw SIPParseError(.invalidURI, "URI does not start with a scheme")
         }
-        while i < bytes.endIndex, ByteClass.isAlpha(bytes[i]) || ByteClass.isDigit(bytes[i])
+        while i < bytes.endIndex, ASCII.isAlpha(bytes[i]) || ASCII.isDigit(bytes[i])
                 || bytes[i] == 0x2B || bytes[i] == 0x2D || bytes[i] == 0x2E {
             i += 1
         }
-        guard i < bytes.endIndex, bytes[i] == ByteClass.colon else {
+        guard i < bytes.endIndex, bytes[i] == ASCII.colon else {
             throw SIPParseError(.invalidURI, "URI scheme is not followed by a colon")
         }
         let scheme = String(wireBytes: bytes[bytes.startIndex..<i])
@@ -56,8 +57,8 @@ public enum URI: Sendable, Equatable, CustomStringConvertible {
         case "tel": return .tel(try TelURI.parse(rest))
         default:
             guard !rest.isEmpty else { throw SIPParseError(.invalidURI, "empty \(scheme) URI") }
-            for b in rest where b <= 0x20 || b == 0x7F || b == ByteClass.lessThan
-                || b == ByteClass.greaterThan || b == ByteClass.dquote {
+            for b in rest where b <= 0x20 || b == 0x7F || b == ASCII.lessThan
+                || b == ASCII.greaterThan || b == ASCII.dquote {
                 throw SIPParseError(.invalidURI, "invalid character in \(scheme) URI")
             }
             return .other(scheme: scheme, rest: String(wireBytes: rest))
@@ -69,7 +70,7 @@ public enum URI: Sendable, Equatable, CustomStringConvertible {
 enum URIEscaping {
     /// Resolves `%HH` escapes after checking every other byte belongs to `allowed`.
     static func unescape(_ bytes: ArraySlice<UInt8>, allowed: [Bool], part: String) throws(SIPParseError) -> String {
-        if !bytes.contains(ByteClass.percent) {
+        if !bytes.contains(ASCII.percent) {
             guard bytes.allSatisfy({ allowed[Int($0)] }) else {
                 throw SIPParseError(.invalidURI, "invalid character in URI \(part)")
             }
@@ -80,9 +81,9 @@ enum URIEscaping {
         var i = bytes.startIndex
         while i < bytes.endIndex {
             let b = bytes[i]
-            if b == ByteClass.percent {
+            if b == ASCII.percent {
                 guard i + 2 < bytes.endIndex,
-                      let hi = ByteClass.hexValue(bytes[i + 1]), let lo = ByteClass.hexValue(bytes[i + 2]) else {
+                      let hi = ASCII.hexValue(bytes[i + 1]), let lo = ASCII.hexValue(bytes[i + 2]) else {
                     throw SIPParseError(.invalidURI, "bad %-escape in URI \(part)")
                 }
                 out.append(hi << 4 | lo)
@@ -100,14 +101,14 @@ enum URIEscaping {
 
     /// Escapes every byte outside `allowed` (and `%` itself).
     static func escape(_ text: String, allowed: [Bool]) -> String {
-        if text.utf8.allSatisfy({ allowed[Int($0)] && $0 != ByteClass.percent }) { return text }
+        if text.utf8.allSatisfy({ allowed[Int($0)] && $0 != ASCII.percent }) { return text }
         let hex = Array("0123456789ABCDEF".utf8)
         var out = [UInt8]()
         for b in text.utf8 {
-            if allowed[Int(b)] && b != ByteClass.percent {
+            if allowed[Int(b)] && b != ASCII.percent {
                 out.append(b)
             } else {
-                out.append(ByteClass.percent)
+                out.append(ASCII.percent)
                 out.append(hex[Int(b >> 4)])
                 out.append(hex[Int(b & 0x0F)])
             }

@@ -1,3 +1,4 @@
+import ByteText
 /// One Via header value (RFC 3261 §20.42, §18.2.2, RFC 3581): the path a response takes back.
 ///
 /// A B2BUA reads the top Via to know where a request came from, adds `received`/`rport` to it
@@ -78,7 +79,7 @@ public struct Via: Sendable, Equatable, CustomStringConvertible {
 
     /// `host[:port]` with brackets around IPv6.
     public var sentBy: String {
-        var text = host.utf8.contains(ByteClass.colon) ? "[" + host + "]" : host
+        var text = host.utf8.contains(ASCII.colon) ? "[" + host + "]" : host
         if let port { text += ":" + String(port) }
         return text
     }
@@ -93,11 +94,11 @@ public struct Via: Sendable, Equatable, CustomStringConvertible {
             throw SIPParseError(.invalidHeaderValue, "Via without a protocol name")
         }
         cursor.skipWhitespace()
-        guard cursor.consume(ByteClass.slash) else { throw SIPParseError(.invalidHeaderValue, "malformed Via protocol") }
+        guard cursor.consume(ASCII.slash) else { throw SIPParseError(.invalidHeaderValue, "malformed Via protocol") }
         cursor.skipWhitespace()
         guard let version = cursor.token() else { throw SIPParseError(.invalidHeaderValue, "malformed Via protocol version") }
         cursor.skipWhitespace()
-        guard cursor.consume(ByteClass.slash) else { throw SIPParseError(.invalidHeaderValue, "malformed Via protocol") }
+        guard cursor.consume(ASCII.slash) else { throw SIPParseError(.invalidHeaderValue, "malformed Via protocol") }
         cursor.skipWhitespace()
         guard let transport = cursor.token() else { throw SIPParseError(.invalidHeaderValue, "Via without a transport") }
         cursor.skipWhitespace()
@@ -105,9 +106,9 @@ public struct Via: Sendable, Equatable, CustomStringConvertible {
         cursor.index = afterHost
         cursor.skipWhitespace()
         var port: UInt16? = nil
-        if cursor.consume(ByteClass.colon) {
+        if cursor.consume(ASCII.colon) {
             cursor.skipWhitespace()
-            let digits = cursor.take(while: ByteClass.isDigit)
+            let digits = cursor.take(while: ASCII.isDigit)
             guard let value = BoundedNumber.parse(digits, maximum: 65_535) else {
                 throw SIPParseError(.invalidHeaderValue, "invalid port in Via")
             }

@@ -1,3 +1,4 @@
+import ByteText
 /// Typed access to the Via headers, in the order a response travels back.
 extension SIPHeaders {
     /// All Via values, top first, across every Via field and comma-separated element.
@@ -9,7 +10,7 @@ extension SIPHeaders {
             var cursor = ByteCursor(field.value)
             while true {
                 cursor.skipWhitespace()
-                guard let next = cursor.peek(), next != ByteClass.comma else {
+                guard let next = cursor.peek(), next != ASCII.comma else {
                     throw SIPParseError(.invalidHeaderValue, "Empty Via value", header: HeaderName.via.name)
                 }
                 do {
@@ -19,7 +20,7 @@ extension SIPHeaders {
                 }
                 cursor.skipWhitespace()
                 if cursor.isAtEnd { break }
-                guard cursor.consume(ByteClass.comma) else {
+                guard cursor.consume(ASCII.comma) else {
                     throw SIPParseError(.invalidHeaderValue, "unexpected text after Via value", header: HeaderName.via.name)
                 }
             }

@@ -35,21 +35,11 @@ enum Fixture {
         return Array(try Data(contentsOf: url))
     }
 
-    /// The RFC 4475 message directory: `$TANDEM_INTEROP_DATA/rfc4475`, else
-    /// `<repo>/../shared/interop-data/rfc4475`.
-    static let rfc4475Directory: URL? = {
-        var candidates: [URL] = []
-        if let env = ProcessInfo.processInfo.environment["TANDEM_INTEROP_DATA"], !env.isEmpty {
-            candidates.append(URL(fileURLWithPath: env).appendingPathComponent("rfc4475"))
-        }
-        let repoRoot = testsDirectory.deletingLastPathComponent().deletingLastPathComponent()
-        candidates.append(repoRoot.appendingPathComponent("../shared/interop-data/rfc4475").standardizedFileURL)
-        return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("wsinv.dat").path) }
-    }()
+    /// The RFC 4475 messages, kept byte-exact in `Fixtures/rfc4475`.
+    static let rfc4475Directory = testsDirectory.appendingPathComponent("Fixtures/rfc4475")
 
     static func rfc4475(_ name: String) throws -> [UInt8] {
-        guard let directory = rfc4475Directory else { throw CocoaError(.fileNoSuchFile) }
-        return Array(try Data(contentsOf: directory.appendingPathComponent(name + ".dat")))
+        Array(try Data(contentsOf: rfc4475Directory.appendingPathComponent(name + ".dat")))
     }
 }
 

@@ -1,3 +1,5 @@
+import ByteText
+
 /// `a=extmap`: maps an RTP header extension URI to a local id (RFC 8285 §8), e.g.
 /// `1 urn:ietf:params:rtp-hdrext:ssrc-audio-level` or `2/sendonly <uri> vad=off`.
 public struct ExtMap: Sendable, Equatable, SDPAttributeValue {

@@ -1,3 +1,5 @@
+import ByteText
+
 /// `a=fingerprint`: the hash of the peer's DTLS certificate that the handshake must match (RFC 8122).
 public struct Fingerprint: Sendable, Equatable, SDPAttributeValue {
     public static let attributeName = "fingerprint"
@@ -13,7 +15,7 @@ public struct Fingerprint: Sendable, Equatable, SDPAttributeValue {
 
     /// True when this fingerprint uses `name`; RFC 8122 says hash names are case-insensitive.
     public func hasHashFunction(_ name: String) -> Bool {
-        SDPText.equalsIgnoringCase(hashFunction, name)
+        ASCII.equalsIgnoringCase(hashFunction, name)
     }
 
     public init?(attributeValue: String) {
@@ -32,7 +34,7 @@ public struct Fingerprint: Sendable, Equatable, SDPAttributeValue {
             out.append(digits[Int(byte >> 4)])
             out.append(digits[Int(byte & 0x0F)])
         }
-        return String(sdpBytes: out)
+        return String(wireBytes: out)
     }
 
     public var attributeValue: String { "\(hashFunction) \(hexString)" }

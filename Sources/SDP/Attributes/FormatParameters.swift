@@ -1,3 +1,5 @@
+import ByteText
+
 /// `a=fmtp`: format-specific parameters such as Opus's `minptime=10;useinbandfec=1` or
 /// telephone-event's `0-16` (RFC 8866 §6.15).
 ///
@@ -35,24 +37,24 @@ public struct FormatParameters: Sendable, Equatable, SDPAttributeValue {
 
     /// The value of parameter `name`, matched case-insensitively as codec specs (RFC 7587) name them.
     public subscript(name: String) -> String? {
-        parameters.first { SDPText.equalsIgnoringCase($0.name, name) }?.value
+        parameters.first { ASCII.equalsIgnoringCase($0.name, name) }?.value
     }
 
     /// True when a parameter named `name` is present, with or without a value.
     public func contains(_ name: String) -> Bool {
-        parameters.contains { SDPText.equalsIgnoringCase($0.name, name) }
+        parameters.contains { ASCII.equalsIgnoringCase($0.name, name) }
     }
 
     /// Sets (or with nil removes) parameter `name`, keeping its position when it already exists.
     public mutating func set(_ name: String, _ value: String?) {
         if let value {
-            if let index = parameters.firstIndex(where: { SDPText.equalsIgnoringCase($0.name, name) }) {
+            if let index = parameters.firstIndex(where: { ASCII.equalsIgnoringCase($0.name, name) }) {
                 parameters[index].value = value
             } else {
                 parameters.append(Parameter(name, value))
             }
         } else {
-            parameters.removeAll { SDPText.equalsIgnoringCase($0.name, name) }
+            parameters.removeAll { ASCII.equalsIgnoringCase($0.name, name) }
         }
     }
 
@@ -65,8 +67,8 @@ public struct FormatParameters: Sendable, Equatable, SDPAttributeValue {
             self.init(format: format, parameters: [])
             return
         }
-        let format = String(sdpBytes: bytes[..<gap])
-        let list = String(sdpBytes: bytes[gap...])
+        let format = String(wireBytes: bytes[..<gap])
+        let list = String(wireBytes: bytes[gap...])
         var parameters: [Parameter] = []
         for piece in SDPText.split(list, on: ASCII.semicolon) {
             let item = SDPText.trimmed(piece)

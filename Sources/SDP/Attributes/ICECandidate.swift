@@ -1,3 +1,5 @@
+import ByteText
+
 /// `a=candidate`: one transport address an ICE agent can be reached on (RFC 8839 §5.1), e.g.
 /// `1912976878 1 udp 2122260223 127.0.0.1 41399 typ host generation 0`.
 public struct ICECandidate: Sendable, Equatable, SDPAttributeValue {
@@ -64,8 +66,8 @@ public struct ICECandidate: Sendable, Equatable, SDPAttributeValue {
         self.extensions = extensions
     }
 
-    public var isUDP: Bool { SDPText.equalsIgnoringCase(transport, "udp") }
-    public var isTCP: Bool { SDPText.equalsIgnoringCase(transport, "tcp") }
+    public var isUDP: Bool { ASCII.equalsIgnoringCase(transport, "udp") }
+    public var isTCP: Bool { ASCII.equalsIgnoringCase(transport, "tcp") }
 
     /// The value of an extension this type does not model.
     public func extensionValue(_ name: String) -> String? {
@@ -78,7 +80,7 @@ public struct ICECandidate: Sendable, Equatable, SDPAttributeValue {
         var parts = SDPText.fields(attributeValue)
         let prefix = "candidate:".utf8
         if let first = parts.first, first.utf8.starts(with: prefix) {
-            parts[0] = String(sdpBytes: Array(first.utf8.dropFirst(prefix.count)))
+            parts[0] = String(wireBytes: Array(first.utf8.dropFirst(prefix.count)))
         }
         guard parts.count >= 8, parts.count % 2 == 0, !parts[0].isEmpty, parts[6] == "typ",
               let component = SDPText.uint16(parts[1]),

@@ -1,3 +1,5 @@
+import ByteText
+
 /// `a=rtpmap`: binds a payload type to an encoding, clock rate and channel count (RFC 8866 §6.6).
 public struct RTPMap: Sendable, Equatable, SDPAttributeValue {
     public static let attributeName = "rtpmap"

@@ -1,3 +1,5 @@
+import ByteText
+
 /// `a=ssrc`: a property of one RTP source (RFC 5576 §4.1), e.g. `2057932608 cname:Ka7sGSMdij5FtH/k`.
 ///
 /// DESIGN.md: announce only the SSRC really sent; a copied one makes Chrome play silence.
@@ -19,8 +21,8 @@ public struct SSRCAttribute: Sendable, Equatable, SDPAttributeValue {
     public init?(attributeValue: String) {
         let bytes = Array(attributeValue.utf8)
         guard let gap = bytes.firstIndex(where: ASCII.isBlank),
-              let ssrc = SDPText.uint32(String(sdpBytes: bytes[..<gap])) else { return nil }
-        let rest = SDPText.trimmed(String(sdpBytes: bytes[gap...]))
+              let ssrc = SDPText.uint32(String(wireBytes: bytes[..<gap])) else { return nil }
+        let rest = SDPText.trimmed(String(wireBytes: bytes[gap...]))
         guard !rest.isEmpty else { return nil }
         let (name, value) = SDPText.splitOnce(rest, at: ASCII.colon)
         guard !name.isEmpty else { return nil }

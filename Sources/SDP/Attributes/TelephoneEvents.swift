@@ -1,3 +1,5 @@
+import ByteText
+
 /// The set of RFC 4733 events a telephone-event format carries, e.g. `0-15` (DTMF) or `0-16` (DTMF and
 /// flash), read from and written to its fmtp.
 public struct TelephoneEvents: Sendable, Equatable {

@@ -1,3 +1,5 @@
+import ByteText
+
 /// Walks SDP text line by line over its bytes, accepting CRLF or a bare LF, a missing final newline,
 /// and trailing blanks that hand-written phone configs leave behind.
 struct SDPLineReader {
@@ -8,7 +10,7 @@ struct SDPLineReader {
         /// A view into the input; no copy is made until a field becomes a string.
         var bytes: ArraySlice<UInt8>
 
-        var value: String { String(sdpBytes: bytes) }
+        var value: String { String(wireBytes: bytes) }
     }
 
     /// A non-empty line that is not of the form `<letter>=...`.
@@ -46,7 +48,7 @@ struct SDPLineReader {
     private func classify(_ line: ArraySlice<UInt8>) -> Result<Line, SDPParseError> {
         let first = line[line.startIndex]
         guard line.count >= 2, line[line.startIndex + 1] == ASCII.equals else {
-            let text = String(sdpBytes: line.prefix(40))
+            let text = String(wireBytes: line.prefix(40))
             if line.contains(ASCII.equals) {
                 return .failure(SDPParseError(.invalidLineType, line: lineNumber,
                                               detail: "line type must be a single letter before '=': \"\(text)\""))
@@ -56,7 +58,7 @@ struct SDPLineReader {
         }
         guard first >= UInt8(ascii: "a") && first <= UInt8(ascii: "z") else {
             return .failure(SDPParseError(.invalidLineType, line: lineNumber,
-                                          detail: "line type must be a lowercase letter: \"\(String(sdpBytes: line.prefix(40)))\""))
+                                          detail: "line type must be a lowercase letter: \"\(String(wireBytes: line.prefix(40)))\""))
         }
         return .success(Line(number: lineNumber, type: first, bytes: line[(line.startIndex + 2)...]))
     }

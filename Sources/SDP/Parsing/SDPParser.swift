@@ -1,3 +1,5 @@
+import ByteText
+
 /// Turns SDP bytes into a `SessionDescription`, line by line, with a small state machine: the session
 /// section until the first m=, then one media section per m=.
 struct SDPParser {
@@ -22,7 +24,7 @@ struct SDPParser {
         guard first.type == UInt8(ascii: "v") else {
             throw SDPParseError(.missingVersion, line: first.number, detail: "SDP must start with v=")
         }
-        guard SDPText.unsigned(first.bytes, maximum: 0) != nil else {
+        guard BoundedNumber.parse(first.bytes, maximum: 0) != nil else {
             throw SDPParseError(.unsupportedVersion, line: first.number,
                                 detail: "only v=0 is defined, got \"v=\(first.value.prefix(20))\"")
         }

@@ -1,5 +1,6 @@
 import Foundation
 import SIP
+import Hashing
 
 /// Who may register, and how their credentials are checked: per-user HA1 (digest, RFC 7616 with MD5
 /// as JsSIP and SIP.js speak it) and, when a secret is set, time-limited tokens: user name
@@ -19,7 +20,7 @@ public struct RegistrationCredentials: Sendable {
 
     /// HA1 for a plain password: what `users[].password` in the config turns into at load.
     public static func ha1(user: String, realm: String, password: String) -> String {
-        MD5.hex("\(user):\(realm):\(password)")
+        DigestAlgorithm.md5.ha1(username: user, realm: realm, password: password)
     }
 
     /// The user a digest user name authenticates as, and the HA1 to check it with; nil when unknown
@@ -30,12 +31,12 @@ public struct RegistrationCredentials: Sendable {
               let expiry = TimeInterval(username[..<colon]), expiry > now.timeIntervalSince1970 else { return nil }
         let user = String(username[username.index(after: colon)...])
         guard !user.isEmpty else { return nil }
-        let password = Data(HMACSHA1.authenticate(key: Array(secret.utf8), message: Array(username.utf8))).base64EncodedString()
+        let password = Data(Hash.sha1.authenticate(key: Array(secret.utf8), message: Array(username.utf8))).base64EncodedString()
         return (user, Self.ha1(user: username, realm: realm, password: password))
     }
 
     /// A token's password, as the web application that issues tokens computes it.
     public static func tokenPassword(secret: String, username: String) -> String {
-        Data(HMACSHA1.authenticate(key: Array(secret.utf8), message: Array(username.utf8))).base64EncodedString()
+        Data(Hash.sha1.authenticate(key: Array(secret.utf8), message: Array(username.utf8))).base64EncodedString()
     }
 }

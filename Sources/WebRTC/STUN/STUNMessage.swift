@@ -1,3 +1,4 @@
+import Hashing
 /// Why bytes are not a STUN message we accept.
 public enum STUNParseError: Error, Sendable, Equatable {
     case tooShort
@@ -104,7 +105,7 @@ public struct STUNMessage: Sendable {
         header[2] = UInt8(adjusted >> 8)
         header[3] = UInt8(truncatingIfNeeded: adjusted)
         var mac = [UInt8](repeating: 0, count: 20)
-        header.withUnsafeBytes { h in mac.withUnsafeMutableBytes { HMACSHA1.authenticate(key: key, message: h, into: $0) } }
+        header.withUnsafeBytes { h in mac.withUnsafeMutableBytes { Hash.sha1.authenticate(key: key, message: h, into: $0) } }
         var diff: UInt8 = 0
         for i in 0..<20 { diff |= mac[i] ^ p[mi + 4 + i] }
         return diff == 0

@@ -1,3 +1,4 @@
+import Hashing
 /// Builds a STUN message attribute by attribute, then seals it with MESSAGE-INTEGRITY and
 /// FINGERPRINT. Used for ICE responses and checks (a few per second per leg), not per media packet.
 public struct STUNMessageBuilder {
@@ -53,7 +54,7 @@ public struct STUNMessageBuilder {
     public mutating func addMessageIntegrity(key: [UInt8]) {
         setLength(bytes.count + 24 - STUN.headerLength)
         var mac = [UInt8](repeating: 0, count: 20)
-        key.withUnsafeBytes { k in bytes.withUnsafeBytes { m in mac.withUnsafeMutableBytes { HMACSHA1.authenticate(key: k, message: m, into: $0) } } }
+        key.withUnsafeBytes { k in bytes.withUnsafeBytes { m in mac.withUnsafeMutableBytes { Hash.sha1.authenticate(key: k, message: m, into: $0) } } }
         add(.messageIntegrity, mac)
     }
 
