@@ -3,7 +3,7 @@ import Testing
 @testable import SIP
 
 /// Shared helpers for the SIP tests: building wire bytes from readable literals and finding the
-/// fixtures (the seed corpus beside these files, RFC 4475 messages outside the repository).
+/// fixtures (the seed corpus and the RFC 4475 messages beside these files).
 enum Fixture {
     /// Wire bytes from a literal written with `\n` line ends: every `\n` becomes CRLF.
     static func wire(_ text: String) -> [UInt8] {

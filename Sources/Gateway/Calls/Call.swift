@@ -190,13 +190,4 @@ struct SessionTimer {
     var interval: Int
     var weRefresh: Bool
     var task: Task<Void, Never>?
-
-    /// `Session-Expires: 1800;refresher=uac` as written in a request or response.
-    static func parse(_ headers: SIPHeaders) -> (interval: Int, refresher: String?)? {
-        guard let value = headers[.sessionExpires] else { return nil }
-        let parts = value.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard let interval = parts.first.flatMap({ Int($0) }), interval > 0 else { return nil }
-        let refresher = parts.dropFirst().first { $0.lowercased().hasPrefix("refresher=") }.map { String($0.dropFirst(10)).lowercased() }
-        return (interval, refresher)
-    }
 }

@@ -51,13 +51,13 @@ extension CallController {
         ok.headers.add(.contentType, "application/sdp")
         ok.headers.add(.allow, SignallingCore.allow)
         ok.headers.add(.supported, "timer")
-        if let asked = SessionTimer.parse(call.inbound.invite.headers) {
+        if let asked = try? call.inbound.invite.headers.sessionExpires() {
             // The caller's interval; it refreshes when it supports timers, else we do (RFC 4028 §9).
             let callerSupports = call.inbound.invite.headers.listValues(.supported).contains { $0.lowercased() == "timer" }
-            let refresher = asked.refresher ?? (callerSupports ? "uac" : "uas")
-            ok.headers.add(.sessionExpires, "\(asked.interval);refresher=\(refresher)")
-            if refresher == "uac" { ok.headers.add(.require, "timer") }
-            armSessionTimer(call, .a, interval: asked.interval, weRefresh: refresher == "uas")
+            let refresher = asked.refresher ?? (callerSupports ? .uac : .uas)
+            ok.headers.setSessionExpires(SessionExpires(interval: asked.interval, refresher: refresher))
+            if refresher == .uac { ok.headers.add(.require, "timer") }
+            armSessionTimer(call, .a, interval: asked.interval, weRefresh: refresher == .uas)
         }
         ok.body = body
         if call.inbound.offer == nil, let cseq = try? call.inbound.invite.headers.cseq() { call.awaitingAnswer[.a] = cseq.sequence }

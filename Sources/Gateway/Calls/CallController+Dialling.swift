@@ -219,12 +219,12 @@ extension CallController {
         r.headers.add(.contact, localContact)
         r.headers.add(.allow, SignallingCore.allow)
         r.headers.add(.supported, "timer")
-        r.headers.add(.sessionExpires, String(sessionExpires))
-        r.headers.add(HeaderName("Min-SE"), String(minSE))
+        r.headers.setSessionExpires(SessionExpires(interval: sessionExpires))
+        r.headers.setMinSE(minSE)
         r.headers.add(.userAgent, endpoint.userAgent)
         r.headers.add(.contentType, "application/sdp")
         if trunk?.assertIdentity == true {
-            r.headers.add(HeaderName("P-Asserted-Identity"), NameAddress(displayName: name, uri: fromURI).description)
+            r.headers.setPAssertedIdentity(NameAddress(displayName: name, uri: fromURI))
         }
         for edit in call.step?.headers ?? [] {
             switch edit {
@@ -276,8 +276,8 @@ extension CallController {
         if response.isSuccess {
             branch.final = true
             acknowledge(branch, response)
-            if call.dialling, !branch.cancelled, let granted = SessionTimer.parse(response.headers) {
-                armSessionTimer(call, .b, interval: granted.interval, weRefresh: granted.refresher != "uas")
+            if call.dialling, !branch.cancelled, let granted = try? response.headers.sessionExpires() {
+                armSessionTimer(call, .b, interval: granted.interval, weRefresh: granted.refresher != .uas)
             }
             guard call.dialling, !branch.cancelled else {
                 // A 2xx that crossed our CANCEL or lost the race to another branch: ACK it, then BYE.
@@ -314,12 +314,12 @@ extension CallController {
         }
         // 422: the callee wants a longer session interval (RFC 4028 §8.1); ask again once with its Min-SE.
         if response.statusCode == 422, !branch.intervalRaised, call.dialling, !branch.cancelled,
-           let minSE = response.headers[HeaderName("Min-SE")].flatMap({ Int($0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces)) }),
+           let minSE = (try? response.headers.minSE()) ?? nil,
            minSE > sessionExpires, minSE <= 86_400 {
             branch.intervalRaised = true
             if retry(branch, of: call, context: context, { request in
-                request.headers.set(.sessionExpires, String(minSE))
-                request.headers.set(HeaderName("Min-SE"), String(minSE))
+                request.headers.setSessionExpires(SessionExpires(interval: minSE))
+                request.headers.setMinSE(minSE)
                 return true
             }) { return }
         }

@@ -55,11 +55,6 @@ extension CallController {
         finish(call, status: status, reason: reason, side: side)
     }
 
-    /// A Reason header (RFC 3326) for our BYEs: the SIP status that ended the call, and why in words.
-    static func reason(_ status: Int, _ text: String) -> String {
-        "SIP;cause=\(status);text=\"\(text.replacingOccurrences(of: "\"", with: "'"))\""
-    }
-
     func hangUp(_ branch: OutboundBranch, status: Int = 200, reason: String) {
         bye(request(.bye, in: branch), status: status, reason: reason)
     }
@@ -67,7 +62,7 @@ extension CallController {
     /// Sends a BYE made for a leg, saying why.
     func bye(_ made: (SIPRequest, SIPPeer)?, status: Int, reason: String) {
         guard case (var bye, let peer)? = made else { return }
-        bye.headers.add(.reason, Self.reason(status, reason))
+        bye.headers.addReason(Reason(cause: status, text: reason))
         endpoint.send(bye, to: peer) { _ in }
     }
 

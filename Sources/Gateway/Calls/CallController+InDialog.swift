@@ -88,8 +88,8 @@ extension CallController {
         }
         if let timer = call.sessionTimers[side] {
             // A refresh from the other side restarts its timer, on the interval it now asks for.
-            let interval = SessionTimer.parse(request.headers)?.interval ?? timer.interval
-            ok.headers.add(.sessionExpires, "\(interval);refresher=\(weAreUAS(call, side) ? "uac" : "uas")")
+            let interval = (try? request.headers.sessionExpires())?.interval ?? timer.interval
+            ok.headers.setSessionExpires(SessionExpires(interval: interval, refresher: weAreUAS(call, side) ? .uac : .uas))
             if !timer.weRefresh { armSessionTimer(call, side, interval: interval, weRefresh: false) }
         }
         func send(_ response: SIPResponse) {
@@ -213,13 +213,13 @@ extension CallController {
     /// Our session refresh on a leg: UPDATE without a body (no new offer); a failure ends the call.
     func refreshSession(_ call: Call, _ side: LegSide, interval: Int) {
         guard case (var r, let peer)? = request(.update, in: call, side: side) else { return }
-        r.headers.add(.sessionExpires, "\(interval);refresher=\(weAreUAS(call, side) ? "uas" : "uac")")
+        r.headers.setSessionExpires(SessionExpires(interval: interval, refresher: weAreUAS(call, side) ? .uas : .uac))
         r.headers.add(.supported, "timer")
         endpoint.send(r, to: peer) { [weak self, weak call] event in
             guard let self, let call else { return }
             switch event {
             case .response(let response) where response.isSuccess:
-                self.armSessionTimer(call, side, interval: SessionTimer.parse(response.headers)?.interval ?? interval, weRefresh: true)
+                self.armSessionTimer(call, side, interval: (try? response.headers.sessionExpires())?.interval ?? interval, weRefresh: true)
             case .response(let response) where response.isProvisional:
                 break
             default:

@@ -30,8 +30,7 @@ extension CallController {
     /// 403 has said why not.
     func transferTarget(_ call: Call, _ request: SIPRequest, _ transaction: ServerTransactionHandle<SIPPeer>)
         -> (user: String, step: BridgeStep)? {
-        guard let referTo = request.headers[HeaderName("Refer-To")], let target = try? NameAddress(referTo),
-              let user = target.uri.sipURI?.user else {
+        guard let referTo = try? request.headers.referTo(), let user = referTo.target.uri.sipURI?.user else {
             transaction.respond(SIPResponse(replyingTo: request, statusCode: 400, reasonPhrase: "Bad Refer-To"))
             return nil
         }
@@ -64,8 +63,8 @@ extension CallController {
     /// progress as a sipfrag.
     func notify(_ made: (SIPRequest, SIPPeer)?, _ status: String, final: Bool) {
         guard case (var r, let peer)? = made else { return }
-        r.headers.add(HeaderName("Event"), "refer")
-        r.headers.add(HeaderName("Subscription-State"), final ? "terminated;reason=noresource" : "active;expires=60")
+        r.headers.setEvent(EventHeader(package: "refer"))
+        r.headers.setSubscriptionState(final ? SubscriptionState(.terminated, reason: "noresource") : SubscriptionState(.active, expires: 60))
         r.headers.add(.contentType, "message/sipfrag;version=2.0")
         r.body = Array((status + "\r\n").utf8)
         endpoint.send(r, to: peer) { _ in }
@@ -142,8 +141,8 @@ extension CallController {
             call.sessionTimers[.a] = nil
             call.aLeg = branch
             if let id = branch.dialog?.id { dialogs[key(id)] = (call, true) }
-            if let granted = SessionTimer.parse(response.headers) {
-                armSessionTimer(call, .a, interval: granted.interval, weRefresh: granted.refresher != "uas")
+            if let granted = try? response.headers.sessionExpires() {
+                armSessionTimer(call, .a, interval: granted.interval, weRefresh: granted.refresher != .uas)
             }
             call.configA = config
             call.record.legA.codec = config.codec.encodingName

@@ -108,8 +108,8 @@ final class CallController: @unchecked Sendable {
             caller = .user(user)
         }
         guard let callID = try? request.headers.callID(), calls[callID] == nil else { return reply(482, "Loop Detected") }
-        if let asked = SessionTimer.parse(request.headers), asked.interval < minSE {
-            return reply(422) { $0.headers.add(HeaderName("Min-SE"), String(minSE)) }
+        if let asked = try? request.headers.sessionExpires(), asked.interval < minSE {
+            return reply(422) { $0.headers.setMinSE(minSE) }
         }
         // No SDP (delayed offer, as some PBXs call): we offer in the 200 and the ACK answers.
         var offer: SessionDescription?
