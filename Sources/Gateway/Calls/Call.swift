@@ -191,3 +191,10 @@ struct SessionTimer {
     var weRefresh: Bool
     var task: Task<Void, Never>?
 }
+
+/// Where an in-dialog request goes: the answered leg on one side of a call, or one outbound branch
+/// (a transferor, a target still ringing).
+enum DialogLeg {
+    case side(Call, LegSide)
+    case branch(OutboundBranch)
+}

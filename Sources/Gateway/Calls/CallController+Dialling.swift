@@ -16,7 +16,7 @@ extension CallController {
         guard call.dialling else { return }
         guard !call.remainingTargets.isEmpty, let step = call.step else {
             if let transferor = call.transferor {
-                notify(request(.notify, in: transferor), "SIP/2.0 \(call.bestFailure?.statusCode ?? 480) \(call.bestFailure?.reasonPhrase ?? "No Answer")",
+                notify(.branch(transferor), "SIP/2.0 \(call.bestFailure?.statusCode ?? 480) \(call.bestFailure?.reasonPhrase ?? "No Answer")",
                        final: true)
             }
             let failure = call.bestFailure
@@ -208,24 +208,12 @@ extension CallController {
         if let number = call.step?.callerID?.number ?? trunk?.callerIDNumber { fromURI.user = number }
         var from = NameAddress(displayName: name, uri: fromURI)
         from.tag = SIPEndpoint.randomToken(10)
-        var r = SIPRequest(method: .invite, uri: uri)
-        r.headers.add(.via, endpoint.makeVia(peer.transport).description)
-        r.headers.add(.maxForwards, "70")
-        r.headers.add(.from, from.description)
-        r.headers.add(.to, NameAddress(uri: uri.sipURI.map { SIPURI(user: $0.user, host: $0.host, port: $0.port) } ?? fromURI).description)
-        r.headers.add(.callID, SIPEndpoint.randomToken(24))
-        r.headers.add(.cseq, CSeq(1, .invite).description)
+        let to = NameAddress(uri: uri.sipURI.map { SIPURI(user: $0.user, host: $0.host, port: $0.port) } ?? fromURI)
         let localContact = contact(for: peer.transport)
-        r.headers.add(.contact, localContact)
-        r.headers.add(.allow, SignallingCore.allow)
-        r.headers.add(.supported, "timer")
-        r.headers.setSessionExpires(SessionExpires(interval: sessionExpires))
-        r.headers.setMinSE(minSE)
-        r.headers.add(.userAgent, endpoint.userAgent)
-        r.headers.add(.contentType, "application/sdp")
-        if trunk?.assertIdentity == true {
-            r.headers.setPAssertedIdentity(NameAddress(displayName: name, uri: fromURI))
-        }
+        let offer = RequestBuilder.Offer(body: body, sessionTimer: (sessionExpires, minSE),
+                                         assertedIdentity: trunk?.assertIdentity == true ? NameAddress(displayName: name, uri: fromURI) : nil)
+        var r = requests.invite(uri, from: from, to: to, callID: SIPEndpoint.randomToken(24), via: endpoint.makeVia(peer.transport),
+                                contact: localContact, offer: offer)
         for edit in call.step?.headers ?? [] {
             switch edit {
             case .add(let n, let v): r.headers.add(HeaderName(n), v)
@@ -233,7 +221,6 @@ extension CallController {
             case .remove(let n): r.headers.remove(HeaderName(n))
             }
         }
-        r.body = body
         let branch = OutboundBranch(invite: r, peer: peer, target: target, isBrowser: isBrowser, localContact: localContact)
         branch.replacesCaller = replacingCaller
         if replacingCaller { call.aBranches.append(branch) } else { call.branches.append(branch) }
@@ -401,14 +388,7 @@ extension CallController {
     func cancel(_ branch: OutboundBranch) {
         guard !branch.final, !branch.cancelled else { return }
         branch.cancelled = true
-        // §9.1: same Request-URI, Call-ID, From, To (without tag), CSeq number and top Via as the INVITE.
-        var c = SIPRequest(method: .cancel, uri: branch.invite.uri)
-        for name in [HeaderName.via, .from, .to, .callID] {
-            if let v = branch.invite.headers[name] { c.headers.add(name, v) }
-        }
-        c.headers.add(.maxForwards, "70")
-        if let cseq = try? branch.invite.headers.cseq() { c.headers.add(.cseq, CSeq(cseq.sequence, .cancel).description) }
-        endpoint.send(c, to: branch.peer) { _ in }
+        endpoint.send(requests.cancel(branch.invite), to: branch.peer) { _ in }
     }
 
     /// Reads the callee's SDP (18x or 2xx), configures side b and starts the bridge, then `then`.

@@ -49,20 +49,20 @@ extension CallController {
     /// Ends an answered call: BYE on each leg that did not send one, then tear-down.
     func end(_ call: Call, reason: String, status: Int, side: String, from inbound: Bool? = nil) {
         guard call.phase != .ended else { return }
-        if inbound != true, call.phase == .answered { bye(request(.bye, in: call, side: .a), status: status, reason: reason) }
+        if inbound != true, call.phase == .answered { bye(.side(call, .a), status: status, reason: reason) }
         if inbound != false, let branch = call.answered { hangUp(branch, status: status, reason: reason) }
         for branch in call.branches + call.aBranches where branch !== call.answered { cancel(branch) }
         finish(call, status: status, reason: reason, side: side)
     }
 
     func hangUp(_ branch: OutboundBranch, status: Int = 200, reason: String) {
-        bye(request(.bye, in: branch), status: status, reason: reason)
+        bye(.branch(branch), status: status, reason: reason)
     }
 
-    /// Sends a BYE made for a leg, saying why.
-    func bye(_ made: (SIPRequest, SIPPeer)?, status: Int, reason: String) {
-        guard case (var bye, let peer)? = made else { return }
-        bye.headers.addReason(Reason(cause: status, text: reason))
+    /// Sends a BYE on a leg, saying why.
+    func bye(_ leg: DialogLeg, status: Int, reason: String) {
+        let why = Reason(cause: status, text: reason)
+        guard let (bye, peer) = request(in: leg, { $0.bye(in: &$1, via: $2, reason: why) }) else { return }
         endpoint.send(bye, to: peer) { _ in }
     }
 

@@ -212,9 +212,8 @@ extension CallController {
 
     /// Our session refresh on a leg: UPDATE without a body (no new offer); a failure ends the call.
     func refreshSession(_ call: Call, _ side: LegSide, interval: Int) {
-        guard case (var r, let peer)? = request(.update, in: call, side: side) else { return }
-        r.headers.setSessionExpires(SessionExpires(interval: interval, refresher: weAreUAS(call, side) ? .uas : .uac))
-        r.headers.add(.supported, "timer")
+        let expires = SessionExpires(interval: interval, refresher: weAreUAS(call, side) ? .uas : .uac)
+        guard let (r, peer) = request(in: .side(call, side), { $0.refresh(in: &$1, via: $2, sessionExpires: expires) }) else { return }
         endpoint.send(r, to: peer) { [weak self, weak call] event in
             guard let self, let call else { return }
             switch event {
@@ -253,9 +252,7 @@ extension CallController {
         guard var sdp = call.sdp(side), var config = call.config(side) else { return }
         let body = sdp.offer(direction: direction).serializedBytes()
         call.setSDP(side, sdp)
-        guard case (var r, let peer)? = request(.invite, in: call, side: side) else { return }
-        r.headers.add(.contentType, "application/sdp")
-        r.body = body
+        guard let (r, peer) = request(in: .side(call, side), { $0.reinvite(in: &$1, via: $2, offer: body) }) else { return }
         config.direction = Media.MediaDirection(direction)
         call.setConfig(side, config)
         apply(config, to: side, of: call, remote: nil, payloadTypes: nil)
@@ -292,32 +289,34 @@ extension CallController {
     /// Whether we are the UAS of the dialog on `side`: side a's, unless a transfer replaced its caller.
     func weAreUAS(_ call: Call, _ side: LegSide) -> Bool { side == .a && call.aLeg == nil }
 
-    /// A new request in the dialog of the answered leg on `side`, and where to send it.
-    func request(_ method: SIPMethod, in call: Call, side: LegSide) -> (SIPRequest, SIPPeer)? {
-        if side == .a, call.aLeg == nil {
+    var requests: RequestBuilder { RequestBuilder(userAgent: endpoint.userAgent, allow: SignallingCore.allow) }
+
+    /// A new request made by `make` in the dialog of `leg`, and where to send it.
+    func request(in leg: DialogLeg, _ make: (RequestBuilder, inout Dialog, Via) -> SIPRequest) -> (SIPRequest, SIPPeer)? {
+        switch leg {
+        case .side(let call, .a) where call.aLeg == nil:
             guard var dialog = call.inbound.dialog else { return nil }
-            let r = dialog.makeRequest(method, via: endpoint.makeVia(call.inbound.peer.transport))
+            let r = make(requests, &dialog, endpoint.makeVia(call.inbound.peer.transport))
             call.inbound.dialog = dialog
             return (r, call.inbound.peer)
+        case .side(let call, let side):
+            guard let branch = side == .a ? call.aLeg : call.answered else { return nil }
+            return request(in: .branch(branch), make)
+        case .branch(let branch):
+            guard var dialog = branch.dialog else { return nil }
+            let r = make(requests, &dialog, endpoint.makeVia(branch.peer.transport))
+            branch.dialog = dialog
+            return (r, peer(for: branch))
         }
-        guard let branch = side == .a ? call.aLeg : call.answered else { return nil }
-        return request(method, in: branch)
-    }
-
-    /// A new request in `branch`'s dialog, and where to send it.
-    func request(_ method: SIPMethod, in branch: OutboundBranch) -> (SIPRequest, SIPPeer)? {
-        guard var dialog = branch.dialog else { return nil }
-        let r = dialog.makeRequest(method, via: endpoint.makeVia(branch.peer.transport))
-        branch.dialog = dialog
-        return (r, peer(for: branch))
     }
 
     /// A digit for a leg whose DTMF mode is SIP INFO (`application/dtmf-relay`), in its dialog.
     func sendInfo(_ call: Call, to side: LegSide, digit: DTMFDigit, durationMs: Int) {
         guard call.phase == .answered else { return }
-        guard case (var r, let peer)? = request(.info, in: call, side: side) else { return }
-        r.headers.add(.contentType, DTMFInfo.relayContentType)
-        r.body = Array(DTMFInfo.relayBody(digit, durationMs: durationMs).utf8)
+        let body = Array(DTMFInfo.relayBody(digit, durationMs: durationMs).utf8)
+        guard let (r, peer) = request(in: .side(call, side), {
+            $0.info(in: &$1, via: $2, contentType: DTMFInfo.relayContentType, body: body)
+        }) else { return }
         endpoint.send(r, to: peer) { _ in }
     }
 }

@@ -22,7 +22,7 @@ extension CallController {
         call.step = step
         call.remainingTargets = step.legs
         call.bestFailure = nil
-        notify(self.request(.notify, in: branch), "SIP/2.0 100 Trying", final: false)
+        notify(.branch(branch), "SIP/2.0 100 Trying", final: false)
         dialNext(call)
     }
 
@@ -53,20 +53,17 @@ extension CallController {
         call.branches = [branch]
         call.ringTimer?.cancel()
         connectMedia(call, from: response, context: context) {
-            self.notify(self.request(.notify, in: transferor), "SIP/2.0 200 OK", final: true)
+            self.notify(.branch(transferor), "SIP/2.0 200 OK", final: true)
             self.hangUp(transferor, reason: "Transferred")
             if let id = transferor.dialog?.id { self.dialogs[self.key(id)] = nil }
         }
     }
 
-    /// Sends a NOTIFY of the refer subscription, made in the transferor's dialog, with the transfer's
+    /// Sends a NOTIFY of the refer subscription in the transferor's dialog, with the transfer's
     /// progress as a sipfrag.
-    func notify(_ made: (SIPRequest, SIPPeer)?, _ status: String, final: Bool) {
-        guard case (var r, let peer)? = made else { return }
-        r.headers.setEvent(EventHeader(package: "refer"))
-        r.headers.setSubscriptionState(final ? SubscriptionState(.terminated, reason: "noresource") : SubscriptionState(.active, expires: 60))
-        r.headers.add(.contentType, "message/sipfrag;version=2.0")
-        r.body = Array((status + "\r\n").utf8)
+    func notify(_ transferor: DialogLeg, _ status: String, final: Bool) {
+        let state = final ? SubscriptionState(.terminated, reason: "noresource") : SubscriptionState(.active, expires: 60)
+        guard let (r, peer) = request(in: transferor, { $0.notify(in: &$1, via: $2, sipfrag: status, state: state) }) else { return }
         endpoint.send(r, to: peer) { _ in }
     }
 
@@ -84,7 +81,7 @@ extension CallController {
         transaction.respond(SIPResponse(replyingTo: request, statusCode: 202, reasonPhrase: "Accepted"))
         logger.info("call transferred by the caller", metadata: ["call": "\(call.id)", "to": "\(user)"])
         call.aTransferring = true
-        notify(self.request(.notify, in: call, side: .a), "SIP/2.0 100 Trying", final: false)
+        notify(.side(call, .a), "SIP/2.0 100 Trying", final: false)
         let callT = LoopTransfer(call), destinationsT = LoopTransfer(destinations), port = UInt16(media.port(.a) ?? 0)
         run(call) {
             let dialled = LoopTransfer(await self.reachable(destinationsT.value))
@@ -133,8 +130,8 @@ extension CallController {
             call.aBranches = []
             // The caller hears the outcome and is hung up; side a's signalling is the target's from now on.
             if !call.callerGone {
-                notify(request(.notify, in: call, side: .a), "SIP/2.0 200 OK", final: true)
-                bye(request(.bye, in: call, side: .a), status: 200, reason: "Transferred")
+                notify(.side(call, .a), "SIP/2.0 200 OK", final: true)
+                bye(.side(call, .a), status: 200, reason: "Transferred")
             }
             if let id = call.inbound.dialog?.id { dialogs[key(id)] = nil }
             call.sessionTimers[.a]?.task?.cancel()
@@ -160,6 +157,6 @@ extension CallController {
     func callerTransferFailed(_ call: Call, _ status: String) {
         call.aTransferring = false
         if call.callerGone { return end(call, reason: "Transfer failed", status: 480, side: "gateway", from: true) }
-        notify(request(.notify, in: call, side: .a), status, final: true)
+        notify(.side(call, .a), status, final: true)
     }
 }
