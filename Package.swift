@@ -39,6 +39,8 @@ let package = Package(
         .target(name: "WebRTC", dependencies: ["RTP", "ByteText", "Hashing", "COpenSSL", "COpenSSLShim", "CSRTP"]),
         .target(name: "Media", dependencies: ["RTP", "WebRTC", "COpus", "COpusShim", "CSpanDSP"]),
         .target(name: "Dialplan", dependencies: ["ByteText", "CLibXML2"]),
+        // The call's course as a state machine: socket-free, driven by the gateway's call controller.
+        .target(name: "CallState", dependencies: ["Dialplan"]),
         .target(name: "SIPStack", dependencies: [
             "SIP", "Hashing",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -86,6 +88,7 @@ let package = Package(
         ]),
         .testTarget(name: "RTPTests", dependencies: ["RTP"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", "RTP", "WebRTC"]),
+        .testTarget(name: "CallStateTests", dependencies: ["CallState", "Dialplan"]),
         .testTarget(name: "DialplanTests", dependencies: ["Dialplan", "ByteText"], exclude: ["Fuzz"]),
         // Peer processes, free ports and sockets for tests; never linked into tandem.
         .target(name: "TestSupport", path: "Tests/TestSupport"),

@@ -116,13 +116,19 @@ public final class SIPEndpoint: @unchecked Sendable {
             if bytes.count >= 4, peer.isReliable { writeRaw(Array("\r\n".utf8), to: peer) }
             return
         }
-        counters.received += 1
         do {
-            let message = try SIPMessage(datagram: bytes, limits: limits)
-            handle(message, from: peer)
+            receive(try SIPMessage(datagram: bytes, limits: limits), from: peer)
         } catch {
+            counters.received += 1
             rejectMalformed(error, from: peer)
         }
+    }
+
+    /// One message a stream framer has already parsed; runs on `loop`.
+    func receive(_ message: SIPMessage, from peer: SIPPeer) {
+        loop.preconditionInEventLoop()
+        counters.received += 1
+        handle(message, from: peer)
     }
 
     func rejectMalformed(_ error: SIPParseError, from peer: SIPPeer) {

@@ -42,7 +42,7 @@ final class StreamHandler: ChannelInboundHandler, @unchecked Sendable {
         while true {
             do {
                 guard let message = try framer.next() else { return }
-                endpoint.receive(message.serialized(), from: peer)
+                endpoint.receive(message, from: peer)
             } catch {
                 endpoint.rejectMalformed(error, from: peer)
                 if framer.isFailed {
