@@ -50,7 +50,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Gateway", dependencies: [
-            "SIP", "SDP", "RTP", "WebRTC", "Media", "Dialplan", "SIPStack",
+            "SIP", "SDP", "RTP", "WebRTC", "Media", "Dialplan", "CallState", "SIPStack",
             "COpenSSL", "COpenSSLShim",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -71,11 +71,12 @@ public struct CallStateMachine: Sendable, Equatable {
         }
     }
 
-    /// An answered call: the branch kept, our re-INVITEs in flight, and a transfer if one was asked.
+    /// An answered call: the branch kept (none when a media app answered), our re-INVITEs in flight,
+    /// and a transfer if one was asked.
     public struct Answered: Sendable, Equatable {
-        public var branch: BranchID
+        public var branch: BranchID?
         /// The answer's To tag: another fork's 2xx (another tag) is a second dialog to hang up.
-        public var toTag: String
+        public var toTag: String?
         /// Sides where our re-INVITE awaits its answer: a re-INVITE from them meanwhile is glare.
         public var reoffering: Set<Side> = []
         public var transfer: Transfer?
@@ -104,7 +105,7 @@ public struct CallStateMachine: Sendable, Equatable {
         case playRingback
         /// Bridge the answering branch's media and send the caller our 200.
         case answerCaller(BranchID)
-        /// Bridge the transfer target's media in place of the transferor.
+        /// Bridge the transfer target's media in place of the transferor (told and hung up before).
         case connectTransferTarget(BranchID, replacing: Side)
         case rejectCaller(Outcome)
         /// BYE the answered leg on a side, saying why.
@@ -112,10 +113,9 @@ public struct CallStateMachine: Sendable, Equatable {
         case notifyTransferor(Side, sipfrag: Outcome, final: Bool)
         /// Answer a request from a side with this status (491 glare, 202, 481...).
         case respond(Side, Int)
-        /// Offer the side's new SDP to the other side (a re-INVITE relayed as ours).
+        /// Send our re-offer to the side again (after a 491, RFC 3261 §14.1).
         case reoffer(to: Side)
         case stopRingTimer
-        case startMaxDuration
         /// Free the media, write the record: the call is over.
         case finish(Outcome, endedBy: String)
     }
@@ -126,6 +126,30 @@ public struct CallStateMachine: Sendable, Equatable {
 
     public init(callerIsBrowser: Bool) { self.callerIsBrowser = callerIsBrowser }
 
+    /// Whether branches may be dialled and their answers taken: before the answer, or for a transfer.
+    public var isDialling: Bool {
+        switch state {
+        case .dialling: true
+        case .answered(let a): a.transfer != nil
+        default: false
+        }
+    }
+
+    /// Whether the branch still rings for the call or a transfer (not cancelled, not failed, not lost).
+    public func isRinging(_ branch: BranchID) -> Bool {
+        switch state {
+        case .dialling(let d): d.ringing.contains(branch)
+        case .answered(let a): a.transfer?.dialling.ringing.contains(branch) == true
+        default: false
+        }
+    }
+
+    /// Who asked for the transfer under way, if one is.
+    public var transferor: Side? {
+        if case .answered(let a) = state, let transfer = a.transfer, !transfer.transferorGone { return transfer.transferor }
+        return nil
+    }
+
     // MARK: routing
 
     /// The dialplan chose a bridge: ring its first target, or all of them at once.
@@ -135,6 +159,12 @@ public struct CallStateMachine: Sendable, Equatable {
         let actions = dialling.dialNext()
         state = .dialling(dialling)
         return actions
+    }
+
+    /// A media app (echo, tone, announcement) answered the caller itself.
+    public mutating func answeredLocally() {
+        guard case .routing = state else { return }
+        state = .answered(Answered(branch: nil, toTag: nil))
     }
 
     /// The dialplan rejected the call, or it could not be routed.

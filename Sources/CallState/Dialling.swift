@@ -117,17 +117,16 @@ extension CallStateMachine {
         case .dialling(let d) where d.ringing.contains(branch):
             let others = d.ringing.filter { $0 != branch }
             state = .answered(Answered(branch: branch, toTag: toTag))
-            return [.acknowledge(branch, toTag: toTag)] + others.map(Action.cancel)
-                + [.stopRingTimer, .answerCaller(branch), .startMaxDuration]
+            return [.acknowledge(branch, toTag: toTag)] + others.map(Action.cancel) + [.stopRingTimer, .answerCaller(branch)]
         case .answered(var a) where a.transfer?.dialling.ringing.contains(branch) == true:
             let transfer = a.transfer!
             let others = transfer.dialling.ringing.filter { $0 != branch }
-            var actions: [Action] = [.acknowledge(branch, toTag: toTag)] + others.map(Action.cancel)
-                + [.stopRingTimer, .connectTransferTarget(branch, replacing: transfer.transferor)]
+            var actions: [Action] = [.acknowledge(branch, toTag: toTag)] + others.map(Action.cancel) + [.stopRingTimer]
             if !transfer.transferorGone {
                 actions += [.notifyTransferor(transfer.transferor, sipfrag: Outcome(200, "OK"), final: true),
                             .bye(transfer.transferor, Outcome(200, "Transferred"))]
             }
+            actions.append(.connectTransferTarget(branch, replacing: transfer.transferor))
             // The target takes the transferor's side; a transfer by the caller keeps side b's branch.
             if transfer.transferor == .b {
                 a.branch = branch
@@ -158,7 +157,11 @@ extension CallStateMachine {
     /// Nobody answered in the route's ring time.
     public mutating func ringTimeout() -> [Action] {
         let ringing = withDialling(of: nil) { d, _ -> [BranchID] in
-            defer { d.ringing = []; d.early = nil }
+            defer {
+                d.ringing = []
+                d.early = nil
+                d.bestFailure = Outcome(480, "No Answer")
+            }
             return d.ringing
         }
         guard let ringing, !ringing.isEmpty else { return [] }

@@ -3,10 +3,17 @@
 extension CallStateMachine {
     /// The caller's CANCEL. After our 200 it has nothing to cancel (RFC 3261 §9.2): the 200 crossed it.
     public mutating func callerCancelled() -> [Action] {
-        guard case .dialling(let d) = state else { return [] }
         let outcome = Outcome(487, "Request Terminated")
-        state = .ended(outcome)
-        return d.ringing.map(Action.cancel) + [.stopRingTimer, .rejectCaller(outcome), .finish(outcome, endedBy: "caller")]
+        switch state {
+        case .routing:
+            state = .ended(outcome)
+            return [.rejectCaller(outcome), .finish(outcome, endedBy: "caller")]
+        case .dialling(let d):
+            state = .ended(outcome)
+            return d.ringing.map(Action.cancel) + [.stopRingTimer, .rejectCaller(outcome), .finish(outcome, endedBy: "caller")]
+        default:
+            return []
+        }
     }
 
     /// A BYE from a side's answered leg (already answered 200 by the controller).
@@ -33,13 +40,11 @@ extension CallStateMachine {
         failed(branch, Outcome(480, "Ended in early dialog"))
     }
 
-    /// A re-INVITE or UPDATE with an offer from a side: relayed to the other, unless ours to that
-    /// side is still open (glare, RFC 3261 §14.2) or the call is not up.
-    public mutating func reoffered(from side: Side) -> [Action] {
-        guard case .answered(let a) = state else { return [.respond(side, 491)] }
-        if a.reoffering.contains(side) { return [.respond(side, 491)] }
-        let other: Side = side == .a ? .b : .a
-        return [.reoffer(to: other)]
+    /// A re-INVITE from a side: the controller answers it, unless ours to that side is still open
+    /// (glare, RFC 3261 §14.2) or the call is not up.
+    public func reoffered(from side: Side) -> [Action] {
+        guard case .answered(let a) = state, !a.reoffering.contains(side) else { return [.respond(side, 491)] }
+        return []
     }
 
     /// Our re-INVITE toward a side went out.
@@ -69,19 +74,21 @@ extension CallStateMachine {
         return [.respond(side, 202), .notifyTransferor(side, sipfrag: Outcome(100, "Trying"), final: false)] + dial
     }
 
-    /// The gateway ends the call: media failed, the maximum duration passed, a session timer expired.
-    public mutating func end(_ outcome: Outcome) -> [Action] {
+    /// The call ends for a reason of the gateway's or the callee's (`by`): media failed, an unusable
+    /// answer, the maximum duration, a session timer, shutdown.
+    public mutating func end(_ outcome: Outcome, by: String = "gateway") -> [Action] {
         switch state {
         case .routing:
-            return refused(outcome)
+            state = .ended(outcome)
+            return [.rejectCaller(outcome), .finish(outcome, endedBy: by)]
         case .dialling(let d):
             state = .ended(outcome)
-            return d.ringing.map(Action.cancel) + [.stopRingTimer, .rejectCaller(outcome), .finish(outcome, endedBy: "gateway")]
+            return d.ringing.map(Action.cancel) + [.stopRingTimer, .rejectCaller(outcome), .finish(outcome, endedBy: by)]
         case .answered(let a):
             state = .ended(outcome)
             let cancels = a.transfer?.dialling.ringing.map(Action.cancel) ?? []
             let byes = [Side.a, .b].filter { !a.hasLeft($0) }.map { Action.bye($0, outcome) }
-            return cancels + byes + [.finish(outcome, endedBy: "gateway")]
+            return cancels + byes + [.finish(outcome, endedBy: by)]
         case .ended:
             return []
         }

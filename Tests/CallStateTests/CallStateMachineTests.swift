@@ -4,7 +4,7 @@ import Testing
 
 /// One thing that happens to a call, as the controller reports it.
 enum Event: Sendable {
-    case routed(DialPlan), refused(Outcome)
+    case routed(DialPlan), refused(Outcome), answeredLocally
     case kinds(Int), started(Int), settled(Outcome?)
     case provisional(Int, sdp: Bool), answered(Int, tag: String), failed(Int, Outcome), earlyBye(Int)
     case ringTimeout, callerCancelled, bye(Side)
@@ -15,6 +15,7 @@ enum Event: Sendable {
         switch self {
         case .routed(let plan): return m.routed(plan)
         case .refused(let o): return m.refused(o)
+        case .answeredLocally: m.answeredLocally(); return []
         case .kinds(let n): m.dialling(kinds: n); return []
         case .started(let b): m.branchStarted(BranchID(b)); return []
         case .settled(let failure): return m.dialSettled(failure: failure)
@@ -61,7 +62,7 @@ let elsewhere = Outcome(200, "Call completed elsewhere")
 let terminated = Outcome(487, "Request Terminated")
 let busy = Outcome(486, "Busy Here")
 func answerActions(_ branch: BranchID, _ tag: String) -> [A] {
-    [.acknowledge(branch, toTag: tag), .stopRingTimer, .answerCaller(branch), .startMaxDuration]
+    [.acknowledge(branch, toTag: tag), .stopRingTimer, .answerCaller(branch)]
 }
 
 /// Dialled and answered on branch 1 with tag "t".
@@ -93,7 +94,7 @@ let scripts: [Script] = [
     ]),
     Script("parallel: the first answer wins, the other is cancelled, and its late 2xx is hung up", [
         (.routed(both), [.dial(targets: [0, 1])]), (.kinds(1), []), (.started(1), []), (.started(2), []), (.settled(nil), []),
-        (.answered(2, tag: "x"), [.acknowledge(b2, toTag: "x"), .cancel(b1), .stopRingTimer, .answerCaller(b2), .startMaxDuration]),
+        (.answered(2, tag: "x"), [.acknowledge(b2, toTag: "x"), .cancel(b1), .stopRingTimer, .answerCaller(b2)]),
         (.failed(1, terminated), []),
         (.answered(1, tag: "y"), [.acknowledge(b1, toTag: "y"), .hangUp(b1, toTag: "y", elsewhere)]),
     ]),
@@ -124,10 +125,10 @@ let scripts: [Script] = [
     Script("glare: a re-INVITE from a side we are re-offering gets 491; ours is retried after its 491", answeredOnOne + [
         (.reofferSent(.b), []),
         (.reoffered(.b), [.respond(.b, 491)]),
-        (.reoffered(.a), [.reoffer(to: .b)]),
+        (.reoffered(.a), []),
         (.reofferAnswered(.b, 491), [.reoffer(to: .b)]),
         (.reofferSent(.b), []), (.reofferAnswered(.b, 200), []),
-        (.reoffered(.b), [.reoffer(to: .a)]),
+        (.reoffered(.b), []),
     ]),
     Script("a re-INVITE before the answer gets 491", [
         (.routed(one), [.dial(targets: [0])]), (.reoffered(.a), [.respond(.a, 491)]),
@@ -143,8 +144,8 @@ let scripts: [Script] = [
         (.referred(.b, one), [.respond(.b, 202), .notifyTransferor(.b, sipfrag: Outcome(100, "Trying"), final: false), .dial(targets: [0])]),
         (.kinds(1), []), (.started(2), []), (.settled(nil), []),
         (.provisional(2, sdp: false), [.relayProvisional(b2)]),
-        (.answered(2, tag: "u"), [.acknowledge(b2, toTag: "u"), .stopRingTimer, .connectTransferTarget(b2, replacing: .b),
-                                  .notifyTransferor(.b, sipfrag: Outcome(200, "OK"), final: true), .bye(.b, Outcome(200, "Transferred"))]),
+        (.answered(2, tag: "u"), [.acknowledge(b2, toTag: "u"), .stopRingTimer, .notifyTransferor(.b, sipfrag: Outcome(200, "OK"), final: true),
+                                  .bye(.b, Outcome(200, "Transferred")), .connectTransferTarget(b2, replacing: .b)]),
         (.answered(2, tag: "u"), [.acknowledge(b2, toTag: "u")]),
         (.bye(.b), [.bye(.a, bye), .finish(bye, endedBy: "callee")]),
     ]),
@@ -158,7 +159,7 @@ let scripts: [Script] = [
         (.referred(.a, one), [.respond(.a, 202), .notifyTransferor(.a, sipfrag: Outcome(100, "Trying"), final: false), .dial(targets: [0])]),
         (.kinds(1), []), (.started(2), []), (.settled(nil), []),
         (.failed(2, busy), [.stopRingTimer, .notifyTransferor(.a, sipfrag: busy, final: true)]),
-        (.reoffered(.b), [.reoffer(to: .a)]),
+        (.reoffered(.b), []),
     ]),
     Script("a failed transfer whose transferor left ends the call", ends: Outcome(480, "Transfer failed"), answeredOnOne + [
         (.referred(.a, one), [.respond(.a, 202), .notifyTransferor(.a, sipfrag: Outcome(100, "Trying"), final: false), .dial(targets: [0])]),
@@ -197,6 +198,18 @@ let scripts: [Script] = [
         (.end(Outcome(200, "Maximum call duration")), [.bye(.a, Outcome(200, "Maximum call duration")), .bye(.b, Outcome(200, "Maximum call duration")),
                                                        .finish(Outcome(200, "Maximum call duration"), endedBy: "gateway")]),
         (.bye(.a), []),
+    ]),
+    Script("a media app answers; the caller's BYE ends it with no one else to tell", ends: bye, [
+        (.answeredLocally, []), (.reoffered(.a), []),
+        (.bye(.a), [.bye(.b, bye), .finish(bye, endedBy: "caller")]),
+    ]),
+    Script("a CANCEL while the dialplan is still routing", ends: terminated, [
+        (.callerCancelled, [.rejectCaller(terminated), .finish(terminated, endedBy: "caller")]),
+        (.routed(one), []),
+    ]),
+    Script("the callee hangs up as soon as it answered", ends: bye, answeredOnOne + [
+        (.bye(.b), [.bye(.a, bye), .finish(bye, endedBy: "callee")]),
+        (.answered(1, tag: "t"), [.acknowledge(b1, toTag: "t"), .hangUp(b1, toTag: "t", elsewhere)]),
     ]),
     Script("a refused call is rejected once", ends: Outcome(404, "No route"), [
         (.refused(Outcome(404, "No route")), [.rejectCaller(Outcome(404, "No route")), .finish(Outcome(404, "No route"), endedBy: "gateway")]),

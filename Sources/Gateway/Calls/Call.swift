@@ -1,3 +1,4 @@
+import CallState
 import Dialplan
 import Foundation
 import Media
@@ -5,13 +6,16 @@ import SDP
 import SIP
 import SIPStack
 
-/// One call through the B2BUA: the leg that called in (side a of the media), the outbound attempt or
-/// the answered leg (side b), the media between them, and what the CDR will say. Touched only on the
-/// SIP endpoint's loop.
+/// One call through the B2BUA: the leg that called in (side a of the media), the outbound branches
+/// and the answered leg (side b), the media between them, and what the CDR will say. The call's
+/// course (who rings, who won, what a late answer gets, a transfer) is its `machine`'s; this holds
+/// the SIP and media objects the machine's actions are carried out on. Touched only on the SIP
+/// endpoint's loop.
 final class Call {
     enum Phase: Equatable {
-        /// Routing and dialling: no final response sent to the caller yet.
+        /// The caller has had no final response yet.
         case proceeding
+        /// The caller has our 200.
         case answered
         case ended
     }
@@ -19,17 +23,16 @@ final class Call {
     /// The call's id in logs and the CDR: the caller's Call-ID.
     let id: String
     let inbound: InboundLeg
+    var machine: CallStateMachine
+    /// What the caller has been told (the machine may have taken an answer whose media is still connecting).
     var phase: Phase = .proceeding
-    /// Side b: the outbound branches still ringing, or the one that answered.
-    var branches: [OutboundBranch] = []
+    /// Every INVITE sent for the call (bridge and transfers), by the id the machine knows it by.
+    var outbound: [BranchID: OutboundBranch] = [:]
+    private var lastBranch = 0
+    /// Side b's answered leg (or, during a transfer by side b, the transferor).
     var answered: OutboundBranch?
-    /// Targets still to try after the current one fails (failover).
-    var remainingTargets: [BridgeLeg] = []
-    /// Kinds of target (browsers, SIP) of the current step whose INVITEs are still being set up.
-    var pendingDials = 0
+    /// The bridge being dialled: the call's, or a transfer's.
     var step: BridgeStep?
-    /// The best failure seen so far among branches of the current target (RFC 3261 §16.7 picks the lowest class).
-    var bestFailure: SIPResponse?
     var media: CallMedia?
     /// The config of side a once its SDP is settled (the answer we give the caller, or theirs to ours).
     var configA: MediaLegConfig?
@@ -42,8 +45,6 @@ final class Call {
     var sdpB: LegSDP?
     /// The direction each leg last asked for (hold and resume), to translate only changes to the other leg.
     var heldDirection: [LegSide: SDP.MediaDirection] = [:]
-    /// Legs where our re-INVITE awaits its answer (a re-INVITE from them meanwhile gets 491).
-    var reoffering: Set<LegSide> = []
     /// Our SDP for the caller, built once and sent in every 18x/2xx so the session never changes under it:
     /// the answer to its offer, or, when its INVITE had none (delayed offer), our offer in the 200.
     var sdpForCaller: [UInt8]?
@@ -54,27 +55,25 @@ final class Call {
     var pendingApp: MediaApp?
     /// How DTMF goes to the caller's leg, when it is a phone.
     var callerDTMF: DTMFMode = .auto
-    /// The answered leg that asked (REFER) to hand the other party to someone else, while that is dialled.
-    var transferor: OutboundBranch?
-    /// A transfer asked by the leg that called in (a PBX's REFER): the INVITEs to the target, which
-    /// take side a's RTP socket; whether the caller's dialog is still there; and, once the target
-    /// answers, side a's signalling from then on.
-    var aBranches: [OutboundBranch] = []
-    var aTransferring = false
-    var callerGone = false
+    /// Side a's signalling once a transfer by the caller replaced it: the target's dialog.
     var aLeg: OutboundBranch?
     /// Each leg's session timer (RFC 4028): our refresh, or the watchdog on the other side's.
     var sessionTimers: [LegSide: SessionTimer] = [:]
     /// The caller hears our ringback tone (until side b's media connects).
-    var ringing = false
+    var hearsRingback = false
     var ringTimer: Task<Void, Never>?
     /// The route's `<max-duration>`, armed when the call is answered.
     var maxDuration: Duration?
     var maxDurationTimer: Task<Void, Never>?
     var record: CallRecord
 
-    /// Whether new branches may be dialled: before the answer, or for a transfer.
-    var dialling: Bool { phase == .proceeding || transferor != nil }
+    func newBranchID() -> BranchID {
+        lastBranch += 1
+        return BranchID(lastBranch)
+    }
+
+    /// The branches the machine says still ring.
+    var ringing: [OutboundBranch] { outbound.values.filter { machine.isRinging($0.id) } }
 
     func sdp(_ side: LegSide) -> LegSDP? { side == .a ? sdpA : sdpB }
     func setSDP(_ side: LegSide, _ sdp: LegSDP) { if side == .a { sdpA = sdp } else { sdpB = sdp } }
@@ -85,6 +84,7 @@ final class Call {
         self.id = id
         self.inbound = inbound
         self.record = record
+        machine = CallStateMachine(callerIsBrowser: inbound.isBrowser)
     }
 }
 
@@ -113,6 +113,7 @@ final class InboundLeg {
 /// One INVITE we sent for a target (a trunk, a URI, or one binding of a browser user). Forking
 /// toward a user's several browsers makes several branches of one target.
 final class OutboundBranch {
+    let id: BranchID
     var invite: SIPRequest
     let peer: SIPPeer
     let target: BridgeTarget
@@ -128,7 +129,8 @@ final class OutboundBranch {
     var replacesCaller = false
     let localContact: String
 
-    init(invite: SIPRequest, peer: SIPPeer, target: BridgeTarget, isBrowser: Bool, localContact: String) {
+    init(id: BranchID, invite: SIPRequest, peer: SIPPeer, target: BridgeTarget, isBrowser: Bool, localContact: String) {
+        self.id = id
         self.invite = invite
         self.peer = peer
         self.target = target
@@ -183,6 +185,11 @@ extension Media.MediaDirection {
         case .inactive: self = .inactive
         }
     }
+}
+
+extension LegSide {
+    var side: Side { self == .a ? .a : .b }
+    init(_ side: Side) { self = side == .a ? .a : .b }
 }
 
 /// A leg's negotiated session timer: its interval, who refreshes, and the pending timer.

@@ -1,3 +1,4 @@
+import CallState
 import Dialplan
 import Foundation
 import Logging
@@ -16,8 +17,8 @@ extension CallController {
     /// (JsSIP and SIP.js leave it to the page), so the caller gets our SDP in a 183 and a ringback
     /// tone from the bridge until the callee's media replaces it.
     func ringback(_ call: Call) {
-        guard call.phase == .proceeding, let media = call.media, let configA = call.configA, !call.ringing else { return }
-        call.ringing = true
+        guard call.phase == .proceeding, let media = call.media, let configA = call.configA, !call.hearsRingback else { return }
+        call.hearsRingback = true
         let mediaT = LoopTransfer(media)
         media.loop.execute {
             guard mediaT.value.bridge == nil else { return }
@@ -70,23 +71,9 @@ extension CallController {
         if let limit = call.maxDuration { armMaxDuration(call, limit) }
         endpoint.sendSuccess(ok, through: call.inbound.transaction) { [weak self, weak call] in
             guard let self, let call else { return }
-            self.end(call, reason: "No ACK from the caller", status: 408, side: "caller")
+            self.fail(call, code: 408, reason: "No ACK from the caller", side: "caller")
         }
     }
-
-    /// Ends a call that was not answered with a final response to the caller, or with BYEs once answered.
-    func fail(_ call: Call, code: Int, reason: String, side: String) {
-        switch call.phase {
-        case .ended: return
-        case .answered: return end(call, reason: reason, status: code, side: side)
-        case .proceeding:
-            for branch in call.branches { cancel(branch) }
-            call.inbound.transaction.respond(SIPResponse(replyingTo: call.inbound.invite, statusCode: code, reasonPhrase: reason,
-                                                         toTag: call.inbound.toTag))
-            finish(call, status: code, reason: reason, side: side)
-        }
-    }
-
 
     /// A CANCEL for a call still ringing: 200 for the CANCEL, 487 for the INVITE, CANCEL every branch.
     func cancel(_ request: SIPRequest, _ transaction: ServerTransactionHandle<SIPPeer>) {
@@ -95,6 +82,7 @@ extension CallController {
             return transaction.respond(SIPResponse(replyingTo: request, statusCode: 481))
         }
         transaction.respond(SIPResponse(replyingTo: request, statusCode: 200))
-        fail(call, code: 487, reason: "Request Terminated", side: "caller")
+        // After the callee's 2xx the call is taken: our 200 crosses this CANCEL (RFC 3261 §9.2).
+        perform(call.machine.callerCancelled(), on: call)
     }
 }

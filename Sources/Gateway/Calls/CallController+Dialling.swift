@@ -1,3 +1,4 @@
+import CallState
 import Dialplan
 import Foundation
 import Logging
@@ -11,26 +12,10 @@ import WebRTC
 
 /// Dialling the plan's targets and reading what the outbound branches answer.
 extension CallController {
-    /// Starts the next target of the bridge, or fails the call with the best answer seen.
-    func dialNext(_ call: Call) {
-        guard call.dialling else { return }
-        guard !call.remainingTargets.isEmpty, let step = call.step else {
-            if let transferor = call.transferor {
-                notify(.branch(transferor), "SIP/2.0 \(call.bestFailure?.statusCode ?? 480) \(call.bestFailure?.reasonPhrase ?? "No Answer")",
-                       final: true)
-            }
-            let failure = call.bestFailure
-            return fail(call, code: failure.map { Self.callerCode(for: $0.statusCode) } ?? 480,
-                        reason: failure?.reasonPhrase ?? "No Answer", side: "callee")
-        }
-        // A parallel bridge rings every target at once; browsers and SIP targets together ring on two
-        // side-b sockets, and the one whose target answers stays.
-        var legs = [call.remainingTargets.removeFirst()]
-        if step.mode == .parallel {
-            legs += call.remainingTargets
-            call.remainingTargets.removeAll()
-        }
-        call.bestFailure = nil
+    /// Rings the bridge's targets the machine chose (one, or all of a parallel bridge): browsers and
+    /// SIP targets together ring on two side-b sockets, and the one whose target answers stays.
+    func dial(_ call: Call, _ legs: [BridgeLeg]) {
+        guard let step = call.step, !legs.isEmpty else { return }
         call.record.target = legs[0].target.description
         let timing = BridgeLeg(target: legs[0].target, timeout: legs.count > 1 ? step.timeout : legs[0].timeout)
         let users = legs.flatMap { leg -> [String] in
@@ -41,7 +26,12 @@ extension CallController {
             }
         }
         let destinations = sipDestinations(legs, step)
-        call.pendingDials = (users.isEmpty ? 0 : 1) + (destinations.isEmpty ? 0 : 1)
+        let kinds = (users.isEmpty ? 0 : 1) + (destinations.isEmpty ? 0 : 1)
+        guard kinds > 0 else {
+            call.machine.dialling(kinds: 1)
+            return perform(call.machine.dialSettled(failure: Outcome(404, "No such target")), on: call)
+        }
+        call.machine.dialling(kinds: kinds)
         if users.isEmpty { return dialSIP(call, destinations, timing) }
         dialUsers(call, users, timing) {
             if !destinations.isEmpty { self.dialSIP(call, destinations, timing, keepingOthers: true) }
@@ -67,26 +57,17 @@ extension CallController {
         return destinations
     }
 
-    /// One kind of target has its INVITEs out, or could send none: once no kind is still being set up
-    /// and nothing rings, the target failed.
-    func dialSettled(_ call: Call) {
-        call.pendingDials -= 1
-        if call.pendingDials == 0, call.branches.isEmpty, call.dialling { targetFailed(call, code: call.bestFailure?.statusCode) }
-    }
-
-    /// Keeps the failure the caller should hear (RFC 3261 §16.7).
-    func consider(_ failure: SIPResponse, for call: Call) {
-        if let best = call.bestFailure, !Self.better(failure.statusCode, than: best.statusCode) { return }
-        call.bestFailure = failure
+    /// One kind of target has its INVITEs out, or could send none (`failure`).
+    func dialSettled(_ call: Call, failure: Outcome? = nil) {
+        perform(call.machine.dialSettled(failure: failure), on: call)
     }
 
     /// Every current binding of the users gets the same WebRTC offer over its own flow; then `next`.
     func dialUsers(_ call: Call, _ users: [String], _ leg: BridgeLeg, then next: @escaping () -> Void = {}) {
         let bindings = users.flatMap { user in registrar.lookup(user).map { (user, $0) } }
         guard !bindings.isEmpty else {
-            consider(SIPResponse(statusCode: 480, reasonPhrase: "User Not Registered"), for: call)
             next()
-            return dialSettled(call)
+            return dialSettled(call, failure: Outcome(480, "User Not Registered"))
         }
         let ice = ICELiteAgent(consentTimeoutSeconds: consentTimeoutSeconds)
         let narrowband = call.configA.map { $0.codec == .pcmu || $0.codec == .pcma } ?? false
@@ -100,7 +81,7 @@ extension CallController {
             let body = template.offer(narrowband: narrowband).serializedBytes()
             self.endpoint.loop.execute {
                 let call = callT.value
-                guard call.dialling else { return }
+                guard call.machine.isDialling else { return }
                 call.record.legB = CallRecord.Leg(kind: "webrtc")
                 for (user, binding) in bindingsT.value {
                     self.sendInvite(call, to: binding.contact.uri, peer: binding.peer, target: .user(user), isBrowser: true, body: body,
@@ -129,17 +110,14 @@ extension CallController {
         run(call) {
             let reachable = await self.reachable(destinationsT.value)
             guard !reachable.isEmpty else {
-                return self.endpoint.loop.execute {
-                    self.consider(SIPResponse(statusCode: 503, reasonPhrase: "Unreachable"), for: callT.value)
-                    self.dialSettled(callT.value)
-                }
+                return self.endpoint.loop.execute { self.dialSettled(callT.value, failure: Outcome(503, "Unreachable")) }
             }
             guard let media = try await self.endpoint.loop.submit({ callT.value.media.map(LoopTransfer.init) }).get()?.value else { return }
             let port = UInt16(try await media.bind(b: .phone(remote: nil, payloadTypes: []), keepingOthers: keepingOthers) ?? 0)
             let dialled = LoopTransfer(reachable)
             self.endpoint.loop.execute {
                 let call = callT.value
-                guard call.dialling else { return }
+                guard call.machine.isDialling else { return }
                 call.record.legB = CallRecord.Leg(kind: "rtp")
                 for (destination, uri, peer) in dialled.value {
                     let template = RTPSessionTemplate(address: self.advertise.first ?? "127.0.0.1", port: port, codecs: destination.codecs)
@@ -221,9 +199,11 @@ extension CallController {
             case .remove(let n): r.headers.remove(HeaderName(n))
             }
         }
-        let branch = OutboundBranch(invite: r, peer: peer, target: target, isBrowser: isBrowser, localContact: localContact)
+        let branch = OutboundBranch(id: call.newBranchID(), invite: r, peer: peer, target: target, isBrowser: isBrowser,
+                                    localContact: localContact)
         branch.replacesCaller = replacingCaller
-        if replacingCaller { call.aBranches.append(branch) } else { call.branches.append(branch) }
+        call.outbound[branch.id] = branch
+        call.machine.branchStarted(branch.id)
         start(branch, of: call, context: context)
     }
 
@@ -236,8 +216,7 @@ extension CallController {
             case .response(let r): response = r
             case .timeout: response = SIPResponse(statusCode: 408, reasonPhrase: "Request Timeout")
             }
-            if branch.replacesCaller { return self.receivedForCaller(response, on: branch, of: call, context: contextT.value) }
-            if case .timeout = event { return self.branchFailed(branch, of: call, response) }
+            if case .timeout = event { return self.branchFailed(branch, of: call, Outcome(408, "Request Timeout")) }
             self.received(response, on: branch, of: call, context: contextT.value)
         }
     }
@@ -246,53 +225,34 @@ extension CallController {
 
     func received(_ response: SIPResponse, on branch: OutboundBranch, of call: Call, context: OfferContext) {
         if response.statusCode == 100 { return }
-        if response.isSuccess, branch.final {
-            // After our 2xx: a retransmission (same tag) to ACK again, or another fork's answer.
-            return answeredAgain(branch, response)
-        }
-        if response.isSuccess || (response.statusCode > 100 && response.statusCode < 200) {
-            if let tag = try? response.headers.to().tag, branch.dialog?.id.remoteTag != tag {
+        let cause = Cause(response: response, context: context)
+        if response.isSuccess || response.isProvisional {
+            if let tag = try? response.headers.to().tag, branch.dialog?.id.remoteTag != tag, !branch.final {
                 // A first response, or one from another fork behind a proxy (another To tag): its own
                 // dialog. The fork that answers is the one the call keeps.
                 branch.dialog = Dialog(uac: branch.invite, response: response, localContact: branch.localContact)
                 if let id = branch.dialog?.id { dialogs[key(id)] = (call, false) }
-            } else {
+            } else if !branch.final {
                 branch.dialog?.update(with: response)
             }
         }
         if response.isSuccess {
             branch.final = true
-            acknowledge(branch, response)
-            if call.dialling, !branch.cancelled, let granted = try? response.headers.sessionExpires() {
-                armSessionTimer(call, .b, interval: granted.interval, weRefresh: granted.refresher != .uas)
+            let tag = (try? response.headers.to().tag) ?? ""
+            if branch.replacesCaller, call.machine.isRinging(branch.id), sideAConfig(call, response, context) == nil {
+                acknowledge(branch, response)
+                hangUp(branch, status: 488, reason: "Unusable SDP answer")
+                return perform(call.machine.failed(branch.id, Outcome(488, "Not Acceptable Here")), on: call)
             }
-            guard call.dialling, !branch.cancelled else {
-                // A 2xx that crossed our CANCEL or lost the race to another branch: ACK it, then BYE.
-                return hangUp(branch, reason: "Call completed elsewhere")
-            }
-            if call.transferor != nil { return completeTransfer(call, to: branch, response, context: context) }
-            call.answered = branch
-            for other in call.branches where other !== branch { cancel(other) }
-            call.branches = [branch]
-            call.ringTimer?.cancel()
-            connectMedia(call, from: response, context: context) { self.answerCaller(call) }
-            return
+            return perform(call.machine.answered(branch.id, toTag: tag), on: call, cause)
         }
         if response.isProvisional {
-            guard call.dialling, !branch.cancelled else { return }
-            if !response.body.isEmpty {
-                // Early media: bridge it now and tell the caller with our own SDP (183).
-                connectMedia(call, from: response, context: context) { self.relayProvisional(call, response, withSDP: true) }
-            } else if call.inbound.isBrowser, call.transferor == nil {
-                ringback(call)
-            } else {
-                relayProvisional(call, response, withSDP: false)
-            }
-            return
+            return perform(call.machine.provisional(branch.id, hasSDP: !response.body.isEmpty && !branch.replacesCaller), on: call, cause)
         }
+        let ringing = call.machine.isRinging(branch.id)
         // A final failure. 401/407 from a trunk: answer the challenge once.
         if (response.statusCode == 401 || response.statusCode == 407), !branch.authorized, case .phone(let trunk?, _) = context,
-           let username = trunk.username, let password = trunk.password, call.dialling, !branch.cancelled {
+           let username = trunk.username, let password = trunk.password, ringing, !branch.cancelled {
             var digest = DigestClient(username: username, password: password)
             if retry(branch, of: call, context: context, { digest.authorize(&$0, for: response) }) {
                 branch.authorized = true
@@ -300,7 +260,7 @@ extension CallController {
             }
         }
         // 422: the callee wants a longer session interval (RFC 4028 §8.1); ask again once with its Min-SE.
-        if response.statusCode == 422, !branch.intervalRaised, call.dialling, !branch.cancelled,
+        if response.statusCode == 422, !branch.intervalRaised, ringing, !branch.cancelled,
            let minSE = (try? response.headers.minSE()) ?? nil,
            minSE > sessionExpires, minSE <= 86_400 {
             branch.intervalRaised = true
@@ -310,7 +270,7 @@ extension CallController {
                 return true
             }) { return }
         }
-        branchFailed(branch, of: call, response)
+        branchFailed(branch, of: call, Outcome(response.statusCode, response.reasonPhrase))
     }
 
     /// Sends the branch's INVITE again, edited (a new transaction: fresh Via branch, next CSeq);
@@ -325,47 +285,10 @@ extension CallController {
         return true
     }
 
-    func branchFailed(_ branch: OutboundBranch, of call: Call, _ response: SIPResponse) {
+    func branchFailed(_ branch: OutboundBranch, of call: Call, _ failure: Outcome) {
         branch.final = true
         if let id = branch.dialog?.id { dialogs[key(id)] = nil }
-        guard call.dialling else { return }
-        consider(response, for: call)
-        call.branches.removeAll { $0 === branch }
-        guard call.branches.isEmpty, call.pendingDials == 0 else { return }
-        targetFailed(call, code: call.bestFailure?.statusCode ?? 480)
-    }
-
-    /// RFC 3261 §16.7: 6xx beats all; else the lowest class, but 401/407/415/420/484 are worth more than other 4xx.
-    static func better(_ a: Int, than b: Int) -> Bool {
-        if a / 100 == 6 { return b / 100 != 6 }
-        if b / 100 == 6 { return false }
-        let preferred: Set<Int> = [401, 407, 415, 420, 484]
-        if a / 100 == b / 100 { return preferred.contains(a) && !preferred.contains(b) }
-        return a / 100 < b / 100
-    }
-
-    /// The whole target failed (all its branches): move on if the plan fails over on this code.
-    func targetFailed(_ call: Call, code: Int?) {
-        call.ringTimer?.cancel()
-        guard call.dialling else { return }
-        if let step = call.step, step.mode == .failover || step.mode == .parallel, step.failover.retries(on: code), !call.remainingTargets.isEmpty {
-            logger.info("target failed, next", metadata: ["call": "\(call.id)", "code": "\(code.map(String.init) ?? "timeout")"])
-            return dialNext(call)
-        }
-        call.remainingTargets.removeAll()
-        dialNext(call)
-    }
-
-    /// What the caller is told when the callee's leg fails: the callee's answer, except what is ours
-    /// to deal with (auth toward a trunk, redirects we do not follow, transaction errors).
-    static func callerCode(for code: Int) -> Int {
-        switch code {
-        case 401, 407: 503
-        case 300..<400: 480
-        case 408: 480
-        case 481, 482, 483, 491: 500
-        default: code
-        }
+        perform(call.machine.failed(branch.id, failure), on: call)
     }
 
     func acknowledge(_ branch: OutboundBranch, _ response: SIPResponse) {
@@ -426,7 +349,7 @@ extension CallController {
         call.record.legB?.codec = configB.codec.encodingName
         call.configB = configB
         call.sdpB = context.sdp
-        if let branch = call.branches.first(where: { $0.dialog.map { d in (try? response.headers.to().tag) == d.id.remoteTag } ?? false }) {
+        if let branch = call.outbound.values.first(where: { $0.dialog.map { d in (try? response.headers.to().tag) == d.id.remoteTag } ?? false }) {
             call.record.target = branch.target.description
         }
         let remote = agreed.remoteConnection.flatMap { try? SocketAddress(ipAddress: $0.address, port: Int(agreed.remotePort)) }
@@ -470,17 +393,21 @@ extension CallController {
         guard response.isSuccess, let cseq = try? response.headers.cseq(), cseq.method == .invite,
               let callID = try? response.headers.callID(), let tag = try? response.headers.from().tag,
               let (call, inbound) = dialogs[key(callID: callID, localTag: tag)], let branch = inbound ? call.aLeg : call.answered else { return }
-        answeredAgain(branch, response)
+        if (try? response.headers.to().tag) == branch.dialog?.id.remoteTag { return acknowledge(branch, response) }
+        fork(branch, response, acknowledge: true, hangUp: true)
     }
 
-    /// A 2xx on a branch that already had one: the same dialog's retransmission is ACKed again;
-    /// another fork that answered after the call was taken is ACKed, then hung up (§13.2.2.4).
-    func answeredAgain(_ branch: OutboundBranch, _ response: SIPResponse) {
-        if (try? response.headers.to().tag) == branch.dialog?.id.remoteTag { return acknowledge(branch, response) }
+    /// A 2xx from another fork of a branch (another To tag) than the dialog the call keeps: ACKed in
+    /// its own dialog, and hung up since the call does not keep it (§13.2.2.4).
+    func fork(_ branch: OutboundBranch, _ response: SIPResponse, acknowledge: Bool = false, hangUp: Bool = false) {
         guard var fork = Dialog(uac: branch.invite, response: response, localContact: branch.localContact),
               let sequence = try? branch.invite.headers.cseq().sequence else { return }
         let peer = peer(for: branch, dialog: fork)
-        endpoint.sendStateless(.request(fork.makeACK(sequence: sequence, via: endpoint.makeVia(peer.transport))), to: peer)
-        endpoint.send(fork.makeRequest(.bye, via: endpoint.makeVia(peer.transport)), to: peer) { _ in }
+        if acknowledge {
+            endpoint.sendStateless(.request(fork.makeACK(sequence: sequence, via: endpoint.makeVia(peer.transport))), to: peer)
+        }
+        guard hangUp else { return }
+        let bye = requests.bye(in: &fork, via: endpoint.makeVia(peer.transport), reason: Reason(cause: 200, text: "Call completed elsewhere"))
+        endpoint.send(bye, to: peer) { _ in }
     }
 }

@@ -1,3 +1,4 @@
+import CallState
 import Dialplan
 import Foundation
 import Logging
@@ -24,14 +25,7 @@ extension CallController {
         call.ringTimer = Task {
             try? await Task.sleep(for: timeout)
             guard !Task.isCancelled else { return }
-            loop.execute {
-                let call = callT.value
-                guard call.dialling, !call.branches.isEmpty else { return }
-                for branch in call.branches { self.cancel(branch) }
-                call.branches.removeAll()
-                call.bestFailure = SIPResponse(statusCode: 480, reasonPhrase: "No Answer")
-                self.targetFailed(call, code: nil)
-            }
+            loop.execute { self.perform(callT.value.machine.ringTimeout(), on: callT.value) }
         }
     }
 
@@ -42,17 +36,8 @@ extension CallController {
         call.maxDurationTimer = Task {
             try? await Task.sleep(for: limit)
             guard !Task.isCancelled else { return }
-            loop.execute { self.end(callT.value, reason: "Maximum call duration", status: 200, side: "gateway") }
+            loop.execute { self.fail(callT.value, code: 200, reason: "Maximum call duration", side: "gateway") }
         }
-    }
-
-    /// Ends an answered call: BYE on each leg that did not send one, then tear-down.
-    func end(_ call: Call, reason: String, status: Int, side: String, from inbound: Bool? = nil) {
-        guard call.phase != .ended else { return }
-        if inbound != true, call.phase == .answered { bye(.side(call, .a), status: status, reason: reason) }
-        if inbound != false, let branch = call.answered { hangUp(branch, status: status, reason: reason) }
-        for branch in call.branches + call.aBranches where branch !== call.answered { cancel(branch) }
-        finish(call, status: status, reason: reason, side: side)
     }
 
     func hangUp(_ branch: OutboundBranch, status: Int = 200, reason: String) {
@@ -74,7 +59,7 @@ extension CallController {
         for timer in call.sessionTimers.values { timer.task?.cancel() }
         calls[call.id] = nil
         if let id = call.inbound.dialog?.id { dialogs[key(id)] = nil }
-        for branch in call.branches + call.aBranches + [call.answered, call.aLeg].compactMap({ $0 }) {
+        for branch in call.outbound.values {
             if let id = branch.dialog?.id { dialogs[key(id)] = nil }
         }
         call.record.end = Date()

@@ -1,3 +1,4 @@
+import CallState
 import Dialplan
 import Foundation
 import Logging
@@ -26,35 +27,29 @@ extension CallController {
             } else if inbound {
                 try call.inbound.dialog?.receive(request)
             } else {
-                try call.branches.first { $0.dialog?.id == id }?.dialog?.receive(request)
+                try call.outbound.values.first { $0.dialog?.id == id }?.dialog?.receive(request)
             }
         } catch {
             return transaction.respond(SIPResponse(replyingTo: request, statusCode: 500, reasonPhrase: "CSeq Out of Order"))
         }
         switch request.method {
-        case .bye where call.transferor?.dialog?.id == id:
-            // The transferor leaves before the transfer completes: only its leg ends.
-            transaction.respond(SIPResponse(replyingTo: request, statusCode: 200))
-            dialogs[key(id)] = nil
-        case .bye where inbound && call.aTransferring:
-            // The caller hangs up once its REFER is accepted, as blind transfer allows: the target is
-            // still being dialled for the other party.
-            transaction.respond(SIPResponse(replyingTo: request, statusCode: 200))
-            dialogs[key(id)] = nil
-            call.callerGone = true
         case .bye:
             transaction.respond(SIPResponse(replyingTo: request, statusCode: 200))
-            if !inbound, call.phase == .proceeding, let branch = call.branches.first(where: { $0.dialog?.id == id }) {
+            dialogs[key(id)] = nil
+            if inbound { return perform(call.machine.bye(from: .a), on: call) }
+            if call.answered?.dialog?.id == id { return perform(call.machine.bye(from: .b), on: call) }
+            if let branch = call.outbound.values.first(where: { $0.dialog?.id == id }), call.machine.isRinging(branch.id) {
                 // BYE on an early dialog: that branch is over.
-                return branchFailed(branch, of: call, SIPResponse(statusCode: 480, reasonPhrase: "Ended in early dialog"))
+                branchFailed(branch, of: call, Outcome(480, "Ended in early dialog"))
             }
-            end(call, reason: "BYE", status: 200, side: inbound ? "caller" : "callee", from: inbound)
         case .invite, .update:
             reoffered(call, side: inbound ? .a : .b, request, transaction)
-        case .refer where !inbound && call.phase == .answered && call.transferor == nil:
-            refer(call, request, transaction)
-        case .refer where inbound && call.phase == .answered && !call.inbound.isBrowser && !call.aTransferring && call.aLeg == nil:
-            referFromCaller(call, request, transaction)
+        case .refer where call.phase == .answered && call.machine.isDialling:
+            transaction.respond(SIPResponse(replyingTo: request, statusCode: 491))  // one transfer at a time
+        case .refer where !inbound && call.phase == .answered && call.answered?.dialog?.id == id:
+            refer(call, from: .b, request, transaction)
+        case .refer where inbound && call.phase == .answered && !call.inbound.isBrowser && call.aLeg == nil:
+            refer(call, from: .a, request, transaction)
         case .info:
             transaction.respond(SIPResponse(replyingTo: request, statusCode: 200))
             if let type = request.headers[.contentType],
@@ -82,9 +77,9 @@ extension CallController {
     func reoffered(_ call: Call, side: LegSide, _ request: SIPRequest, _ transaction: ServerTransactionHandle<SIPPeer>) {
         var ok = SIPResponse(replyingTo: request, statusCode: 200)
         ok.headers.add(.contact, contact(for: transaction.peer.transport))
-        if request.method == .invite, call.reoffering.contains(side) {
-            // Our own re-INVITE on this leg is still open: glare (RFC 3261 §14.2).
-            return transaction.respond(SIPResponse(replyingTo: request, statusCode: 491))
+        if request.method == .invite, case let refusal = call.machine.reoffered(from: side.side), !refusal.isEmpty {
+            // Our own re-INVITE on this leg is still open (glare, RFC 3261 §14.2), or the call is not up.
+            return perform(refusal, on: call, Cause(transaction: transaction, request: request))
         }
         if let timer = call.sessionTimers[side] {
             // A refresh from the other side restarts its timer, on the interval it now asks for.
@@ -130,14 +125,14 @@ extension CallController {
         call.awaitingAnswer[side] = nil
         guard let answer = try? SessionDescription(parsing: ack.body), let section = answer.media.first(where: { $0.media == "audio" }),
               let agreed = answer.acceptedByAnswer() else {
-            return end(call, reason: "No usable SDP answer in the ACK", status: 488, side: "gateway")
+            return fail(call, code: 488, reason: "No usable SDP answer in the ACK", side: "gateway")
         }
         let current = call.config(side)
         guard var config = MediaLegConfig(agreed: agreed, ssrc: current?.ssrc ?? UInt32.random(in: 1...UInt32.max),
                                           cname: current?.cname ?? "tandem", isBrowser: current?.isBrowser ?? false,
                                           dtmfMode: current?.dtmfMode ?? call.callerDTMF,
                                           ptime: section.packetTime.map(Int.init)) else {
-            return end(call, reason: "No common codec", status: 488, side: "gateway")
+            return fail(call, code: 488, reason: "No common codec", side: "gateway")
         }
         config.direction = Media.MediaDirection(agreed.direction.reversed)
         guard current == nil else {
@@ -203,7 +198,7 @@ extension CallController {
                 if weRefresh {
                     self.refreshSession(call, side, interval: interval)
                 } else {
-                    self.end(call, reason: "Session timer expired", status: 408, side: "gateway")
+                    self.fail(call, code: 408, reason: "Session timer expired", side: "gateway")
                 }
             }
         }
@@ -222,7 +217,7 @@ extension CallController {
             case .response(let response) where response.isProvisional:
                 break
             default:
-                self.end(call, reason: "Session refresh failed", status: 408, side: "gateway")
+                self.fail(call, code: 408, reason: "Session refresh failed", side: "gateway")
             }
         }
     }
@@ -257,11 +252,12 @@ extension CallController {
         call.setConfig(side, config)
         apply(config, to: side, of: call, remote: nil, payloadTypes: nil)
         let sequence = (try? r.headers.cseq().sequence) ?? 0
-        call.reoffering.insert(side)
+        call.machine.reofferSent(to: side.side)
         endpoint.send(r, to: peer) { [weak self, weak call] event in
             guard let self, let call, case .response(let response) = event, response.isFinal else { return }
-            call.reoffering.remove(side)
-            if response.statusCode == 491 { return self.retryAfterGlare(call, side: side, direction: direction) }
+            if call.machine.reofferAnswered(by: side.side, code: response.statusCode).contains(.reoffer(to: side.side)) {
+                return self.retryAfterGlare(call, side: side, direction: direction)
+            }
             guard response.isSuccess else { return }
             let dialog = side == .a ? (call.aLeg?.dialog ?? call.inbound.dialog) : call.answered?.dialog
             if let ack = dialog?.makeACK(sequence: sequence, via: self.endpoint.makeVia(peer.transport)) {

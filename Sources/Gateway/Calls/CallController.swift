@@ -1,3 +1,4 @@
+import CallState
 import Dialplan
 import Foundation
 import Logging
@@ -315,7 +316,7 @@ final class CallController: @unchecked Sendable {
                 self.endpoint.loop.execute {
                     let seconds = self.rtpTimeout?.components.seconds ?? 0
                     self.logger.warning("no RTP from the phone", metadata: ["call": "\(callT.value.id)", "side": "\(side)"])
-                    self.end(callT.value, reason: "No RTP for \(seconds) s", status: 408, side: "gateway")
+                    self.fail(callT.value, code: 408, reason: "No RTP for \(seconds) s", side: "gateway")
                 }
             }
         }.get()
@@ -339,10 +340,10 @@ final class CallController: @unchecked Sendable {
             call.record.legA.codec = config?.codec.encodingName
             if config == nil { call.pendingApp = appT.value }
             if isApp {
+                call.machine.answeredLocally()
                 self.answerCaller(call)
             } else if let step = call.step {
-                call.remainingTargets = step.legs
-                self.dialNext(call)
+                self.perform(call.machine.routed(DialPlan(step)), on: call)
             }
         }
     }
