@@ -11,7 +11,7 @@ extension SIPHeaders {
         }
     }
 
-    private func list(_ name: HeaderName) throws(SIPParseError) -> [NameAddress] {
+    func list(_ name: HeaderName) throws(SIPParseError) -> [NameAddress] {
         var result: [NameAddress] = []
         for element in listValues(name) {
             guard !element.isEmpty else {

@@ -97,16 +97,12 @@ public struct SubscriptionState: Sendable, Equatable, CustomStringConvertible {
 }
 
 extension SIPHeaders {
-    public func event() throws(SIPParseError) -> EventHeader? {
-        guard let value = self[.event] else { return nil }
-        return try EventHeader(value)
-    }
+    public func event() throws(SIPParseError) -> EventHeader? { try parsed(.event, EventHeader.init) }
 
     public mutating func setEvent(_ value: EventHeader) { set(.event, value.description) }
 
     public func subscriptionState() throws(SIPParseError) -> SubscriptionState? {
-        guard let value = self[.subscriptionState] else { return nil }
-        return try SubscriptionState(value)
+        try parsed(.subscriptionState, SubscriptionState.init)
     }
 
     public mutating func setSubscriptionState(_ value: SubscriptionState) { set(.subscriptionState, value.description) }

@@ -47,26 +47,13 @@ public struct ReferTo: Sendable, Equatable, CustomStringConvertible {
 }
 
 extension SIPHeaders {
-    public func referTo() throws(SIPParseError) -> ReferTo? {
-        guard let value = self[.referTo] else { return nil }
-        return try ReferTo(value)
-    }
+    public func referTo() throws(SIPParseError) -> ReferTo? { try parsed(.referTo, ReferTo.init) }
 
     public mutating func setReferTo(_ value: ReferTo) { set(.referTo, value.description) }
 
     /// The identities a trusted peer asserts for the caller (RFC 3325 §9.1): at most one SIP or SIPS
     /// URI and one tel URI.
-    public func pAssertedIdentities() throws(SIPParseError) -> [NameAddress] {
-        var result: [NameAddress] = []
-        for element in listValues(.pAssertedIdentity) {
-            do {
-                result.append(try NameAddress(element))
-            } catch {
-                throw error.attributed(to: .pAssertedIdentity)
-            }
-        }
-        return result
-    }
+    public func pAssertedIdentities() throws(SIPParseError) -> [NameAddress] { try list(.pAssertedIdentity) }
 
     public mutating func setPAssertedIdentity(_ address: NameAddress) { set(.pAssertedIdentity, address.description) }
 }

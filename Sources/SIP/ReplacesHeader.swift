@@ -57,10 +57,7 @@ public struct Replaces: Sendable, Equatable, CustomStringConvertible {
 }
 
 extension SIPHeaders {
-    public func replaces() throws(SIPParseError) -> Replaces? {
-        guard let value = self[.replaces] else { return nil }
-        return try Replaces(value)
-    }
+    public func replaces() throws(SIPParseError) -> Replaces? { try parsed(.replaces, Replaces.init) }
 
     public mutating func setReplaces(_ value: Replaces) { set(.replaces, value.description) }
 }

@@ -45,6 +45,13 @@ public struct SIPHeaders: Sendable, Equatable, RandomAccessCollection, Expressib
         fields.compactMap { $0.name == name ? $0.value : nil }
     }
 
+    /// The named header read by `parse`, nil when absent: how the typed accessors of single-valued
+    /// extension headers read theirs.
+    func parsed<T>(_ name: HeaderName, _ parse: (String) throws(SIPParseError) -> T) throws(SIPParseError) -> T? {
+        guard let value = self[name] else { return nil }
+        return try parse(value)
+    }
+
     /// Every element of a comma-separated list header, across all its fields, in order; commas
     /// inside quoted strings and `<...>` do not split.
     public func listValues(_ name: HeaderName) -> [String] {

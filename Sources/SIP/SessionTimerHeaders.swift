@@ -82,17 +82,15 @@ public struct SessionExpires: Sendable, Equatable, CustomStringConvertible {
 
 extension SIPHeaders {
     /// Session-Expires, nil when absent.
-    public func sessionExpires() throws(SIPParseError) -> SessionExpires? {
-        guard let value = self[.sessionExpires] else { return nil }
-        return try SessionExpires(value)
-    }
+    public func sessionExpires() throws(SIPParseError) -> SessionExpires? { try parsed(.sessionExpires, SessionExpires.init) }
 
     public mutating func setSessionExpires(_ value: SessionExpires) { set(.sessionExpires, value.description) }
 
     /// Min-SE in seconds (RFC 4028 §5), nil when absent; its parameters carry nothing defined.
     public func minSE() throws(SIPParseError) -> Int? {
-        guard let value = self[.minSE] else { return nil }
-        return try ParameterizedValue.parse(value, .minSE, value: ASCII.isDigit).seconds(.minSE)
+        try parsed(.minSE) { value throws(SIPParseError) in
+            try ParameterizedValue.parse(value, .minSE, value: ASCII.isDigit).seconds(.minSE)
+        }
     }
 
     public mutating func setMinSE(_ seconds: Int) { set(.minSE, String(seconds)) }
