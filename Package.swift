@@ -39,6 +39,14 @@ let package = Package(
         .target(name: "WebRTC", dependencies: ["RTP", "ByteText", "Hashing", "COpenSSL", "COpenSSLShim", "CSRTP"]),
         .target(name: "Media", dependencies: ["RTP", "WebRTC", "COpus", "COpusShim", "CSpanDSP"]),
         .target(name: "Dialplan", dependencies: ["ByteText", "CLibXML2"]),
+        // Media sockets of a call: UDP channels, symmetric-RTP latching, media ports, the 10 ms tick.
+        .target(name: "MediaTransport", dependencies: [
+            "Media", "RTP", "WebRTC",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The call's course as a state machine: socket-free, driven by the gateway's call controller.
         .target(name: "CallState", dependencies: ["Dialplan"]),
         .target(name: "SIPStack", dependencies: [
@@ -50,7 +58,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Gateway", dependencies: [
-            "SIP", "SDP", "RTP", "WebRTC", "Media", "Dialplan", "CallState", "SIPStack",
+            "SIP", "SDP", "RTP", "WebRTC", "Media", "MediaTransport", "Dialplan", "CallState", "SIPStack",
             "COpenSSL", "COpenSSLShim",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -70,7 +78,7 @@ let package = Package(
         // `make bench`: per-operation costs, release build.
         .target(name: "CMallocCounter"),
         .executableTarget(name: "TandemBench", dependencies: [
-            "RTP", "WebRTC", "Media", "Dialplan", "Gateway", "CMallocCounter",
+            "RTP", "WebRTC", "Media", "MediaTransport", "Dialplan", "Gateway", "CMallocCounter",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -100,7 +108,7 @@ let package = Package(
         ]),
         .testTarget(name: "WebRTCTests", dependencies: ["WebRTC", "RTP"]),
         .testTarget(name: "GatewayTests", dependencies: [
-            "Gateway", "Media", "SDP", "SIPStack", "WebRTC", "TestSupport",
+            "Gateway", "Media", "MediaTransport", "SDP", "SIPStack", "WebRTC", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

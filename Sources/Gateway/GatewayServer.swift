@@ -1,6 +1,7 @@
 import Dialplan
 import Foundation
 import Logging
+import MediaTransport
 import NIOCore
 import NIOPosix
 import NIOSSL

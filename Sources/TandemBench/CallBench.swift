@@ -3,6 +3,7 @@ import Gateway
 import Glibc
 import Logging
 import Media
+import MediaTransport
 import NIOCore
 import NIOPosix
 import RTP

@@ -14,6 +14,20 @@ public struct TransportAddress: Sendable, Hashable, CustomStringConvertible {
         self.port = port
     }
 
+    /// From an address already in host-order words (a socket address's), with no byte buffer between:
+    /// the packet path converts every datagram's source.
+    public init(ipv4 address: UInt32, port: UInt16) {
+        bytes = (UInt64(address) << 32, 0)
+        isIPv6 = false
+        self.port = port
+    }
+
+    public init(ipv6 high: UInt64, _ low: UInt64, port: UInt16) {
+        bytes = (high, low)
+        isIPv6 = true
+        self.port = port
+    }
+
     /// From raw network-order address bytes (4 or 16 of them).
     public init?(addressBytes: some Collection<UInt8>, port: UInt16) {
         let b = Array(addressBytes)

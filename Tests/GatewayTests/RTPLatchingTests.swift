@@ -1,4 +1,4 @@
-@testable import Gateway
+@testable import MediaTransport
 import NIOCore
 import NIOPosix
 import Testing

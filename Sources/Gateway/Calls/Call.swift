@@ -2,6 +2,7 @@ import CallState
 import Dialplan
 import Foundation
 import Media
+import MediaTransport
 import SDP
 import SIP
 import SIPStack

@@ -3,6 +3,7 @@ import Dialplan
 import Foundation
 import Logging
 import Media
+import MediaTransport
 import NIOCore
 import RTP
 import SDP

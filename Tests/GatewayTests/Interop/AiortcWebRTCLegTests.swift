@@ -1,6 +1,7 @@
 import Foundation
 import Gateway
 import Logging
+import MediaTransport
 import NIOCore
 import NIOPosix
 import SDP

@@ -1,5 +1,6 @@
 import Foundation
 import Gateway
+import MediaTransport
 import Testing
 import TestSupport
 

@@ -2,6 +2,7 @@ import Foundation
 import Gateway
 import Logging
 import Media
+import MediaTransport
 import NIOCore
 import NIOPosix
 import SDP

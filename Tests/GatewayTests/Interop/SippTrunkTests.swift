@@ -1,6 +1,7 @@
 import Foundation
 import Gateway
 import Media
+import MediaTransport
 import Testing
 import TestSupport
 

@@ -29,11 +29,10 @@ public final class WebRTCLegSocket: @unchecked Sendable {
         let iceT = LoopTransfer(ice), dtlsT = LoopTransfer(dtls), onEventT = LoopTransfer(onEvent), onMediaT = LoopTransfer(onMedia)
         return try await loop.submit {
             let ice = iceT.value, dtls = dtlsT.value, onEvent = onEventT.value, onMedia = onMediaT.value
+            let writer = DatagramWriter(channel: channel), destination = DestinationCache()
             let transport = WebRTCTransport(ice: ice, dtls: dtls, send: { bytes, to in
-                guard let address = try? SocketAddress(to) else { return }
-                var buffer = channel.allocator.buffer(capacity: bytes.count)
-                buffer.writeBytes(bytes)
-                channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
+                guard let address = destination.address(for: to) else { return }
+                writer.send(bytes, to: address)
             }, onEvent: onEvent)
             let leg = WebRTCLegSocket(transport: transport, channel: channel)
             handler.onDatagram = { bytes, from in
@@ -73,5 +72,19 @@ public final class WebRTCLegSocket: @unchecked Sendable {
     public func close() {
         pollTask?.cancel()
         channel.close(promise: nil)
+    }
+}
+
+/// The NIO address of where the transport last sent. Nearly every datagram goes to the nominated
+/// pair, and NIO's address is a boxed value made by formatting and reparsing text, so it is made once
+/// per change of destination instead of once per packet.
+private final class DestinationCache {
+    private var last: (TransportAddress, SocketAddress)?
+
+    func address(for target: TransportAddress) -> SocketAddress? {
+        if let last, last.0 == target { return last.1 }
+        guard let address = try? SocketAddress(target) else { return nil }
+        last = (target, address)
+        return address
     }
 }

@@ -21,7 +21,13 @@ public final class RTPLegSocket: @unchecked Sendable {
     public let rtcpChannel: Channel?
     private var rtcpDestination: SocketAddress?
     /// Where we send: the SDP address until a fitting packet arrives, then that packet's source.
-    public private(set) var destination: SocketAddress?
+    public private(set) var destination: SocketAddress? {
+        didSet { rtcpFallback = Self.rtcpAddress(beside: destination) }
+    }
+    /// The destination's port + 1, worked out when the destination changes rather than per report.
+    private var rtcpFallback: SocketAddress?
+    private let writer: DatagramWriter
+    private let rtcpWriter: DatagramWriter?
     public private(set) var latched = false
     /// The far end the leg had before a new one took it (a transfer target, another fork): its late
     /// packets must not win the new latch.
@@ -70,8 +76,15 @@ public final class RTPLegSocket: @unchecked Sendable {
     private init(channel: Channel, rtcpChannel: Channel?, remote: SocketAddress?, payloadTypes: Set<UInt8>) {
         self.channel = channel
         self.rtcpChannel = rtcpChannel
+        writer = DatagramWriter(channel: channel)
+        rtcpWriter = rtcpChannel.map(DatagramWriter.init)
         destination = remote
+        rtcpFallback = Self.rtcpAddress(beside: remote)
         acceptedPayloadTypes = payloadTypes
+    }
+
+    private static func rtcpAddress(beside rtp: SocketAddress?) -> SocketAddress? {
+        rtp.flatMap { d in d.port.flatMap { try? SocketAddress(ipAddress: d.ipAddress ?? "", port: $0 + 1) } }
     }
 
     /// RTCP from the phone's address (the latched RTP source's, or the SDP's before that), which then
@@ -87,12 +100,8 @@ public final class RTPLegSocket: @unchecked Sendable {
 
     /// Sends a report to the phone's RTCP port: where its RTCP comes from, else its RTP port + 1.
     public func sendRTCP(_ packet: UnsafeRawBufferPointer) {
-        guard let rtcpChannel, let target = rtcpDestination ?? destination.flatMap({ d in
-            d.port.flatMap { try? SocketAddress(ipAddress: d.ipAddress ?? "", port: $0 + 1) }
-        }) else { return }
-        var buffer = rtcpChannel.allocator.buffer(capacity: packet.count)
-        buffer.writeBytes(packet)
-        rtcpChannel.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: buffer), promise: nil)
+        guard let rtcpWriter, let target = rtcpDestination ?? rtcpFallback else { return }
+        rtcpWriter.send(packet, to: target)
     }
 
     /// Decides whether a datagram is this leg's media, latching to its source the first time.
@@ -123,10 +132,8 @@ public final class RTPLegSocket: @unchecked Sendable {
 
     public func send(_ packet: UnsafeRawBufferPointer) {
         guard let destination else { return }
-        var buffer = channel.allocator.buffer(capacity: packet.count)
-        buffer.writeBytes(packet)
         counters.sent += 1
-        channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination, data: buffer), promise: nil)
+        writer.send(packet, to: destination)
     }
 
     public func close() {

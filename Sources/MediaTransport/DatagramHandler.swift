@@ -1,9 +1,9 @@
 import NIOCore
 
 /// Moves values that are not Sendable onto the event loop that will own them from then on.
-struct LoopTransfer<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
+public struct LoopTransfer<Value>: @unchecked Sendable {
+    public let value: Value
+    public init(_ value: Value) { self.value = value }
 }
 
 /// Hands each datagram to `onDatagram` in a buffer the handler owns, for in-place processing (SRTP
@@ -23,5 +23,25 @@ final class DatagramHandler: ChannelInboundHandler, @unchecked Sendable {
         guard count <= scratch.count, let onDatagram else { return }
         envelope.data.withUnsafeReadableBytes { scratch.copyMemory(from: $0) }
         onDatagram(UnsafeMutableRawBufferPointer(rebasing: scratch[0..<count]), envelope.remoteAddress)
+    }
+}
+
+/// Sends datagrams from one retained buffer. A UDP write normally completes inside `writeAndFlush`,
+/// after which the channel no longer references the buffer, so the next `clear()` reuses its storage
+/// instead of allocating; a write the kernel defers keeps its bytes and the next send copies on write.
+/// Confined to the channel's event loop.
+final class DatagramWriter {
+    private let channel: Channel
+    private var buffer: ByteBuffer
+
+    init(channel: Channel) {
+        self.channel = channel
+        buffer = channel.allocator.buffer(capacity: 2048)
+    }
+
+    func send(_ bytes: UnsafeRawBufferPointer, to address: SocketAddress) {
+        buffer.clear()
+        buffer.writeBytes(bytes)
+        channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
     }
 }
