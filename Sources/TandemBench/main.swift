@@ -13,6 +13,11 @@ if CommandLine.arguments.dropFirst(2).first == "calls" {
     report(try await callBenchmarks(calls: CommandLine.arguments.dropFirst(3).first.flatMap { Int($0) } ?? 300, seconds: 10), file: resultsFile)
     exit(0)
 }
+// `TandemBench FILE sockets`: only the leg sockets' echo through loopback.
+if CommandLine.arguments.dropFirst(2).first == "sockets" {
+    report(try await socketLegBenchmarks(), file: resultsFile)
+    exit(0)
+}
 
 // SRTP protect + unprotect of a 20 ms PCMU packet (172 bytes), both profiles.
 for profile in SRTPProfile.allCases {
@@ -61,6 +66,7 @@ do {
 }
 
 results += try webRTCLegBenchmarks()
+results += try await socketLegBenchmarks()
 results += try dialplanBenchmarks()
 results += try mediaBenchmarks()
 // Whole calls: at a load the loop carries (its CPU per call gives calls per core), then at the target.
