@@ -101,7 +101,7 @@ public final class GatewayServer: @unchecked Sendable {
                 bindHost: config.media.localAddresses.isEmpty ? host : "0.0.0.0", trunks: config.trunks,
                 cdr: config.cdrPath.map(CDRWriter.init(path:)), logger: logger)
             core.calls?.rtpTimeout = config.media.rtpTimeoutSeconds > 0 ? .seconds(config.media.rtpTimeoutSeconds) : nil
-            core.calls?.soundsDirectory = config.soundsDirectory
+            core.calls?.admission.soundsDirectory = config.soundsDirectory
             core.calls?.consentTimeoutSeconds = UInt64(config.media.consentTimeoutSeconds)
         }
         let listen = config.listen

@@ -50,7 +50,7 @@ extension CallController {
                                                    trunk: trunk, codecs: step.media.codecs ?? trunk.codecs, target: leg.target))
             case .uri(let text):
                 let transport = (try? SIPURI(text))?.transport.flatMap { SIPTransportKind(rawValue: $0.uppercased()) } ?? .udp
-                destinations.append(SIPDestination(uri: text, transport: transport, trunk: nil, codecs: step.media.codecs ?? Self.uriCodecs,
+                destinations.append(SIPDestination(uri: text, transport: transport, trunk: nil, codecs: step.media.codecs ?? CallAdmission.uriCodecs,
                                                    target: leg.target))
             default: break
             }
@@ -341,7 +341,7 @@ extension CallController {
             if dtlsEndpoint == nil { return fail(call, code: 500, reason: "DTLS set-up failed", side: "gateway") }
         case .phone(let trunk, _):
             configB = MediaLegConfig(agreed: agreed, ssrc: UInt32.random(in: 1...UInt32.max), cname: "tandem", isBrowser: false,
-                                     dtmfMode: Self.dtmfMode(trunk: trunk, policy: call.step?.media),
+                                     dtmfMode: CallAdmission.dtmfMode(trunk: trunk, policy: call.step?.media),
                                      ptime: sdp.media.first?.packetTime.map(Int.init))
         }
         guard let configB else { return fail(call, code: 488, reason: "No common codec", side: "callee") }

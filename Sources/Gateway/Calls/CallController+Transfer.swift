@@ -87,7 +87,7 @@ extension CallController {
         guard case .phone(let trunk, _) = context, let sdp = try? SessionDescription(parsing: response.body),
               let agreed = sdp.acceptedByAnswer(),
               let config = MediaLegConfig(agreed: agreed, ssrc: call.configA?.ssrc ?? UInt32.random(in: 1...UInt32.max), cname: "tandem",
-                                          isBrowser: false, dtmfMode: Self.dtmfMode(trunk: trunk, policy: call.step?.media),
+                                          isBrowser: false, dtmfMode: CallAdmission.dtmfMode(trunk: trunk, policy: call.step?.media),
                                           ptime: sdp.media.first?.packetTime.map(Int.init)) else { return nil }
         return (config, agreed)
     }

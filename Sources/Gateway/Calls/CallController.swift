@@ -32,11 +32,11 @@ final class CallController: @unchecked Sendable {
     let logger: Logger
     /// Ring time when the plan gives none.
     var defaultRingTimeout: Duration = .seconds(60)
-    /// Where `<playback file>` looks.
-    var soundsDirectory = "sounds"
     /// Session timers (RFC 4028): the interval we ask for on outbound legs, and the shortest we accept.
     var sessionExpires = 1800
-    var minSE = 90
+    var minSE: Int { admission.minSE }
+    /// Who may call and what the dialplan makes of each new INVITE.
+    var admission: CallAdmission
     /// Silence on an answered SIP leg before the call is hung up; nil never.
     var rtpTimeout: Duration? = .seconds(60)
     /// ICE consent (RFC 7675) on browser legs.
@@ -66,171 +66,45 @@ final class CallController: @unchecked Sendable {
         var secret = [UInt8](repeating: 0, count: 32)
         for i in secret.indices { secret[i] = UInt8.random(in: 0...255) }
         digest = DigestServer(realm: registrar.credentials.realm, secret: secret, algorithms: [.md5])
+        admission = CallAdmission(trunks: trunks, credentials: registrar.credentials, minSE: 90, soundsDirectory: "sounds")
     }
 
     // MARK: new calls
 
-    /// Who is calling: a configured trunk (by source address, over UDP/TCP/TLS), else a user proven by digest.
-    enum Caller {
-        case user(String)
-        case trunk(GatewayConfig.Trunk)
-    }
-
-    func trunk(for peer: SIPPeer) -> GatewayConfig.Trunk? {
-        guard peer.transport != .ws, peer.transport != .wss, let ip = peer.remote.ipAddress else { return nil }
-        let matching = trunks.filter { $0.host == ip }
-        return matching.first { $0.port == peer.remote.port } ?? matching.first
-    }
-
     func invite(_ request: SIPRequest, _ transaction: ServerTransactionHandle<SIPPeer>) {
         if (try? request.headers.to().tag) != nil { return inDialog(request, transaction) }
         let toTag = SIPEndpoint.randomToken(10)
-        func reply(_ code: Int, _ reason: String? = nil, _ edit: (inout SIPResponse) -> Void = { _ in }) {
-            var r = SIPResponse(replyingTo: request, statusCode: code, reasonPhrase: reason, toTag: toTag)
-            edit(&r)
-            transaction.respond(r)
-        }
-        let caller: Caller
-        if let trunk = trunk(for: transaction.peer) {
-            caller = .trunk(trunk)
-        } else {
-            var user: String?
-            let credentials = registrar.credentials
-            let result = digest.verify(request, proxy: true) { username, _, _ in
-                guard let found = credentials.lookup(username: username, now: Date()) else { return nil }
-                user = found.user
-                return found.ha1
+        let decision = admission.decide(request, over: transaction.peer.transport, from: transaction.peer.remote, digest: &digest, plan: dialplans.snapshot(),
+                                        isCallInProgress: { self.calls[$0] != nil }, logger: logger)
+        guard case .admit(let admitted) = decision else {
+            guard case .refuse(let refusal) = decision else { return }
+            var r: SIPResponse
+            switch refusal {
+            case .status(let code, let reason): r = SIPResponse(replyingTo: request, statusCode: code, reasonPhrase: reason, toTag: toTag)
+            case .challenge(let stale):
+                r = SIPResponse(replyingTo: request, statusCode: 407, toTag: toTag)
+                digest.challenge(&r, stale: stale)
+            case .intervalTooSmall(let minSE):
+                r = SIPResponse(replyingTo: request, statusCode: 422, toTag: toTag)
+                r.headers.setMinSE(minSE)
             }
-            switch result {
-            case .missingCredentials, .rejected: return reply(407) { digest.challenge(&$0) }
-            case .stale: return reply(407) { digest.challenge(&$0, stale: true) }
-            case .accepted: break
-            }
-            guard let user else { return reply(403) }
-            caller = .user(user)
+            return transaction.respond(r)
         }
-        guard let callID = try? request.headers.callID(), calls[callID] == nil else { return reply(482, "Loop Detected") }
-        if let asked = try? request.headers.sessionExpires(), asked.interval < minSE {
-            return reply(422) { $0.headers.setMinSE(minSE) }
-        }
-        // No SDP (delayed offer, as some PBXs call): we offer in the 200 and the ACK answers.
-        var offer: SessionDescription?
-        if !request.body.isEmpty {
-            guard let parsed = try? SessionDescription(parsing: request.body), parsed.media.contains(where: { $0.media == "audio" }) else {
-                return reply(488, "Unusable SDP offer")
-            }
-            offer = parsed
-        }
-        guard let plan = dialplans.snapshot() else { return reply(503, "No dialplan") }
-        let from = try? request.headers.from()
-        var destination = request.uri.sipURI?.user ?? ""
-        if case .trunk(let trunk) = caller, trunk.register, destination == trunk.username,
-           let called = (try? request.headers.to())?.uri.sipURI?.user {
-            // Sent to the contact we registered at the trunk: who is called is in To, as PBXs put it.
-            destination = called
-        }
-        let callerName: String, context: String, source: CallFields.Source
-        switch caller {
-        case .user(let user): (callerName, context, source) = (user, "from-browser", .user(user))
-        case .trunk(let trunk): (callerName, context, source) = (from?.uri.sipURI?.user ?? "", "from-trunk", .trunk(trunk.name))
-        }
-        let routing = plan.evaluate(call: CallFields(
-            destination: destination, caller: callerName, callerName: from?.displayName ?? "", source: source,
-            sourceIP: transaction.peer.remote.ipAddress ?? "", transport: transaction.peer.transport.rawValue.lowercased(),
-            headers: request.headers.map { ($0.name.name, $0.value) }), context: context, at: Date())
-
-        // A browser's audio is DTLS-SRTP (a fingerprint); RTP/SAVP without one is SDES keying, which
-        // Tandem does not do: say so rather than take the phone for a browser.
-        let audio = offer?.media.first { $0.media == "audio" }
-        let isSecure = audio.map { $0.proto.contains("TLS") || $0.proto.contains("SAVP") } ?? false
-        let isBrowser = isSecure && audio.flatMap { offer?.fingerprint(for: $0) } != nil
-        if isSecure && !isBrowser { return reply(488, "SDES-SRTP not supported: offer RTP/AVP or DTLS-SRTP") }
-        let inbound = InboundLeg(invite: request, transaction: transaction, peer: transaction.peer, isBrowser: isBrowser,
-                                 toTag: toTag, offer: offer)
-        let record = CallRecord(id: callID, caller: callerName, destination: destination, context: routing.context,
-                                route: routing.matchedRoutes.last, source: "\(source)", start: Date(),
-                                legA: CallRecord.Leg(kind: isBrowser ? "webrtc" : "rtp"))
+        let callID = admitted.callID, routing = admitted.routing
+        let inbound = InboundLeg(invite: request, transaction: transaction, peer: transaction.peer, isBrowser: admitted.isBrowser,
+                                 toTag: toTag, offer: admitted.offer)
+        let record = CallRecord(id: callID, caller: admitted.callerName, destination: admitted.destination, context: routing.context,
+                                route: routing.matchedRoutes.last, source: "\(admitted.source)", start: Date(),
+                                legA: CallRecord.Leg(kind: admitted.isBrowser ? "webrtc" : "rtp"))
         let call = Call(id: callID, inbound: inbound, record: record)
-
-        var app: MediaApp?
-        for step in routing.plan {
-            switch step {
-            case .echo: app = .echo
-            case .tone(let tone):
-                let durationMs = tone.duration.map { Int($0.components.seconds * 1000) }
-                app = .source(ToneSource(frequencies: (tone.frequencies.first ?? 425, tone.frequencies.dropFirst().first),
-                                         onMilliseconds: tone.onMilliseconds, offMilliseconds: tone.offMilliseconds,
-                                         durationMilliseconds: durationMs))
-            case .playback(let file):
-                guard let source = playback(file) else {
-                    logger.error("playback file unreadable", metadata: ["call": "\(callID)", "file": "\(file)"])
-                    return reply(500, "Announcement unavailable")
-                }
-                app = .source(source)
-            case .reject(let code, let reason), .hangup(let code?, let reason):
-                if app == nil && call.step == nil { return reply(code, reason) }
-            case .bridge(let bridge):
-                if app == nil && call.step == nil { call.step = bridge }
-            case .log(let level, let text):
-                logger.log(level: Logger.Level(level), "\(text)", metadata: ["call": "\(callID)"])
-            default: break
-            }
-            if app != nil || call.step != nil { break }
-        }
-        guard app != nil || call.step != nil else { return reply(404) }
+        call.step = admitted.step
+        call.callerDTMF = admitted.dtmf
+        call.maxDuration = admitted.maxDuration
         calls[callID] = call
-        logger.info("call", metadata: ["call": "\(callID)", "from": "\(callerName)", "to": "\(destination)",
-                                       "route": "\(routing.matchedRoutes.last ?? "-")", "plan": "\(app != nil ? "app" : "bridge")"])
-        let codecs = callerCodecs(caller, routing.media)
-        var callerTrunk: GatewayConfig.Trunk?
-        if case .trunk(let trunk) = caller { callerTrunk = trunk }
-        call.callerDTMF = Self.dtmfMode(trunk: callerTrunk, policy: routing.media)
-        let callT = LoopTransfer(call), appT = LoopTransfer(app)
-        let narrowband = call.step.map(isNarrowband) ?? false
+        logger.info("call", metadata: ["call": "\(callID)", "from": "\(admitted.callerName)", "to": "\(admitted.destination)",
+                                       "route": "\(routing.matchedRoutes.last ?? "-")", "plan": "\(admitted.app != nil ? "app" : "bridge")"])
+        let callT = LoopTransfer(call), appT = LoopTransfer(admitted.app), codecs = admitted.codecs, narrowband = admitted.narrowband
         run(call) { try await self.setUpInbound(callT.value, codecs: codecs, narrowband: narrowband, app: appT.value) }
-        call.maxDuration = call.step?.maxDuration ?? routing.maxDuration
-    }
-
-    /// How DTMF goes to a SIP leg: the route's `<media dtmf>`, else the trunk's `dtmf`, else `auto`
-    /// (RFC 4733 when negotiated, tones otherwise).
-    static func dtmfMode(trunk: GatewayConfig.Trunk?, policy: MediaPolicy?) -> DTMFMode {
-        switch policy?.dtmf.map(\.rawValue) ?? trunk?.dtmf.rawValue {
-        case "rfc4733": .rfc4733
-        case "info": .info
-        case "inband": .inband
-        default: .auto
-        }
-    }
-
-    /// A WAV file from the sounds folder, for `<playback>`; nil when it cannot be read or names a path
-    /// outside the folder.
-    func playback(_ file: String) -> WAVPlayback? {
-        guard !file.hasPrefix("/"), !file.split(separator: "/").contains(".."),
-              let data = FileManager.default.contents(atPath: soundsDirectory + "/" + file) else { return nil }
-        return try? WAVPlayback(bytes: Array(data))
-    }
-
-    /// Whether every target of a bridge is a SIP leg offered G.711 only: the browser then gets a
-    /// narrowband Opus answer.
-    func isNarrowband(_ step: BridgeStep) -> Bool {
-        step.legs.allSatisfy { leg in
-            let codecs: [String]
-            switch leg.target {
-            case .user, .users: return false
-            case .trunk(let name, _): codecs = step.media.codecs ?? trunks.first { $0.name == name }?.codecs ?? []
-            case .uri: codecs = step.media.codecs ?? Self.uriCodecs
-            }
-            return !codecs.isEmpty && codecs.allSatisfy { ["pcmu", "pcma"].contains($0.lowercased()) }
-        }
-    }
-
-    /// What a bridge to a bare SIP URI offers when the route names no codecs.
-    static let uriCodecs = ["PCMU", "PCMA", "G722"]
-
-    func callerCodecs(_ caller: Caller, _ policy: MediaPolicy) -> [String] {
-        if let codecs = policy.codecs { return codecs }
-        if case .trunk(let trunk) = caller { return trunk.codecs }
-        return ["PCMU", "PCMA", "G722", "opus"]
     }
 
     /// Runs set-up work off the loop, tracked for shutdown; an error ends the call with 500/BYE.

@@ -1,0 +1,202 @@
+import Dialplan
+import Foundation
+import Logging
+import Media
+import NIOCore
+import SDP
+import SIP
+import SIPStack
+
+/// Who is calling: a configured trunk (by source address, over UDP/TCP/TLS), else a user proven by digest.
+enum Caller: Equatable {
+    case user(String)
+    case trunk(GatewayConfig.Trunk)
+}
+
+/// The decision on a new INVITE, made without sockets: who is calling, whether the request can be a
+/// call at all (a loop, too short a session interval, an offer we cannot use), and what the dialplan
+/// makes of it: an app that answers, a bridge to dial, or a refusal. The controller turns the
+/// decision into a response or a `Call`.
+struct CallAdmission {
+    var trunks: [GatewayConfig.Trunk]
+    var credentials: RegistrationCredentials
+    /// The shortest session interval accepted (RFC 4028 Min-SE).
+    var minSE: Int
+    /// Where `<playback file>` looks.
+    var soundsDirectory: String
+
+    enum Refusal: Equatable {
+        case status(Int, String? = nil)
+        /// 407 with a fresh digest challenge (`stale`: the nonce expired, not the password).
+        case challenge(stale: Bool)
+        /// 422 with our Min-SE.
+        case intervalTooSmall(minSE: Int)
+    }
+
+    /// A call to set up.
+    struct Admitted {
+        var caller: Caller
+        var callID: String
+        /// Who is called, as the dialplan saw it.
+        var destination: String
+        /// The caller as the call record names it: the user, or the trunk caller's From user.
+        var callerName: String
+        var source: CallFields.Source
+        /// Nil for a delayed offer (no SDP): we offer in the 200 and the ACK answers.
+        var offer: SessionDescription?
+        var isBrowser: Bool
+        var routing: RoutingResult
+        /// Exactly one of `app` and `step` is set.
+        var app: MediaApp?
+        var step: BridgeStep?
+        /// What side a is offered, and how its DTMF goes.
+        var codecs: [String]
+        var dtmf: DTMFMode
+        /// The browser gets a narrowband Opus answer: every target is G.711 only.
+        var narrowband: Bool
+        var maxDuration: Duration?
+    }
+
+    enum Decision {
+        case refuse(Refusal)
+        case admit(Admitted)
+    }
+
+    /// Decides on `request`, which came over `transport` from `remote`. `isCallInProgress` says
+    /// whether a Call-ID is already a call (a looped or repeated INVITE); `plan` is the dialplan serving now.
+    func decide(_ request: SIPRequest, over transport: SIPTransportKind, from remote: SocketAddress, digest: inout DigestServer,
+                plan: Dialplan?, isCallInProgress: (String) -> Bool, logger: Logger, now: Date = Date()) -> Decision {
+        let caller: Caller
+        if let trunk = trunk(over: transport, from: remote) {
+            caller = .trunk(trunk)
+        } else {
+            var user: String?
+            let result = digest.verify(request, proxy: true, now: now) { username, _, _ in
+                guard let found = credentials.lookup(username: username, now: now) else { return nil }
+                user = found.user
+                return found.ha1
+            }
+            switch result {
+            case .missingCredentials, .rejected: return .refuse(.challenge(stale: false))
+            case .stale: return .refuse(.challenge(stale: true))
+            case .accepted: break
+            }
+            guard let user else { return .refuse(.status(403)) }
+            caller = .user(user)
+        }
+        guard let callID = try? request.headers.callID(), !isCallInProgress(callID) else { return .refuse(.status(482, "Loop Detected")) }
+        if let asked = try? request.headers.sessionExpires(), asked.interval < minSE { return .refuse(.intervalTooSmall(minSE: minSE)) }
+        var offer: SessionDescription?
+        if !request.body.isEmpty {
+            guard let parsed = try? SessionDescription(parsing: request.body), parsed.media.contains(where: { $0.media == "audio" }) else {
+                return .refuse(.status(488, "Unusable SDP offer"))
+            }
+            offer = parsed
+        }
+        guard let plan else { return .refuse(.status(503, "No dialplan")) }
+
+        let from = try? request.headers.from()
+        var destination = request.uri.sipURI?.user ?? ""
+        if case .trunk(let trunk) = caller, trunk.register, destination == trunk.username,
+           let called = (try? request.headers.to())?.uri.sipURI?.user {
+            // Sent to the contact we registered at the trunk: who is called is in To, as PBXs put it.
+            destination = called
+        }
+        let callerName: String, context: String, source: CallFields.Source, callerTrunk: GatewayConfig.Trunk?
+        switch caller {
+        case .user(let user): (callerName, context, source, callerTrunk) = (user, "from-browser", .user(user), nil)
+        case .trunk(let trunk): (callerName, context, source, callerTrunk) = (from?.uri.sipURI?.user ?? "", "from-trunk", .trunk(trunk.name), trunk)
+        }
+        let routing = plan.evaluate(call: CallFields(
+            destination: destination, caller: callerName, callerName: from?.displayName ?? "", source: source,
+            sourceIP: remote.ipAddress ?? "", transport: transport.rawValue.lowercased(),
+            headers: request.headers.map { ($0.name.name, $0.value) }), context: context, at: now)
+
+        // A browser's audio is DTLS-SRTP (a fingerprint); RTP/SAVP without one is SDES keying, which
+        // Tandem does not do: say so rather than take the phone for a browser.
+        let audio = offer?.media.first { $0.media == "audio" }
+        let isSecure = audio.map { $0.proto.contains("TLS") || $0.proto.contains("SAVP") } ?? false
+        let isBrowser = isSecure && audio.flatMap { offer?.fingerprint(for: $0) } != nil
+        if isSecure && !isBrowser { return .refuse(.status(488, "SDES-SRTP not supported: offer RTP/AVP or DTLS-SRTP")) }
+
+        // The plan's first step that answers or dials decides; a reject or hangup before it refuses.
+        var app: MediaApp?, step: BridgeStep?
+        for action in routing.plan where app == nil && step == nil {
+            switch action {
+            case .echo: app = .echo
+            case .tone(let tone):
+                let durationMs = tone.duration.map { Int($0.components.seconds * 1000) }
+                app = .source(ToneSource(frequencies: (tone.frequencies.first ?? 425, tone.frequencies.dropFirst().first),
+                                         onMilliseconds: tone.onMilliseconds, offMilliseconds: tone.offMilliseconds,
+                                         durationMilliseconds: durationMs))
+            case .playback(let file):
+                guard let source = playback(file) else {
+                    logger.error("playback file unreadable", metadata: ["call": "\(callID)", "file": "\(file)"])
+                    return .refuse(.status(500, "Announcement unavailable"))
+                }
+                app = .source(source)
+            case .reject(let code, let reason), .hangup(let code?, let reason):
+                return .refuse(.status(code, reason))
+            case .bridge(let bridge):
+                step = bridge
+            case .log(let level, let text):
+                logger.log(level: Logger.Level(level), "\(text)", metadata: ["call": "\(callID)"])
+            default: break
+            }
+        }
+        guard app != nil || step != nil else { return .refuse(.status(404)) }
+        return .admit(Admitted(
+            caller: caller, callID: callID, destination: destination, callerName: callerName, source: source, offer: offer,
+            isBrowser: isBrowser, routing: routing, app: app, step: step, codecs: callerCodecs(caller, routing.media),
+            dtmf: Self.dtmfMode(trunk: callerTrunk, policy: routing.media), narrowband: step.map(isNarrowband) ?? false,
+            maxDuration: step?.maxDuration ?? routing.maxDuration))
+    }
+
+    func trunk(over transport: SIPTransportKind, from remote: SocketAddress) -> GatewayConfig.Trunk? {
+        guard transport != .ws, transport != .wss, let ip = remote.ipAddress else { return nil }
+        let matching = trunks.filter { $0.host == ip }
+        return matching.first { $0.port == remote.port } ?? matching.first
+    }
+
+    /// How DTMF goes to a SIP leg: the route's `<media dtmf>`, else the trunk's `dtmf`, else `auto`
+    /// (RFC 4733 when negotiated, tones otherwise).
+    static func dtmfMode(trunk: GatewayConfig.Trunk?, policy: MediaPolicy?) -> DTMFMode {
+        switch policy?.dtmf.map(\.rawValue) ?? trunk?.dtmf.rawValue {
+        case "rfc4733": .rfc4733
+        case "info": .info
+        case "inband": .inband
+        default: .auto
+        }
+    }
+
+    /// A WAV file from the sounds folder, for `<playback>`; nil when it cannot be read or names a path
+    /// outside the folder.
+    func playback(_ file: String) -> WAVPlayback? {
+        guard !file.hasPrefix("/"), !file.split(separator: "/").contains(".."),
+              let data = FileManager.default.contents(atPath: soundsDirectory + "/" + file) else { return nil }
+        return try? WAVPlayback(bytes: Array(data))
+    }
+
+    /// Whether every target of a bridge is a SIP leg offered G.711 only: the browser then gets a
+    /// narrowband Opus answer.
+    func isNarrowband(_ step: BridgeStep) -> Bool {
+        step.legs.allSatisfy { leg in
+            let codecs: [String]
+            switch leg.target {
+            case .user, .users: return false
+            case .trunk(let name, _): codecs = step.media.codecs ?? trunks.first { $0.name == name }?.codecs ?? []
+            case .uri: codecs = step.media.codecs ?? Self.uriCodecs
+            }
+            return !codecs.isEmpty && codecs.allSatisfy { ["pcmu", "pcma"].contains($0.lowercased()) }
+        }
+    }
+
+    /// What a bridge to a bare SIP URI offers when the route names no codecs.
+    static let uriCodecs = ["PCMU", "PCMA", "G722"]
+
+    func callerCodecs(_ caller: Caller, _ policy: MediaPolicy) -> [String] {
+        if let codecs = policy.codecs { return codecs }
+        if case .trunk(let trunk) = caller { return trunk.codecs }
+        return ["PCMU", "PCMA", "G722", "opus"]
+    }
+}
