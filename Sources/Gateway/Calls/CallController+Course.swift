@@ -82,8 +82,10 @@ extension CallController {
         case .respond(_, let code):
             guard let transaction = cause.transaction, let request = cause.request else { return }
             transaction.respond(SIPResponse(replyingTo: request, statusCode: code, reasonPhrase: code == 202 ? "Accepted" : nil))
-        case .reoffer:
-            break  // retried where the re-offer's direction is known (`reoffer`)
+        case .reoffer(let side):
+            // Glare: offer again what the other side's hold asks of this one, if it still does then.
+            let side = LegSide(side)
+            retryAfterGlare(call, side: side, direction: call.heldDirection[side.other] ?? .sendrecv)
         case .stopRingTimer:
             call.ringTimer?.cancel()
         case .finish(let outcome, let by):
@@ -91,7 +93,8 @@ extension CallController {
         }
     }
 
-    /// A transfer by the caller dials on side a's socket.
+    /// A transfer by the caller dials on side a's socket, even once the caller has hung up after its
+    /// 202 (which `machine.transferor` no longer reports, since no NOTIFY is owed).
     private func isCallerTransfer(_ call: Call) -> Bool {
         if case .answered(let a) = call.machine.state { return a.transfer?.transferor == .a }
         return false

@@ -256,9 +256,7 @@ extension CallController {
         call.machine.reofferSent(to: side.side)
         endpoint.send(r, to: peer) { [weak self, weak call] event in
             guard let self, let call, case .response(let response) = event, response.isFinal else { return }
-            if call.machine.reofferAnswered(by: side.side, code: response.statusCode).contains(.reoffer(to: side.side)) {
-                return self.retryAfterGlare(call, side: side, direction: direction)
-            }
+            self.perform(call.machine.reofferAnswered(by: side.side, code: response.statusCode), on: call)
             guard response.isSuccess else { return }
             let dialog = side == .a ? (call.aLeg?.dialog ?? call.inbound.dialog) : call.answered?.dialog
             if let ack = dialog?.makeACK(sequence: sequence, via: self.endpoint.makeVia(peer.transport)) {

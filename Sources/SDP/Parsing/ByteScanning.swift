@@ -65,19 +65,15 @@ enum SDPText {
         }
     }
 
-    static func unsigned(_ text: String, maximum: UInt64) -> UInt64? {
-        BoundedNumber.parse(text, maximum: maximum)
-    }
-
     static func uint8(_ text: String, maximum: UInt8 = .max) -> UInt8? {
-        unsigned(text, maximum: UInt64(maximum)).map { UInt8($0) }
+        BoundedNumber.parse(text, maximum: UInt64(maximum)).map { UInt8($0) }
     }
 
     static func uint16(_ text: String, maximum: UInt16 = .max) -> UInt16? {
-        unsigned(text, maximum: UInt64(maximum)).map { UInt16($0) }
+        BoundedNumber.parse(text, maximum: UInt64(maximum)).map { UInt16($0) }
     }
 
     static func uint32(_ text: String) -> UInt32? {
-        unsigned(text, maximum: UInt64(UInt32.max)).map { UInt32($0) }
+        BoundedNumber.parse(text, maximum: UInt64(UInt32.max)).map { UInt32($0) }
     }
 }
