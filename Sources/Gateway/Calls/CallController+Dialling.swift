@@ -322,29 +322,29 @@ extension CallController {
             if call.mediaConnected || call.answered == nil { return then() }
             return fail(call, code: 488, reason: "No SDP in answer", side: "callee")
         }
-        guard let sdp = try? SessionDescription(parsing: response.body), let agreed = sdp.acceptedByAnswer(),
-              let media = call.media else {
+        guard let sdp = try? SessionDescription(parsing: response.body), let media = call.media else {
             return fail(call, code: 488, reason: "Unusable SDP answer", side: "callee")
         }
         let mediaT = LoopTransfer(media), callT = LoopTransfer(call), thenT = LoopTransfer(then)
-        let configB: MediaLegConfig?
-        var dtlsEndpoint: DTLSEndpoint?
+        let result: Result<LegAgreement, LegAgreement.Failure>
         switch context {
-        case .browser(let template, let ice, _):
-            guard let section = sdp.media.first, let fingerprint = sdp.fingerprint(for: section) else {
-                return fail(call, code: 488, reason: "No DTLS fingerprint", side: "callee")
-            }
-            configB = MediaLegConfig(agreed: agreed, ssrc: template.ssrc, cname: template.cname, isBrowser: true)
-            dtlsEndpoint = try? DTLSEndpoint(context: dtls, role: WebRTCSessionTemplate.dtlsRole(remoteSetup: sdp.setupRole(for: section)),
-                                             expectedFingerprint: CertificateFingerprint(bytes: fingerprint.bytes))
-            ice.setRemoteUfrag(sdp.iceUsernameFragment(for: section))
-            if dtlsEndpoint == nil { return fail(call, code: 500, reason: "DTLS set-up failed", side: "gateway") }
-        case .phone(let trunk, _):
-            configB = MediaLegConfig(agreed: agreed, ssrc: UInt32.random(in: 1...UInt32.max), cname: "tandem", isBrowser: false,
-                                     dtmfMode: CallAdmission.dtmfMode(trunk: trunk, policy: call.step?.media),
-                                     ptime: sdp.media.first?.packetTime.map(Int.init))
+        case .browser(let template, _, _): result = LegAgreement.answered(browser: sdp, to: template)
+        case .phone(let trunk, _): result = LegAgreement.answered(phone: sdp, dtmf: CallAdmission.dtmfMode(trunk: trunk, policy: call.step?.media))
         }
-        guard let configB else { return fail(call, code: 488, reason: "No common codec", side: "callee") }
+        let agreement: LegAgreement
+        switch result {
+        case .success(let a): agreement = a
+        case .failure(let failure): return fail(call, code: 488, reason: failure.description, side: "callee")
+        }
+        var dtlsEndpoint: DTLSEndpoint?
+        if case .browser(_, let ice, _) = context, let keys = agreement.dtls {
+            guard let endpoint = try? DTLSEndpoint(context: dtls, role: keys.role, expectedFingerprint: keys.fingerprint) else {
+                return fail(call, code: 500, reason: "DTLS set-up failed", side: "gateway")
+            }
+            dtlsEndpoint = endpoint
+            ice.setRemoteUfrag(agreement.remoteUfrag)
+        }
+        let configB = agreement.config
         let kind = configB.isBrowser ? "webrtc" : "rtp"
         if call.record.legB?.kind != kind { call.record.legB = CallRecord.Leg(kind: kind) }
         call.record.legB?.codec = configB.codec.encodingName
@@ -353,8 +353,7 @@ extension CallController {
         if let branch = call.outbound.values.first(where: { $0.dialog.map { d in (try? response.headers.to().tag) == d.id.remoteTag } ?? false }) {
             call.record.target = branch.target.description
         }
-        let remote = agreed.remoteConnection.flatMap { try? SocketAddress(ipAddress: $0.address, port: Int(agreed.remotePort)) }
-        let types = Self.payloadTypes(agreed)
+        let remote = agreement.remote, types = agreement.payloadTypes
         let dtlsT = LoopTransfer(dtlsEndpoint)
         // Side a's config is nil while a delayed offer waits for the caller's ACK: the bridge starts then.
         let configA = call.configA

@@ -143,7 +143,7 @@ extension CallController {
         call.configA = config
         call.record.legA.codec = config.codec.encodingName
         guard let media = call.media else { return }
-        let remote = Self.remoteAddress(agreed), types = Self.payloadTypes(agreed)
+        let remote = LegAgreement.remoteAddress(agreed), types = LegAgreement.payloadTypes(agreed)
         let mediaT = LoopTransfer(media), callT = LoopTransfer(call), appT = LoopTransfer(call.pendingApp), configB = call.configB
         let configA = config
         call.pendingApp = nil
@@ -162,19 +162,12 @@ extension CallController {
         }
     }
 
-    /// Where a phone wants its RTP, from an agreed offer or answer; nil for hold's `c=0.0.0.0`.
-    static func remoteAddress(_ agreed: AcceptedMedia) -> SocketAddress? {
-        agreed.remoteConnection.flatMap { c -> SocketAddress? in
-            c.isUnspecifiedIPv4 ? nil : try? SocketAddress(ipAddress: c.address, port: Int(agreed.remotePort))
-        }
-    }
-
     /// A leg's SDP settled again (its re-offer answered, or our offer answered in its ACK): its media
     /// follows, its silence watch too, and a change of direction (`asked`, as the leg sees it) is
     /// translated to the other leg.
     func settled(_ call: Call, _ side: LegSide, config: MediaLegConfig, agreed: AcceptedMedia, asked: SDP.MediaDirection) {
         call.setConfig(side, config)
-        apply(config, to: side, of: call, remote: Self.remoteAddress(agreed), payloadTypes: Self.payloadTypes(agreed))
+        apply(config, to: side, of: call, remote: LegAgreement.remoteAddress(agreed), payloadTypes: LegAgreement.payloadTypes(agreed))
         watchSilence(call, side, held: !Media.MediaDirection(asked).sends)
         if asked != (call.heldDirection[side] ?? .sendrecv) {
             call.heldDirection[side] = asked

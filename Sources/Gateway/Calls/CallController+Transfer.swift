@@ -106,7 +106,7 @@ extension CallController {
         }
         call.configA = config
         call.record.legA.codec = config.codec.encodingName
-        apply(config, to: .a, of: call, remote: Self.remoteAddress(agreed), payloadTypes: Self.payloadTypes(agreed), newFarEnd: true)
+        apply(config, to: .a, of: call, remote: LegAgreement.remoteAddress(agreed), payloadTypes: LegAgreement.payloadTypes(agreed), newFarEnd: true)
         watchSilence(call, .a, held: false)
     }
 }

@@ -146,33 +146,25 @@ final class CallController: @unchecked Sendable {
                                              onWebRTCEvent: events)
             let template = WebRTCSessionTemplate(ufrag: ice.localUfrag, password: ice.localPassword, fingerprint: dtls.identity.fingerprint,
                                                  candidateAddresses: advertise, port: UInt16(media.port(.a) ?? 0))
-            let answer = template.answer(offer, codecs: WebRTCSessionTemplate.codecs(narrowband: narrowband))
             sdp = .browser(template, narrowband: narrowband)
-            guard let agreed = answer.accepted(), let fingerprint = offer.fingerprint(for: remote),
-                  let c = MediaLegConfig(agreed: agreed, ssrc: template.ssrc, cname: template.cname, isBrowser: true) else {
-                return await refuse()
-            }
-            (config, body) = (c, answer.sessionDescription.serializedBytes())
-            let endpointDTLS = try DTLSEndpoint(context: dtls, role: WebRTCSessionTemplate.dtlsRole(remoteSetup: offer.setupRole(for: remote)),
-                                                expectedFingerprint: CertificateFingerprint(bytes: fingerprint.bytes))
-            let dtlsT = LoopTransfer(endpointDTLS)
+            guard case .success(let agreement) = LegAgreement.answering(browser: offer, with: template, narrowband: narrowband),
+                  let keys = agreement.dtls else { return await refuse() }
+            (config, body) = (agreement.config, agreement.answer ?? [])
+            let dtlsT = LoopTransfer(try DTLSEndpoint(context: dtls, role: keys.role, expectedFingerprint: keys.fingerprint))
             try await loop.submit { media.browser(.a)?.setDTLS(dtlsT.value) }.get()
         } else if let offer = inbound.offer {
             guard let remote = offer.media.first(where: { $0.media == "audio" }) else { throw MediaError.codec("no audio") }
             let address = offer.effectiveConnection(for: remote)?.address
-            let remoteAddress = address.flatMap { try? SocketAddress(ipAddress: $0, port: Int(remote.port)) }
             media = try await CallMedia.make(loop: loop, host: bindHost, ports: ports, logger: logger,
-                                             a: .phone(remote: remoteAddress, payloadTypes: []), onWebRTCEvent: events)
+                                             a: .phone(remote: address.flatMap { try? SocketAddress(ipAddress: $0, port: Int(remote.port)) },
+                                                       payloadTypes: []), onWebRTCEvent: events)
             let template = RTPSessionTemplate(address: advertise.first ?? "127.0.0.1", port: UInt16(media.port(.a) ?? 0), codecs: codecs)
-            let answer = template.answer(offer)
             sdp = .phone(template)
-            guard let agreed = answer.accepted(),
-                  let c = MediaLegConfig(agreed: agreed, ssrc: UInt32.random(in: 1...UInt32.max), cname: "tandem", isBrowser: false,
-                                         dtmfMode: call.callerDTMF, ptime: remote.packetTime.map(Int.init)) else {
+            guard case .success(let agreement) = LegAgreement.answering(phone: offer, with: template, dtmf: call.callerDTMF) else {
                 return await refuse()
             }
-            (config, body) = (c, answer.sessionDescription.serializedBytes())
-            let types = Self.payloadTypes(agreed)
+            (config, body) = (agreement.config, agreement.answer ?? [])
+            let remoteAddress = agreement.remote, types = agreement.payloadTypes
             try await loop.submit { media.phone(.a)?.setRemote(remoteAddress, payloadTypes: types) }.get()
         } else {
             media = try await CallMedia.make(loop: loop, host: bindHost, ports: ports, logger: logger,
@@ -221,10 +213,6 @@ final class CallController: @unchecked Sendable {
                 self.perform(call.machine.routed(DialPlan(step)), on: call)
             }
         }
-    }
-
-    static func payloadTypes(_ agreed: AcceptedMedia) -> Set<UInt8> {
-        Set(agreed.codecs.map(\.payloadType) + [agreed.telephoneEvent?.payloadType, agreed.comfortNoise?.payloadType].compactMap { $0 })
     }
 }
 
