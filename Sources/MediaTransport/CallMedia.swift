@@ -102,38 +102,46 @@ public final class CallMedia: @unchecked Sendable {
     }
 
     /// Binds side b and returns its local port: the kind of leg is known only once the dialplan's
-    /// target is, and failover may move from a browser to a phone. The one there was is closed, or with
-    /// `keepingOthers` (a parallel bridge ringing both kinds) put on standby until `select` or `dropStandby`.
+    /// target is, and failover may move from a browser to a phone. The one there was is closed; with
+    /// `keepingOthers` (a parallel bridge ringing both kinds) the new socket goes on standby beside it
+    /// instead, until `select` or `dropStandby`. It never takes side b from under a socket already
+    /// chosen: the browser may answer while the phone's socket is still being bound.
     @discardableResult
     public func bind(b kind: MediaLegKind, keepingOthers: Bool = false) async throws -> Int? {
-        let old = try await loop.submit { () -> LoopTransfer<(MediaLegSocket, Int?, Box)?> in
+        let old = try await loop.submit { () -> LoopTransfer<(MediaLegSocket, Int?)?> in
+            guard !keepingOthers else { return LoopTransfer(nil) }
+            self.dropStandby()
             defer { (self.b, self.bBox) = (nil, nil) }
-            if !keepingOthers { self.dropStandby() }
-            guard let socket = self.b, let box = self.bBox else { return LoopTransfer(nil) }
-            let port = self.ports.removeValue(forKey: .b)
-            if keepingOthers {
-                box.media = nil
-                self.standby.append((socket, port, box))
-                return LoopTransfer(nil)
-            }
-            return LoopTransfer((socket, port, box))
+            guard let socket = self.b else { return LoopTransfer(nil) }
+            return LoopTransfer((socket, self.ports.removeValue(forKey: .b)))
         }.get().value
-        if let (socket, port, _) = old {
-            socket.close()
-            for future in socket.closeFutures { try? await future.get() }
-            if let port { allocator?.release(port) }
-        }
+        if let (socket, port) = old { await Self.close(socket, port: port, allocator: allocator) }
         let box = Box()
         let (port, socket) = try await Self.bindLeg(kind, .b, loop: loop, host: host, ports: allocator, logger: logger, box: box,
                                                     onWebRTCEvent: onWebRTCEvent)
         let socketT = LoopTransfer(socket), boxT = LoopTransfer(box)
-        try await loop.submit {
-            boxT.value.media = self
-            self.b = socketT.value
-            self.bBox = boxT.value
-            self.ports[.b] = port
+        let kept = try await loop.submit { () -> Bool in
+            guard !self.closed else { return false }
+            if keepingOthers && self.b != nil {
+                // On standby its box stays empty: nothing of it reaches the bridge until it is selected.
+                self.standby.append((socketT.value, port, boxT.value))
+            } else {
+                boxT.value.media = self
+                self.b = socketT.value
+                self.bBox = boxT.value
+                self.ports[.b] = port
+            }
+            return true
         }.get()
+        // Bound after the call's media closed: nobody else will close it.
+        if !kept { await Self.close(socket, port: port, allocator: allocator) }
         return socket.channel.localAddress?.port
+    }
+
+    private static func close(_ socket: MediaLegSocket, port: Int?, allocator: MediaPortAllocator?) async {
+        socket.close()
+        for future in socket.closeFutures { try? await future.get() }
+        if let port { allocator?.release(port) }
     }
 
     /// Makes the side b socket on local `port` the one bridged (the parallel target that answered or

@@ -33,11 +33,23 @@ extension CallController {
             return perform(call.machine.dialSettled(failure: Outcome(404, "No such target")), on: call)
         }
         call.machine.dialling(kinds: kinds)
-        if users.isEmpty { return dialSIP(call, destinations, timing) }
-        dialUsers(call, users, timing) {
-            if !destinations.isEmpty { self.dialSIP(call, destinations, timing, keepingOthers: true) }
+        // Every kind's socket is bound before any INVITE leaves, so a parallel bridge rings all its
+        // targets at once: a browser answering at once cannot beat the phone's INVITE out.
+        let bindings = users.flatMap { user in registrar.lookup(user).map { (user, $0) } }
+        let callT = LoopTransfer(call), bindingsT = LoopTransfer(bindings), destinationsT = LoopTransfer(destinations)
+        run(call) {
+            var ringing: [Ringing] = []
+            if !users.isEmpty { ringing.append(try await self.bindForUsers(callT.value, bindingsT.value, timing)) }
+            if !destinations.isEmpty {
+                ringing.append(try await self.bindForSIP(callT.value, destinationsT.value, timing, keepingOthers: !users.isEmpty))
+            }
+            let ringingT = LoopTransfer(ringing)
+            self.endpoint.loop.execute { for ring in ringingT.value { ring() } }
         }
     }
+
+    /// Sends one kind of target's INVITEs (or settles its failure), on the SIP loop.
+    typealias Ringing = () -> Void
 
     /// The SIP targets among `legs`, resolved against the trunks.
     func sipDestinations(_ legs: [BridgeLeg], _ step: BridgeStep) -> [SIPDestination] {
@@ -63,35 +75,29 @@ extension CallController {
         perform(call.machine.dialSettled(failure: failure), on: call)
     }
 
-    /// Every current binding of the users gets the same WebRTC offer over its own flow; then `next`.
-    func dialUsers(_ call: Call, _ users: [String], _ leg: BridgeLeg, then next: @escaping () -> Void = {}) {
-        let bindings = users.flatMap { user in registrar.lookup(user).map { (user, $0) } }
-        guard !bindings.isEmpty else {
-            next()
-            return dialSettled(call, failure: Outcome(480, "User Not Registered"))
-        }
+    /// Every current binding of the users gets the same WebRTC offer over its own flow, from side b's
+    /// browser socket bound here.
+    func bindForUsers(_ call: Call, _ bindings: [(String, Binding)], _ leg: BridgeLeg) async throws -> Ringing {
+        guard !bindings.isEmpty else { return { self.dialSettled(call, failure: Outcome(480, "User Not Registered")) } }
         let ice = ICELiteAgent(consentTimeoutSeconds: consentTimeoutSeconds)
-        let narrowband = call.configA.map { $0.codec == .pcmu || $0.codec == .pcma } ?? false
-        let callT = LoopTransfer(call), iceT = LoopTransfer(ice), bindingsT = LoopTransfer(bindings), nextT = LoopTransfer(next)
-        run(call) {
-            guard let media = try await self.endpoint.loop.submit({ callT.value.media.map(LoopTransfer.init) }).get()?.value else { return }
-            let port = try await media.bind(b: .browser(ice: iceT.value))
-            let template = WebRTCSessionTemplate(ufrag: iceT.value.localUfrag, password: iceT.value.localPassword,
-                                                 fingerprint: self.dtls.identity.fingerprint, candidateAddresses: self.advertise,
-                                                 port: UInt16(port ?? 0))
-            let body = template.offer(narrowband: narrowband).serializedBytes()
-            self.endpoint.loop.execute {
-                let call = callT.value
-                guard call.machine.isDialling else { return }
-                call.record.legB = CallRecord.Leg(kind: "webrtc")
-                for (user, binding) in bindingsT.value {
-                    self.sendInvite(call, to: binding.contact.uri, peer: binding.peer, target: .user(user), isBrowser: true, body: body,
-                                    context: .browser(template: template, ice: iceT.value, narrowband: narrowband))
-                }
-                self.armRingTimer(call, leg)
-                nextT.value()
-                self.dialSettled(call)
+        let callT = LoopTransfer(call)
+        let (media, narrowband) = try await endpoint.loop.submit {
+            LoopTransfer((callT.value.media, callT.value.configA.map { $0.codec == .pcmu || $0.codec == .pcma } ?? false))
+        }.get().value
+        guard let media else { return {} }
+        let port = try await media.bind(b: .browser(ice: ice))
+        let template = WebRTCSessionTemplate(ufrag: ice.localUfrag, password: ice.localPassword, fingerprint: dtls.identity.fingerprint,
+                                             candidateAddresses: advertise, port: UInt16(port ?? 0))
+        let body = template.offer(narrowband: narrowband).serializedBytes()
+        return {
+            guard call.machine.isDialling else { return }
+            call.record.legB = CallRecord.Leg(kind: "webrtc")
+            for (user, binding) in bindings {
+                self.sendInvite(call, to: binding.contact.uri, peer: binding.peer, target: .user(user), isBrowser: true, body: body,
+                                context: .browser(template: template, ice: ice, narrowband: narrowband))
             }
+            self.armRingTimer(call, leg)
+            self.dialSettled(call)
         }
     }
 
@@ -104,30 +110,24 @@ extension CallController {
         var target: BridgeTarget
     }
 
-    /// INVITEs with a plain-RTP offer to each destination, all on one RTP socket for side b (beside a
-    /// browser target's, with `keepingOthers`).
-    func dialSIP(_ call: Call, _ destinations: [SIPDestination], _ leg: BridgeLeg, keepingOthers: Bool = false) {
-        let callT = LoopTransfer(call), destinationsT = LoopTransfer(destinations)
-        run(call) {
-            let reachable = await self.reachable(destinationsT.value)
-            guard !reachable.isEmpty else {
-                return self.endpoint.loop.execute { self.dialSettled(callT.value, failure: Outcome(503, "Unreachable")) }
+    /// INVITEs with a plain-RTP offer to each destination, all on one RTP socket for side b bound here
+    /// (beside a browser target's, with `keepingOthers`).
+    func bindForSIP(_ call: Call, _ destinations: [SIPDestination], _ leg: BridgeLeg, keepingOthers: Bool) async throws -> Ringing {
+        let reachable = await self.reachable(destinations)
+        guard !reachable.isEmpty else { return { self.dialSettled(call, failure: Outcome(503, "Unreachable")) } }
+        let callT = LoopTransfer(call)
+        guard let media = try await endpoint.loop.submit({ callT.value.media.map(LoopTransfer.init) }).get()?.value else { return {} }
+        let port = UInt16(try await media.bind(b: .phone(remote: nil, payloadTypes: []), keepingOthers: keepingOthers) ?? 0)
+        return {
+            guard call.machine.isDialling else { return }
+            call.record.legB = CallRecord.Leg(kind: "rtp")
+            for (destination, uri, peer) in reachable {
+                let template = RTPSessionTemplate(address: self.advertise.first ?? "127.0.0.1", port: port, codecs: destination.codecs)
+                self.sendInvite(call, to: uri, peer: peer, target: destination.target, isBrowser: false,
+                                body: template.offer().serializedBytes(), context: .phone(trunk: destination.trunk, template: template))
             }
-            guard let media = try await self.endpoint.loop.submit({ callT.value.media.map(LoopTransfer.init) }).get()?.value else { return }
-            let port = UInt16(try await media.bind(b: .phone(remote: nil, payloadTypes: []), keepingOthers: keepingOthers) ?? 0)
-            let dialled = LoopTransfer(reachable)
-            self.endpoint.loop.execute {
-                let call = callT.value
-                guard call.machine.isDialling else { return }
-                call.record.legB = CallRecord.Leg(kind: "rtp")
-                for (destination, uri, peer) in dialled.value {
-                    let template = RTPSessionTemplate(address: self.advertise.first ?? "127.0.0.1", port: port, codecs: destination.codecs)
-                    self.sendInvite(call, to: uri, peer: peer, target: destination.target, isBrowser: false,
-                                    body: template.offer().serializedBytes(), context: .phone(trunk: destination.trunk, template: template))
-                }
-                self.armRingTimer(call, leg)
-                self.dialSettled(call)
-            }
+            self.armRingTimer(call, leg)
+            self.dialSettled(call)
         }
     }
 

@@ -74,21 +74,11 @@ final class CallController: @unchecked Sendable {
     func invite(_ request: SIPRequest, _ transaction: ServerTransactionHandle<SIPPeer>) {
         if (try? request.headers.to().tag) != nil { return inDialog(request, transaction) }
         let toTag = SIPEndpoint.randomToken(10)
-        let decision = admission.decide(request, over: transaction.peer.transport, from: transaction.peer.remote, digest: &digest, plan: dialplans.snapshot(),
-                                        isCallInProgress: { self.calls[$0] != nil }, logger: logger)
-        guard case .admit(let admitted) = decision else {
-            guard case .refuse(let refusal) = decision else { return }
-            var r: SIPResponse
-            switch refusal {
-            case .status(let code, let reason): r = SIPResponse(replyingTo: request, statusCode: code, reasonPhrase: reason, toTag: toTag)
-            case .challenge(let stale):
-                r = SIPResponse(replyingTo: request, statusCode: 407, toTag: toTag)
-                digest.challenge(&r, stale: stale)
-            case .intervalTooSmall(let minSE):
-                r = SIPResponse(replyingTo: request, statusCode: 422, toTag: toTag)
-                r.headers.setMinSE(minSE)
-            }
-            return transaction.respond(r)
+        let admitted: CallAdmission.Admitted
+        switch admission.decide(request, over: transaction.peer.transport, from: transaction.peer.remote, digest: &digest,
+                                plan: dialplans.snapshot(), isCallInProgress: { self.calls[$0] != nil }, logger: logger) {
+        case .admit(let call): admitted = call
+        case .refuse(let refusal): return transaction.respond(response(refusing: request, refusal, toTag: toTag))
         }
         let callID = admitted.callID, routing = admitted.routing
         let inbound = InboundLeg(invite: request, transaction: transaction, peer: transaction.peer, isBrowser: admitted.isBrowser,
@@ -105,6 +95,21 @@ final class CallController: @unchecked Sendable {
                                        "route": "\(routing.matchedRoutes.last ?? "-")", "plan": "\(admitted.app != nil ? "app" : "bridge")"])
         let callT = LoopTransfer(call), appT = LoopTransfer(admitted.app), codecs = admitted.codecs, narrowband = admitted.narrowband
         run(call) { try await self.setUpInbound(callT.value, codecs: codecs, narrowband: narrowband, app: appT.value) }
+    }
+
+    func response(refusing request: SIPRequest, _ refusal: CallAdmission.Refusal, toTag: String) -> SIPResponse {
+        switch refusal {
+        case .status(let code, let reason):
+            return SIPResponse(replyingTo: request, statusCode: code, reasonPhrase: reason, toTag: toTag)
+        case .challenge(let stale):
+            var r = SIPResponse(replyingTo: request, statusCode: 407, toTag: toTag)
+            digest.challenge(&r, stale: stale)
+            return r
+        case .intervalTooSmall(let minSE):
+            var r = SIPResponse(replyingTo: request, statusCode: 422, toTag: toTag)
+            r.headers.setMinSE(minSE)
+            return r
+        }
     }
 
     /// Runs set-up work off the loop, tracked for shutdown; an error ends the call with 500/BYE.
