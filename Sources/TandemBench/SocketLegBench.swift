@@ -102,18 +102,9 @@ private func webRTCLegEcho(loop: EventLoop) async throws -> Measurement {
     if !flight.isEmpty { _ = flight.withUnsafeBytes { browser.send($0, to: port) } }
     let (profile, keys) = try theirs.srtpKeys()
 
-    let tx = try SRTPSession(profile: profile, keyAndSalt: keys.localKeyAndSalt, direction: .outbound)
-    let stride = 172 + SRTPSession.maxTrailerLength
-    let pool = UnsafeMutableRawBufferPointer.allocate(byteCount: stride * echoPackets, alignment: 16)
-    defer { pool.deallocate() }
-    var lengths = [Int](repeating: 0, count: echoPackets)
-    for i in 0..<echoPackets {
-        let slot = UnsafeMutableRawBufferPointer(rebasing: pool[(i * stride)..<((i + 1) * stride)])
-        RTPHeader(payloadType: 111, sequenceNumber: UInt16(truncatingIfNeeded: i), timestamp: UInt32(i) * 960, ssrc: 0xB0B).write(to: slot)
-        lengths[i] = try tx.protectRTP(slot.baseAddress!, length: 172, capacity: stride)
-    }
+    let packets = try BrowserPackets(count: echoPackets, profile: profile, keys: keys)
     let result = try browser.echo(to: port, count: echoPackets) { i in
-        browser.send(UnsafeRawBufferPointer(rebasing: pool[(i * stride)..<(i * stride + lengths[i])]), to: port)
+        browser.send(UnsafeRawBufferPointer(packets.packet(i)), to: port)
     }
     return Measurement(name: "socket.webrtc-leg.\(profile.openSSLName).recv+unprotect+protect+send", nanosecondsPerOp: result.nanosecondsPerRoundTrip,
                        note: "per echoed packet over loopback (one read, one write); allocation goal 0", allocationsPerOp: result.allocationsPerPacket)

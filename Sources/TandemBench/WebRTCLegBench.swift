@@ -40,23 +40,14 @@ func webRTCLegBenchmarks() throws -> [Measurement] {
     capture = false
 
     let (profile, keys) = try theirs.srtpKeys()
-    let tx = try SRTPSession(profile: profile, keyAndSalt: keys.localKeyAndSalt, direction: .outbound)
-    let stride = 172 + SRTPSession.maxTrailerLength
-    let pool = UnsafeMutableRawBufferPointer.allocate(byteCount: stride * packets, alignment: 16)
-    defer { pool.deallocate() }
-    var lengths = [Int](repeating: 0, count: packets)
-    for i in 0..<packets {
-        let slot = UnsafeMutableRawBufferPointer(rebasing: pool[(i * stride)..<((i + 1) * stride)])
-        RTPHeader(payloadType: 111, sequenceNumber: UInt16(truncatingIfNeeded: i), timestamp: UInt32(i) * 960, ssrc: 0xB0B).write(to: slot)
-        lengths[i] = try tx.protectRTP(slot.baseAddress!, length: 172, capacity: stride)
-    }
+    let browserPackets = try BrowserPackets(count: packets, profile: profile, keys: keys)
 
     let clock = ContinuousClock()
     let allocationsBefore = tandem_allocation_count()
     let start = clock.now
     for i in 0..<packets {
-        let slot = UnsafeMutableRawBufferPointer(rebasing: pool[(i * stride)..<((i + 1) * stride)])
-        guard case .rtp(let n) = leg.receive(UnsafeMutableRawBufferPointer(rebasing: slot[0..<lengths[i]]), from: browser, now: 2),
+        let slot = browserPackets.slot(i)
+        guard case .rtp(let n) = leg.receive(browserPackets.packet(i), from: browser, now: 2),
               let header = try? RTPHeader(parsing: UnsafeRawBufferPointer(rebasing: slot[0..<n])) else { continue }
         var rewritten = header
         rewritten.ssrc = 0x7A4D
@@ -72,6 +63,32 @@ func webRTCLegBenchmarks() throws -> [Measurement] {
     let perPacket = Double(allocations) / Double(packets)
     return [Measurement(name: "webrtc.leg.\(profile.openSSLName).recv+unprotect+parse+protect+send", nanosecondsPerOp: ns,
                         note: "per packet; allocation goal 0", allocationsPerOp: perPacket)]
+}
+
+/// 20 ms Opus packets as a browser would send them, SRTP-protected beforehand so only the leg's work
+/// is measured; each in a slot with room for the tag, so a leg can protect it again in place.
+final class BrowserPackets {
+    private let stride = 172 + SRTPSession.maxTrailerLength
+    private let pool: UnsafeMutableRawBufferPointer
+    private var lengths: [Int]
+
+    init(count: Int, profile: SRTPProfile, keys: SRTPKeyingMaterial) throws {
+        let tx = try SRTPSession(profile: profile, keyAndSalt: keys.localKeyAndSalt, direction: .outbound)
+        pool = UnsafeMutableRawBufferPointer.allocate(byteCount: stride * count, alignment: 16)
+        lengths = [Int](repeating: 0, count: count)
+        for i in 0..<count {
+            RTPHeader(payloadType: 111, sequenceNumber: UInt16(truncatingIfNeeded: i), timestamp: UInt32(i) * 960, ssrc: 0xB0B).write(to: slot(i))
+            lengths[i] = try tx.protectRTP(slot(i).baseAddress!, length: 172, capacity: stride)
+        }
+    }
+
+    deinit { pool.deallocate() }
+
+    /// Packet `i`'s whole slot.
+    func slot(_ i: Int) -> UnsafeMutableRawBufferPointer { UnsafeMutableRawBufferPointer(rebasing: pool[(i * stride)..<((i + 1) * stride)]) }
+
+    /// Packet `i` as protected.
+    func packet(_ i: Int) -> UnsafeMutableRawBufferPointer { UnsafeMutableRawBufferPointer(rebasing: slot(i)[0..<lengths[i]]) }
 }
 
 struct BenchError: Error, CustomStringConvertible {

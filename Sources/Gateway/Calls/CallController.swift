@@ -158,11 +158,9 @@ final class CallController: @unchecked Sendable {
             let dtlsT = LoopTransfer(try DTLSEndpoint(context: dtls, role: keys.role, expectedFingerprint: keys.fingerprint))
             try await loop.submit { media.browser(.a)?.setDTLS(dtlsT.value) }.get()
         } else if let offer = inbound.offer {
-            guard let remote = offer.media.first(where: { $0.media == "audio" }) else { throw MediaError.codec("no audio") }
-            let address = offer.effectiveConnection(for: remote)?.address
+            // Where the phone's media goes is set from the agreement below, before anything is sent.
             media = try await CallMedia.make(loop: loop, host: bindHost, ports: ports, logger: logger,
-                                             a: .phone(remote: address.flatMap { try? SocketAddress(ipAddress: $0, port: Int(remote.port)) },
-                                                       payloadTypes: []), onWebRTCEvent: events)
+                                             a: .phone(remote: nil, payloadTypes: []), onWebRTCEvent: events)
             let template = RTPSessionTemplate(address: advertise.first ?? "127.0.0.1", port: UInt16(media.port(.a) ?? 0), codecs: codecs)
             sdp = .phone(template)
             guard case .success(let agreement) = LegAgreement.answering(phone: offer, with: template, dtmf: call.callerDTMF) else {
