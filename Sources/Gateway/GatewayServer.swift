@@ -94,15 +94,15 @@ public final class GatewayServer: @unchecked Sendable {
         if let dtlsContext {
             let fallback = config.listen.sipUDP?.host ?? config.listen.http?.host ?? "127.0.0.1"
             let host = fallback == "0.0.0.0" || fallback == "::" ? "127.0.0.1" : fallback
-            core.calls = CallController(
+            let settings = CallSettings(rtpTimeout: config.media.rtpTimeoutSeconds > 0 ? .seconds(config.media.rtpTimeoutSeconds) : nil,
+                                        consentTimeoutSeconds: UInt64(config.media.consentTimeoutSeconds))
+            let services = CallServices(
                 endpoint: endpoint, registrar: core.registrar, dialplans: dialplans, dtls: dtlsContext,
                 ports: MediaPortAllocator(range: config.media.portRange), mediaLoops: group,
                 advertise: config.media.candidateAddresses(fallback: host),
                 bindHost: config.media.localAddresses.isEmpty ? host : "0.0.0.0", trunks: config.trunks,
-                cdr: config.cdrPath.map(CDRWriter.init(path:)), logger: logger)
-            core.calls?.rtpTimeout = config.media.rtpTimeoutSeconds > 0 ? .seconds(config.media.rtpTimeoutSeconds) : nil
-            core.calls?.admission.soundsDirectory = config.soundsDirectory
-            core.calls?.consentTimeoutSeconds = UInt64(config.media.consentTimeoutSeconds)
+                cdr: config.cdrPath.map(CDRWriter.init(path:)), logger: logger, settings: settings)
+            core.calls = CallController(services: services, soundsDirectory: config.soundsDirectory)
         }
         let listen = config.listen
         var tls: (@Sendable (Channel) throws -> Void)?

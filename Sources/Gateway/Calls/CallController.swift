@@ -5,78 +5,53 @@ import Logging
 import Media
 import MediaTransport
 import NIOCore
-import RTP
-import SDP
 import SIP
 import SIPStack
-import WebRTC
 
-/// The B2BUA (DESIGN: never a proxy): every call has an inbound leg (side a of its media) and an
-/// outbound leg (side b) with their own dialogs, Call-IDs and SDP. An INVITE is identified (a trunk
-/// by its address, anyone else by digest as a user), routed by the dialplan, and either answered by
-/// a media app or bridged: an INVITE to each target (a trunk or URI with a plain-RTP offer, each
-/// registered browser of a user over its own WebSocket with a WebRTC offer), 18x relayed with early
-/// media, the first 2xx wins, failures fail over per the plan, and BYE/CANCEL cross to the other leg.
+/// The B2BUA (never a proxy): every call has an inbound leg (side a of its media) and an outbound
+/// leg (side b) with their own dialogs, Call-IDs and SDP. An INVITE is admitted (CallAdmission:
+/// a trunk by its address, anyone else by digest as a user, then the dialplan), and either answered
+/// by a media app or bridged. The call's course is its `CallStateMachine`'s; this controller feeds
+/// the machine each event and performs the actions it returns, through its parts: `Dialler` (the
+/// outbound INVITEs and their responses), `CallerLeg` (what the caller hears up to the answer),
+/// `MediaSetUp` (sockets and SDP agreement), `InDialogRequests` (BYE, re-offers, INFO, ACK),
+/// `Transfers` (REFER) and `CallTimers`.
 /// Signalling state is touched only on the SIP endpoint's loop; each call's media runs on a loop of its own.
 final class CallController: @unchecked Sendable {
-    let endpoint: SIPEndpoint
-    let registrar: Registrar
-    let dialplans: DialplanStore
-    let dtls: DTLSContext
-    let ports: MediaPortAllocator
-    let mediaLoops: EventLoopGroup
-    let advertise: [String]
-    let bindHost: String
-    let trunks: [GatewayConfig.Trunk]
-    let cdr: CDRWriter?
-    let logger: Logger
-    /// Ring time when the plan gives none.
-    var defaultRingTimeout: Duration = .seconds(60)
-    /// Session timers (RFC 4028): the interval we ask for on outbound legs, and the shortest we accept.
-    var sessionExpires = 1800
-    var minSE: Int { admission.minSE }
+    let services: CallServices
+    let table = CallTable()
     /// Who may call and what the dialplan makes of each new INVITE.
     var admission: CallAdmission
-    /// Silence on an answered SIP leg before the call is hung up; nil never.
-    var rtpTimeout: Duration? = .seconds(60)
-    /// ICE consent (RFC 7675) on browser legs.
-    var consentTimeoutSeconds: UInt64 = 30
     var digest: DigestServer
-    /// Calls by the caller's Call-ID (CANCEL and the INVITE's transaction find them there).
-    var calls: [String: Call] = [:]
-    /// Each leg's dialog by Call-ID and our tag: how in-dialog requests find their call and side.
-    var dialogs: [String: (call: Call, inbound: Bool)] = [:]
     /// Media set-ups and tear-downs in flight, so shutting down waits for them.
     var tasks: [UUID: Task<Void, Never>] = [:]
 
-    init(endpoint: SIPEndpoint, registrar: Registrar, dialplans: DialplanStore, dtls: DTLSContext, ports: MediaPortAllocator,
-         mediaLoops: EventLoopGroup, advertise: [String], bindHost: String, trunks: [GatewayConfig.Trunk], cdr: CDRWriter?,
-         logger: Logger) {
-        self.endpoint = endpoint
-        self.registrar = registrar
-        self.dialplans = dialplans
-        self.dtls = dtls
-        self.ports = ports
-        self.mediaLoops = mediaLoops
-        self.advertise = advertise
-        self.bindHost = bindHost
-        self.trunks = trunks
-        self.cdr = cdr
-        self.logger = logger
+    var minSE: Int { admission.minSE }
+    var dialler: Dialler { Dialler(controller: self) }
+    var caller: CallerLeg { CallerLeg(controller: self) }
+    var mediaSetUp: MediaSetUp { MediaSetUp(controller: self) }
+    var dialogRequests: InDialogRequests { InDialogRequests(controller: self) }
+    var transfers: Transfers { Transfers(controller: self) }
+    var timers: CallTimers { CallTimers(controller: self) }
+
+    init(services: CallServices, soundsDirectory: String) {
+        self.services = services
         var secret = [UInt8](repeating: 0, count: 32)
         for i in secret.indices { secret[i] = UInt8.random(in: 0...255) }
-        digest = DigestServer(realm: registrar.credentials.realm, secret: secret, algorithms: [.md5])
-        admission = CallAdmission(trunks: trunks, credentials: registrar.credentials, minSE: 90, soundsDirectory: "sounds")
+        digest = DigestServer(realm: services.registrar.credentials.realm, secret: secret, algorithms: [.md5])
+        admission = CallAdmission(trunks: services.trunks, credentials: services.registrar.credentials, minSE: 90,
+                                  soundsDirectory: soundsDirectory)
     }
 
-    // MARK: new calls
+    // MARK: what the SIP endpoint hands us
 
     func invite(_ request: SIPRequest, _ transaction: ServerTransactionHandle<SIPPeer>) {
-        if (try? request.headers.to().tag) != nil { return inDialog(request, transaction) }
+        if (try? request.headers.to().tag) != nil { return dialogRequests.received(request, transaction) }
         let toTag = SIPEndpoint.randomToken(10)
         let admitted: CallAdmission.Admitted
         switch admission.decide(request, over: transaction.peer.transport, from: transaction.peer.remote, digest: &digest,
-                                plan: dialplans.snapshot(), isCallInProgress: { self.calls[$0] != nil }, logger: logger) {
+                                plan: services.dialplans.snapshot(), isCallInProgress: { self.table.calls[$0] != nil },
+                                logger: services.logger) {
         case .admit(let call): admitted = call
         case .refuse(let refusal): return transaction.respond(response(refusing: request, refusal, toTag: toTag))
         }
@@ -90,12 +65,19 @@ final class CallController: @unchecked Sendable {
         call.step = admitted.step
         call.callerDTMF = admitted.dtmf
         call.maxDuration = admitted.maxDuration
-        calls[callID] = call
-        logger.info("call", metadata: ["call": "\(callID)", "from": "\(admitted.callerName)", "to": "\(admitted.destination)",
-                                       "route": "\(routing.matchedRoutes.last ?? "-")", "plan": "\(admitted.app != nil ? "app" : "bridge")"])
+        table.calls[callID] = call
+        services.logger.info("call", metadata: ["call": "\(callID)", "from": "\(admitted.callerName)", "to": "\(admitted.destination)",
+                                                "route": "\(routing.matchedRoutes.last ?? "-")",
+                                                "plan": "\(admitted.app != nil ? "app" : "bridge")"])
         let callT = LoopTransfer(call), appT = LoopTransfer(admitted.app), codecs = admitted.codecs, narrowband = admitted.narrowband
-        run(call) { try await self.setUpInbound(callT.value, codecs: codecs, narrowband: narrowband, app: appT.value) }
+        let setUp = mediaSetUp
+        run(call) { try await setUp.inbound(callT.value, codecs: codecs, narrowband: narrowband, app: appT.value) }
     }
+
+    func cancel(_ request: SIPRequest, _ transaction: ServerTransactionHandle<SIPPeer>) { caller.cancel(request, transaction) }
+    func inDialog(_ request: SIPRequest, _ transaction: ServerTransactionHandle<SIPPeer>) { dialogRequests.received(request, transaction) }
+    func acknowledged(_ ack: SIPRequest) { dialogRequests.acknowledged(ack) }
+    func stray(_ response: SIPResponse) { dialler.stray(response) }
 
     func response(refusing request: SIPRequest, _ refusal: CallAdmission.Refusal, toTag: String) -> SIPResponse {
         switch refusal {
@@ -120,102 +102,179 @@ final class CallController: @unchecked Sendable {
             do {
                 try await body()
             } catch {
-                self.endpoint.loop.execute {
-                    self.logger.warning("call set-up failed: \(error)", metadata: ["call": "\(callT.value.id)"])
+                self.services.onSIPLoop {
+                    self.services.logger.warning("call set-up failed: \(error)", metadata: ["call": "\(callT.value.id)"])
                     self.fail(callT.value, code: 500, reason: "Media set-up failed", side: "gateway")
                 }
             }
-            self.endpoint.loop.execute { self.tasks[id] = nil }
+            self.services.onSIPLoop { self.tasks[id] = nil }
         }
     }
 
-    /// Binds side a, settles our SDP for the caller, then answers with the app or starts dialling.
-    func setUpInbound(_ call: Call, codecs: [String], narrowband: Bool, app: MediaApp?) async throws {
-        let inbound = call.inbound
-        let loop = mediaLoops.next()
-        let callT = LoopTransfer(call)
-        let events: (LegSide, WebRTCEvent) -> Void = { [weak self] side, event in
-            guard let self, case .failed(let why) = event else { return }
-            self.endpoint.loop.execute { self.mediaFailed(callT.value, side: side, why: why) }
+    // MARK: carrying out the machine's actions
+
+    /// What an action may need from the event that caused it: the response of a branch, the offer it
+    /// answered, the transaction of a request to answer.
+    struct Cause {
+        var response: SIPResponse?
+        var context: OfferContext?
+        var transaction: ServerTransactionHandle<SIPPeer>?
+        var request: SIPRequest?
+    }
+
+    /// The only place the machine's decisions turn into messages, media and timers.
+    func perform(_ actions: [CallStateMachine.Action], on call: Call, _ cause: Cause = Cause()) {
+        for action in actions { perform(action, on: call, cause) }
+    }
+
+    private func perform(_ action: CallStateMachine.Action, on call: Call, _ cause: Cause) {
+        switch action {
+        case .dial(let targets):
+            guard let step = call.step else { return }
+            let legs = targets.compactMap { $0 < step.legs.count ? step.legs[$0] : nil }
+            if isCallerTransfer(call) {
+                transfers.dialForCaller(call, legs)
+            } else {
+                dialler.dial(call, legs)
+            }
+        case .cancel(let id):
+            if let branch = call.outbound[id] { dialler.cancel(branch) }
+        case .acknowledge(let id, let tag):
+            guard let branch = call.outbound[id], let response = cause.response else { return }
+            if tag == branch.dialog?.id.remoteTag {
+                dialler.acknowledge(branch, response)
+            } else {
+                dialler.fork(branch, response, acknowledge: true)
+            }
+        case .hangUp(let id, let tag, let outcome):
+            guard let branch = call.outbound[id] else { return }
+            if tag == branch.dialog?.id.remoteTag {
+                dialogRequests.bye(.branch(branch), status: outcome.code, reason: outcome.reason)
+            } else if let response = cause.response {
+                dialler.fork(branch, response, hangUp: true)
+            }
+        case .connectEarlyMedia:
+            guard let response = cause.response, let context = cause.context else { return }
+            let caller = caller
+            mediaSetUp.connect(call, from: response, context: context) { caller.relayProvisional(call, response, withSDP: true) }
+        case .relayProvisional:
+            if let response = cause.response { caller.relayProvisional(call, response, withSDP: false) }
+        case .playRingback:
+            caller.ringback(call)
+        case .answerCaller(let id):
+            guard let branch = call.outbound[id], let response = cause.response, let context = cause.context else { return }
+            timers.armSessionTimer(call, .b, grantedIn: response)
+            call.answered = branch
+            let caller = caller
+            mediaSetUp.connect(call, from: response, context: context) { caller.answer(call) }
+        case .connectTransferTarget(let id, let replaced):
+            guard let branch = call.outbound[id], let response = cause.response, let context = cause.context else { return }
+            if replaced == .a {
+                transfers.takeSideA(call, branch, response, context: context)
+            } else {
+                table.remove(call.answered?.dialog?.id)
+                call.answered = branch
+                timers.armSessionTimer(call, .b, grantedIn: response)
+                mediaSetUp.connect(call, from: response, context: context) {}
+            }
+        case .rejectCaller(let outcome):
+            caller.reject(call, outcome)
+        case .bye(let side, let outcome):
+            // Side a not answered yet (the callee's 2xx is still connecting): it hears the failure instead.
+            if side == .a, call.phase == .proceeding, call.aLeg == nil {
+                return caller.reject(call, outcome.code >= 300 ? outcome : Outcome(480, outcome.reason))
+            }
+            dialogRequests.bye(.side(call, LegSide(side)), status: outcome.code, reason: outcome.reason)
+        case .notifyTransferor(let side, let sipfrag, let final):
+            transfers.notify(.side(call, LegSide(side)), "SIP/2.0 \(sipfrag.code) \(sipfrag.reason)", final: final)
+        case .respond(_, let code):
+            guard let transaction = cause.transaction, let request = cause.request else { return }
+            transaction.respond(SIPResponse(replyingTo: request, statusCode: code, reasonPhrase: code == 202 ? "Accepted" : nil))
+        case .reoffer(let side):
+            // Glare: offer again what the other side's hold asks of this one, if it still does then.
+            let side = LegSide(side)
+            dialogRequests.retryAfterGlare(call, side: side, direction: call.heldDirection[side.other] ?? .sendrecv)
+        case .stopRingTimer:
+            call.ringTimer?.cancel()
+        case .finish(let outcome, let by):
+            finish(call, status: outcome.code, reason: outcome.reason, side: by)
         }
-        // Side a's config is known once its SDP is settled: now for an offer, at the ACK for a delayed offer.
-        let media: CallMedia, body: [UInt8], config: MediaLegConfig?, sdp: LegSDP
-        func refuse() async {
+    }
+
+    /// A transfer by the caller dials on side a's socket, even once the caller has hung up after its
+    /// 202 (which `machine.transferor` no longer reports, since no NOTIFY is owed).
+    private func isCallerTransfer(_ call: Call) -> Bool {
+        if case .answered(let a) = call.machine.state { return a.transfer?.transferor == .a }
+        return false
+    }
+
+    // MARK: ending calls
+
+    /// Ends the call for the gateway's (or the callee's) reason: BYEs, CANCELs or a final response,
+    /// whichever the call's state calls for.
+    func fail(_ call: Call, code: Int, reason: String, side: String) {
+        perform(call.machine.end(Outcome(code, reason), by: side), on: call)
+    }
+
+    func mediaFailed(_ call: Call, side: LegSide, why: String) {
+        services.logger.warning("media failed", metadata: ["call": "\(call.id)", "side": "\(side)", "why": "\(why)"])
+        fail(call, code: 480, reason: "Media failed: \(why)", side: "gateway")
+    }
+
+    /// Forgets the call, frees its media and writes its record.
+    func finish(_ call: Call, status: Int, reason: String, side: String) {
+        call.phase = .ended
+        call.ringTimer?.cancel()
+        call.maxDurationTimer?.cancel()
+        for timer in call.sessionTimers.values { timer.task?.cancel() }
+        table.calls[call.id] = nil
+        table.remove(call.inbound.dialog?.id)
+        for branch in call.outbound.values { table.remove(branch.dialog?.id) }
+        call.record.end = Date()
+        call.record.status = status
+        call.record.reason = reason
+        call.record.hangupSide = side
+        services.logger.info("call ended", metadata: ["call": "\(call.id)", "status": "\(status)", "reason": "\(reason)", "side": "\(side)"])
+        let recordT = LoopTransfer(call.record)
+        let cdr = services.cdr
+        guard let media = call.media else {
+            cdr?.write(recordT.value)
+            return
+        }
+        let mediaT = LoopTransfer(media)
+        let id = UUID()
+        tasks[id] = Task {
+            let media = mediaT.value
+            var record = recordT.value
+            if let stats = try? await media.loop.submit({ () -> LoopTransfer<(MediaLegStatistics?, MediaLegStatistics?)> in
+                LoopTransfer((media.bridge?.statistics(for: .a), media.bridge?.statistics(for: .b)))
+            }).get().value {
+                if let a = stats.0 { record.legA.take(a) }
+                if let b = stats.1 { record.legB?.take(b) }
+            }
             await media.close()
-            endpoint.loop.execute { self.fail(callT.value, code: 488, reason: "No common codec", side: "gateway") }
+            cdr?.write(record)
+            self.services.onSIPLoop { self.tasks[id] = nil }
         }
-        if let offer = inbound.offer, inbound.isBrowser {
-            guard let remote = offer.media.first(where: { $0.media == "audio" }) else { throw MediaError.codec("no audio") }
-            let ice = ICELiteAgent(remoteUfrag: offer.iceUsernameFragment(for: remote), consentTimeoutSeconds: consentTimeoutSeconds)
-            media = try await CallMedia.make(loop: loop, host: bindHost, ports: ports, logger: logger, a: .browser(ice: ice),
-                                             onWebRTCEvent: events)
-            let template = WebRTCSessionTemplate(ufrag: ice.localUfrag, password: ice.localPassword, fingerprint: dtls.identity.fingerprint,
-                                                 candidateAddresses: advertise, port: UInt16(media.port(.a) ?? 0))
-            sdp = .browser(template, narrowband: narrowband)
-            guard case .success(let agreement) = LegAgreement.answering(browser: offer, with: template, narrowband: narrowband),
-                  let keys = agreement.dtls else { return await refuse() }
-            (config, body) = (agreement.config, agreement.answer ?? [])
-            let dtlsT = LoopTransfer(try DTLSEndpoint(context: dtls, role: keys.role, expectedFingerprint: keys.fingerprint))
-            try await loop.submit { media.browser(.a)?.setDTLS(dtlsT.value) }.get()
-        } else if let offer = inbound.offer {
-            // Where the phone's media goes is set from the agreement below, before anything is sent.
-            media = try await CallMedia.make(loop: loop, host: bindHost, ports: ports, logger: logger,
-                                             a: .phone(remote: nil, payloadTypes: []), onWebRTCEvent: events)
-            let template = RTPSessionTemplate(address: advertise.first ?? "127.0.0.1", port: UInt16(media.port(.a) ?? 0), codecs: codecs)
-            sdp = .phone(template)
-            guard case .success(let agreement) = LegAgreement.answering(phone: offer, with: template, dtmf: call.callerDTMF) else {
-                return await refuse()
-            }
-            (config, body) = (agreement.config, agreement.answer ?? [])
-            let remoteAddress = agreement.remote, types = agreement.payloadTypes
-            try await loop.submit { media.phone(.a)?.setRemote(remoteAddress, payloadTypes: types) }.get()
-        } else {
-            media = try await CallMedia.make(loop: loop, host: bindHost, ports: ports, logger: logger,
-                                             a: .phone(remote: nil, payloadTypes: []), onWebRTCEvent: events)
-            let template = RTPSessionTemplate(address: advertise.first ?? "127.0.0.1", port: UInt16(media.port(.a) ?? 0), codecs: codecs)
-            (sdp, config, body) = (.phone(template), nil, template.offer().serializedBytes())
+    }
+
+    /// Ends every call and waits for work in flight; run before the event loops shut down.
+    func shutdown() async {
+        for _ in 0..<3 {
+            let pending = try? await services.endpoint.loop.submit { () -> LoopTransfer<[Task<Void, Never>]> in
+                for call in Array(self.table.calls.values) { self.fail(call, code: 503, reason: "Shutting down", side: "gateway") }
+                return LoopTransfer(Array(self.tasks.values))
+            }.get()
+            guard let tasks = pending?.value, !tasks.isEmpty else { break }
+            for task in tasks { await task.value }
         }
-        let mediaT = LoopTransfer(media), sdpT = LoopTransfer(sdp)
-        try await loop.submit {
-            mediaT.value.onEvent = { [weak self] event in
-                guard let self, case .sendInfo(let side, let digit, let ms) = event else { return }
-                self.endpoint.loop.execute { self.sendInfo(callT.value, to: side, digit: digit, durationMs: ms) }
-            }
-            mediaT.value.onSilence = { [weak self] side in
-                guard let self else { return }
-                self.endpoint.loop.execute {
-                    let seconds = self.rtpTimeout?.components.seconds ?? 0
-                    self.logger.warning("no RTP from the phone", metadata: ["call": "\(callT.value.id)", "side": "\(side)"])
-                    self.fail(callT.value, code: 408, reason: "No RTP for \(seconds) s", side: "gateway")
-                }
-            }
-        }.get()
-        let isApp = app != nil
-        if let app, let config {
-            let appT = LoopTransfer(app)
-            try await loop.submit { try mediaT.value.start(a: config, b: nil, app: appT.value) }.get()
-        }
-        let appT = LoopTransfer(app)
-        endpoint.loop.execute {
-            let call = callT.value
-            guard call.phase != .ended else {
-                let media = mediaT.value
-                Task { await media.close() }
-                return
-            }
-            call.media = mediaT.value
-            call.configA = config
-            call.sdpA = sdpT.value
-            call.sdpForCaller = body
-            call.record.legA.codec = config?.codec.encodingName
-            if config == nil { call.pendingApp = appT.value }
-            if isApp {
-                call.machine.answeredLocally()
-                self.answerCaller(call)
-            } else if let step = call.step {
-                self.perform(call.machine.routed(DialPlan(step)), on: call)
-            }
-        }
+        services.cdr?.flush()
+    }
+}
+
+extension DialPlan {
+    init(_ step: BridgeStep) {
+        self.init(mode: step.mode, failover: step.failover, targets: step.legs.count)
     }
 }
 

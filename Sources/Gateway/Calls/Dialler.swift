@@ -12,7 +12,9 @@ import SIPStack
 import WebRTC
 
 /// Dialling the plan's targets and reading what the outbound branches answer.
-extension CallController {
+struct Dialler: CallPart {
+    let controller: CallController
+
     /// Rings the bridge's targets the machine chose (one, or all of a parallel bridge): browsers and
     /// SIP targets together ring on two side-b sockets, and the one whose target answers stays.
     func dial(_ call: Call, _ legs: [BridgeLeg]) {
@@ -35,9 +37,9 @@ extension CallController {
         call.machine.dialling(kinds: kinds)
         // Every kind's socket is bound before any INVITE leaves, so a parallel bridge rings all its
         // targets at once: a browser answering at once cannot beat the phone's INVITE out.
-        let bindings = users.flatMap { user in registrar.lookup(user).map { (user, $0) } }
+        let bindings = users.flatMap { user in services.registrar.lookup(user).map { (user, $0) } }
         let callT = LoopTransfer(call), bindingsT = LoopTransfer(bindings), destinationsT = LoopTransfer(destinations)
-        run(call) {
+        controller.run(call) {
             var ringing: [Ringing] = []
             if !users.isEmpty { ringing.append(try await self.bindForUsers(callT.value, bindingsT.value, timing)) }
             if !destinations.isEmpty {
@@ -57,7 +59,7 @@ extension CallController {
         for leg in legs {
             switch leg.target {
             case .trunk(let name, let user):
-                guard let trunk = trunks.first(where: { $0.name == name }) else { continue }
+                guard let trunk = services.trunks.first(where: { $0.name == name }) else { continue }
                 destinations.append(SIPDestination(uri: "sip:\(user)@\(trunk.address)", transport: SIPTransportKind(trunk.transport),
                                                    trunk: trunk, codecs: step.media.codecs ?? trunk.codecs, target: leg.target))
             case .uri(let text):
@@ -79,15 +81,15 @@ extension CallController {
     /// browser socket bound here.
     func bindForUsers(_ call: Call, _ bindings: [(String, Binding)], _ leg: BridgeLeg) async throws -> Ringing {
         guard !bindings.isEmpty else { return { self.dialSettled(call, failure: Outcome(480, "User Not Registered")) } }
-        let ice = ICELiteAgent(consentTimeoutSeconds: consentTimeoutSeconds)
+        let ice = ICELiteAgent(consentTimeoutSeconds: services.settings.consentTimeoutSeconds)
         let callT = LoopTransfer(call)
         let (media, narrowband) = try await endpoint.loop.submit {
             LoopTransfer((callT.value.media, callT.value.configA.map { $0.codec == .pcmu || $0.codec == .pcma } ?? false))
         }.get().value
         guard let media else { return {} }
         let port = try await media.bind(b: .browser(ice: ice))
-        let template = WebRTCSessionTemplate(ufrag: ice.localUfrag, password: ice.localPassword, fingerprint: dtls.identity.fingerprint,
-                                             candidateAddresses: advertise, port: UInt16(port ?? 0))
+        let template = WebRTCSessionTemplate(ufrag: ice.localUfrag, password: ice.localPassword, fingerprint: services.dtls.identity.fingerprint,
+                                             candidateAddresses: services.advertise, port: UInt16(port ?? 0))
         let body = template.offer(narrowband: narrowband).serializedBytes()
         return {
             guard call.machine.isDialling else { return }
@@ -96,18 +98,9 @@ extension CallController {
                 self.sendInvite(call, to: binding.contact.uri, peer: binding.peer, target: .user(user), isBrowser: true, body: body,
                                 context: .browser(template: template, ice: ice, narrowband: narrowband))
             }
-            self.armRingTimer(call, leg)
+            controller.timers.armRingTimer(call, leg)
             self.dialSettled(call)
         }
-    }
-
-    /// A SIP target resolved from the plan: where, how, and what to offer.
-    struct SIPDestination {
-        var uri: String
-        var transport: SIPTransportKind
-        var trunk: GatewayConfig.Trunk?
-        var codecs: [String]
-        var target: BridgeTarget
     }
 
     /// INVITEs with a plain-RTP offer to each destination, all on one RTP socket for side b bound here
@@ -122,11 +115,11 @@ extension CallController {
             guard call.machine.isDialling else { return }
             call.record.legB = CallRecord.Leg(kind: "rtp")
             for (destination, uri, peer) in reachable {
-                let template = RTPSessionTemplate(address: self.advertise.first ?? "127.0.0.1", port: port, codecs: destination.codecs)
+                let template = RTPSessionTemplate(address: services.rtpAddress, port: port, codecs: destination.codecs)
                 self.sendInvite(call, to: uri, peer: peer, target: destination.target, isBrowser: false,
                                 body: template.offer().serializedBytes(), context: .phone(trunk: destination.trunk, template: template))
             }
-            self.armRingTimer(call, leg)
+            controller.timers.armRingTimer(call, leg)
             self.dialSettled(call)
         }
     }
@@ -144,41 +137,13 @@ extension CallController {
         return reachable
     }
 
-    /// What the outbound INVITE needs beyond its target: how to read the answer.
-    enum OfferContext {
-        case browser(template: WebRTCSessionTemplate, ice: ICELiteAgent, narrowband: Bool)
-        case phone(trunk: GatewayConfig.Trunk?, template: RTPSessionTemplate)
-
-        /// The side b socket the offer names.
-        var port: Int {
-            switch self {
-            case .browser(let template, _, _): Int(template.port)
-            case .phone(_, let template): Int(template.port)
-            }
-        }
-
-        /// The leg's SDP from now on, once this offer is the one answered.
-        var sdp: LegSDP {
-            switch self {
-            case .browser(let template, _, let narrowband): .browser(template, narrowband: narrowband)
-            case .phone(_, let template): .phone(template)
-            }
-        }
-    }
-
-    func contact(for transport: SIPTransportKind) -> String {
-        let (host, port) = endpoint.sentBy[transport] ?? endpoint.sentBy[.udp] ?? ("127.0.0.1", 5060)
-        let h = host.contains(":") ? "[\(host)]" : host
-        return "<sip:tandem@\(h):\(port)" + (transport == .udp ? "" : ";transport=\(transport.rawValue.lowercased())") + ">"
-    }
-
     /// An INVITE for a target of the call's bridge, or with `replacingCaller` for a target of the
     /// caller's own transfer.
     func sendInvite(_ call: Call, to uri: URI, peer: SIPPeer, target: BridgeTarget, isBrowser: Bool, body: [UInt8],
                     context: OfferContext, replacingCaller: Bool = false) {
         let inviteFrom = try? call.inbound.invite.headers.from()
         let callerUser = call.record.caller
-        var fromURI = SIPURI(user: callerUser.isEmpty ? "anonymous" : callerUser, host: registrar.credentials.realm)
+        var fromURI = SIPURI(user: callerUser.isEmpty ? "anonymous" : callerUser, host: services.registrar.credentials.realm)
         var trunk: GatewayConfig.Trunk?
         if case .phone(let t?, _) = context { trunk = t }
         if let trunk { fromURI.host = trunk.host }
@@ -188,10 +153,10 @@ extension CallController {
         var from = NameAddress(displayName: name, uri: fromURI)
         from.tag = SIPEndpoint.randomToken(10)
         let to = NameAddress(uri: uri.sipURI.map { SIPURI(user: $0.user, host: $0.host, port: $0.port) } ?? fromURI)
-        let localContact = contact(for: peer.transport)
-        let offer = RequestBuilder.Offer(body: body, sessionTimer: (sessionExpires, minSE),
+        let localContact = services.contact(for: peer.transport)
+        let offer = RequestBuilder.Offer(body: body, sessionTimer: (services.settings.sessionExpires, controller.minSE),
                                          assertedIdentity: trunk?.assertIdentity == true ? NameAddress(displayName: name, uri: fromURI) : nil)
-        var r = requests.invite(uri, from: from, to: to, callID: SIPEndpoint.randomToken(24), via: endpoint.makeVia(peer.transport),
+        var r = services.requests.invite(uri, from: from, to: to, callID: SIPEndpoint.randomToken(24), via: endpoint.makeVia(peer.transport),
                                 contact: localContact, offer: offer)
         for edit in call.step?.headers ?? [] {
             switch edit {
@@ -210,15 +175,12 @@ extension CallController {
 
     func start(_ branch: OutboundBranch, of call: Call, context: OfferContext) {
         let contextT = LoopTransfer(context)
-        endpoint.send(branch.invite, to: branch.peer) { [weak self, weak call, weak branch] event in
-            guard let self, let call, let branch else { return }
-            let response: SIPResponse
+        endpoint.send(branch.invite, to: branch.peer) { [weak call, weak branch] event in
+            guard let call, let branch else { return }
             switch event {
-            case .response(let r): response = r
-            case .timeout: response = SIPResponse(statusCode: 408, reasonPhrase: "Request Timeout")
+            case .response(let response): self.received(response, on: branch, of: call, context: contextT.value)
+            case .timeout: self.branchFailed(branch, of: call, Outcome(408, "Request Timeout"))
             }
-            if case .timeout = event { return self.branchFailed(branch, of: call, Outcome(408, "Request Timeout")) }
-            self.received(response, on: branch, of: call, context: contextT.value)
         }
     }
 
@@ -232,7 +194,7 @@ extension CallController {
                 // A first response, or one from another fork behind a proxy (another To tag): its own
                 // dialog. The fork that answers is the one the call keeps.
                 branch.dialog = Dialog(uac: branch.invite, response: response, localContact: branch.localContact)
-                if let id = branch.dialog?.id { dialogs[key(id)] = (call, false) }
+                if let id = branch.dialog?.id { table.add(id, call, inbound: false) }
             } else if !branch.final {
                 branch.dialog?.update(with: response)
             }
@@ -240,9 +202,9 @@ extension CallController {
         if response.isSuccess {
             branch.final = true
             let tag = (try? response.headers.to().tag) ?? ""
-            if branch.replacesCaller, call.machine.isRinging(branch.id), sideAConfig(call, response, context) == nil {
+            if branch.replacesCaller, call.machine.isRinging(branch.id), controller.transfers.sideAConfig(call, response, context) == nil {
                 acknowledge(branch, response)
-                hangUp(branch, status: 488, reason: "Unusable SDP answer")
+                controller.dialogRequests.bye(.branch(branch), status: 488, reason: "Unusable SDP answer")
                 return perform(call.machine.failed(branch.id, Outcome(488, "Not Acceptable Here")), on: call)
             }
             return perform(call.machine.answered(branch.id, toTag: tag), on: call, cause)
@@ -263,7 +225,7 @@ extension CallController {
         // 422: the callee wants a longer session interval (RFC 4028 §8.1); ask again once with its Min-SE.
         if response.statusCode == 422, !branch.intervalRaised, ringing, !branch.cancelled,
            let minSE = (try? response.headers.minSE()) ?? nil,
-           minSE > sessionExpires, minSE <= 86_400 {
+           minSE > services.settings.sessionExpires, minSE <= 86_400 {
             branch.intervalRaised = true
             if retry(branch, of: call, context: context, { request in
                 request.headers.setSessionExpires(SessionExpires(interval: minSE))
@@ -288,7 +250,7 @@ extension CallController {
 
     func branchFailed(_ branch: OutboundBranch, of call: Call, _ failure: Outcome) {
         branch.final = true
-        if let id = branch.dialog?.id { dialogs[key(id)] = nil }
+        table.remove(branch.dialog?.id)
         perform(call.machine.failed(branch.id, failure), on: call)
     }
 
@@ -297,102 +259,20 @@ extension CallController {
         dialog.update(with: response)
         branch.dialog = dialog
         endpoint.sendStateless(.request(dialog.makeACK(sequence: cseq.sequence, via: endpoint.makeVia(branch.peer.transport))),
-                               to: peer(for: branch))
-    }
-
-    /// Where in-dialog requests of a branch go: a browser over its flow, a phone to the dialog's next hop.
-    func peer(for branch: OutboundBranch, dialog: Dialog? = nil) -> SIPPeer {
-        guard branch.peer.transport == .udp, let hop = (dialog ?? branch.dialog)?.nextHop,
-              let address = try? SocketAddress(ipAddress: hop.host.unbracketed, port: Int(hop.port ?? 5060)) else {
-            return branch.peer
-        }
-        return SIPPeer(transport: .udp, remote: address, channel: branch.peer.channel)
+                               to: services.peer(for: branch))
     }
 
     func cancel(_ branch: OutboundBranch) {
         guard !branch.final, !branch.cancelled else { return }
         branch.cancelled = true
-        endpoint.send(requests.cancel(branch.invite), to: branch.peer) { _ in }
+        endpoint.send(services.requests.cancel(branch.invite), to: branch.peer) { _ in }
     }
-
-    /// Reads the callee's SDP (18x or 2xx), configures side b and starts the bridge, then `then`.
-    func connectMedia(_ call: Call, from response: SIPResponse, context: OfferContext, then: @escaping () -> Void) {
-        guard !response.body.isEmpty else {
-            // A 2xx without SDP after early media already set things up.
-            if call.mediaConnected || call.answered == nil { return then() }
-            return fail(call, code: 488, reason: "No SDP in answer", side: "callee")
-        }
-        guard let sdp = try? SessionDescription(parsing: response.body), let media = call.media else {
-            return fail(call, code: 488, reason: "Unusable SDP answer", side: "callee")
-        }
-        let mediaT = LoopTransfer(media), callT = LoopTransfer(call), thenT = LoopTransfer(then)
-        let result: Result<LegAgreement, LegAgreement.Failure>
-        switch context {
-        case .browser(let template, _, _): result = LegAgreement.answered(browser: sdp, to: template)
-        case .phone(let trunk, _): result = LegAgreement.answered(phone: sdp, dtmf: CallAdmission.dtmfMode(trunk: trunk, policy: call.step?.media))
-        }
-        let agreement: LegAgreement
-        switch result {
-        case .success(let a): agreement = a
-        case .failure(let failure): return fail(call, code: 488, reason: failure.description, side: "callee")
-        }
-        var dtlsEndpoint: DTLSEndpoint?
-        if case .browser(_, let ice, _) = context, let keys = agreement.dtls {
-            guard let endpoint = try? DTLSEndpoint(context: dtls, role: keys.role, expectedFingerprint: keys.fingerprint) else {
-                return fail(call, code: 500, reason: "DTLS set-up failed", side: "gateway")
-            }
-            dtlsEndpoint = endpoint
-            ice.setRemoteUfrag(agreement.remoteUfrag)
-        }
-        let configB = agreement.config
-        let kind = configB.isBrowser ? "webrtc" : "rtp"
-        if call.record.legB?.kind != kind { call.record.legB = CallRecord.Leg(kind: kind) }
-        call.record.legB?.codec = configB.codec.encodingName
-        call.configB = configB
-        call.sdpB = context.sdp
-        if let branch = call.outbound.values.first(where: { $0.dialog.map { d in (try? response.headers.to().tag) == d.id.remoteTag } ?? false }) {
-            call.record.target = branch.target.description
-        }
-        let remote = agreement.remote, types = agreement.payloadTypes
-        let dtlsT = LoopTransfer(dtlsEndpoint)
-        // Side a's config is nil while a delayed offer waits for the caller's ACK: the bridge starts then.
-        let configA = call.configA
-        let port = context.port, answered = response.isSuccess
-        // Each far end (a dialog of one branch) gets its own stream; its early media and answer share one.
-        let farEnd = "\((try? response.headers.topVia().branch) ?? "")|\((try? response.headers.to().tag) ?? "")"
-        let freshStream = call.farEnd != nil && call.farEnd != farEnd
-        call.farEnd = farEnd
-        media.loop.execute {
-            let media = mediaT.value
-            media.select(b: port)
-            if answered { media.dropStandby() }
-            do {
-                if let phone = media.phone(.b) {
-                    phone.setRemote(remote, payloadTypes: types, newFarEnd: freshStream)
-                } else if let dtls = dtlsT.value {
-                    media.browser(.b)?.setDTLS(dtls)
-                }
-                if media.bridge != nil {
-                    try media.connect(b: configB, freshStream: freshStream)
-                } else if let configA {
-                    try media.start(a: configA, b: configB)
-                }
-                self.endpoint.loop.execute {
-                    callT.value.mediaConnected = true
-                    thenT.value()
-                }
-            } catch {
-                self.endpoint.loop.execute { self.fail(callT.value, code: 500, reason: "Media: \(error)", side: "gateway") }
-            }
-        }
-    }
-
 
     /// A 2xx retransmitted after its transaction ended: our ACK was lost, send it again.
     func stray(_ response: SIPResponse) {
         guard response.isSuccess, let cseq = try? response.headers.cseq(), cseq.method == .invite,
               let callID = try? response.headers.callID(), let tag = try? response.headers.from().tag,
-              let (call, inbound) = dialogs[key(callID: callID, localTag: tag)], let branch = inbound ? call.aLeg : call.answered else { return }
+              let (call, inbound) = table.leg(callID: callID, localTag: tag), let branch = inbound ? call.aLeg : call.answered else { return }
         if (try? response.headers.to().tag) == branch.dialog?.id.remoteTag { return acknowledge(branch, response) }
         fork(branch, response, acknowledge: true, hangUp: true)
     }
@@ -402,12 +282,45 @@ extension CallController {
     func fork(_ branch: OutboundBranch, _ response: SIPResponse, acknowledge: Bool = false, hangUp: Bool = false) {
         guard var fork = Dialog(uac: branch.invite, response: response, localContact: branch.localContact),
               let sequence = try? branch.invite.headers.cseq().sequence else { return }
-        let peer = peer(for: branch, dialog: fork)
+        let peer = services.peer(for: branch, dialog: fork)
         if acknowledge {
             endpoint.sendStateless(.request(fork.makeACK(sequence: sequence, via: endpoint.makeVia(peer.transport))), to: peer)
         }
         guard hangUp else { return }
-        let bye = requests.bye(in: &fork, via: endpoint.makeVia(peer.transport), reason: Reason(cause: 200, text: "Call completed elsewhere"))
+        let bye = services.requests.bye(in: &fork, via: endpoint.makeVia(peer.transport), reason: Reason(cause: 200, text: "Call completed elsewhere"))
         endpoint.send(bye, to: peer) { _ in }
     }
 }
+
+/// A SIP target resolved from the plan: where, how, and what to offer.
+struct SIPDestination {
+    var uri: String
+    var transport: SIPTransportKind
+    var trunk: GatewayConfig.Trunk?
+    var codecs: [String]
+    var target: BridgeTarget
+}
+
+
+/// What the outbound INVITE needs beyond its target: how to read the answer.
+enum OfferContext {
+    case browser(template: WebRTCSessionTemplate, ice: ICELiteAgent, narrowband: Bool)
+    case phone(trunk: GatewayConfig.Trunk?, template: RTPSessionTemplate)
+
+    /// The side b socket the offer names.
+    var port: Int {
+        switch self {
+        case .browser(let template, _, _): Int(template.port)
+        case .phone(_, let template): Int(template.port)
+        }
+    }
+
+    /// The leg's SDP from now on, once this offer is the one answered.
+    var sdp: LegSDP {
+        switch self {
+        case .browser(let template, _, let narrowband): .browser(template, narrowband: narrowband)
+        case .phone(_, let template): .phone(template)
+        }
+    }
+}
+

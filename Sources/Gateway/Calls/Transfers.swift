@@ -12,7 +12,9 @@ import SIPStack
 import WebRTC
 
 /// Transfers: asked by the answered leg (side b is redialled), or by the leg that called in.
-extension CallController {
+struct Transfers: CallPart {
+    let controller: CallController
+
     /// Blind transfer (RFC 3515) asked by either leg: 202, then the Refer-To user is routed in the
     /// call's context and dialled for the other party; the transferor hears how it went by NOTIFY
     /// (message/sipfrag) and gets BYE once the target answers, or may hang up right after its 202.
@@ -21,7 +23,7 @@ extension CallController {
     func refer(_ call: Call, from side: LegSide, _ request: SIPRequest, _ transaction: ServerTransactionHandle<SIPPeer>) {
         guard let (user, step) = transferTarget(call, request, transaction) else { return }
         if side == .a {
-            let destinations = sipDestinations(step.legs, step)
+            let destinations = controller.dialler.sipDestinations(step.legs, step)
             guard !destinations.isEmpty, destinations.count == step.legs.count, call.media != nil else {
                 // Side a's socket is plain RTP: a browser target would need a socket of another kind.
                 return transaction.respond(SIPResponse(replyingTo: request, statusCode: 488,
@@ -41,7 +43,7 @@ extension CallController {
             transaction.respond(SIPResponse(replyingTo: request, statusCode: 400, reasonPhrase: "Bad Refer-To"))
             return nil
         }
-        guard let plan = dialplans.snapshot(), let step = plan.evaluate(
+        guard let plan = services.dialplans.snapshot(), let step = plan.evaluate(
             call: CallFields(destination: user, caller: call.record.caller, source: .other, sourceIP: transaction.peer.remote.ipAddress ?? "",
                              transport: transaction.peer.transport.rawValue.lowercased()),
             context: call.record.context, at: Date()).firstBridge else {
@@ -55,29 +57,30 @@ extension CallController {
     /// progress as a sipfrag.
     func notify(_ transferor: DialogLeg, _ status: String, final: Bool) {
         let state = final ? SubscriptionState(.terminated, reason: "noresource") : SubscriptionState(.active, expires: 60)
-        guard let (r, peer) = request(in: transferor, { $0.notify(in: &$1, via: $2, sipfrag: status, state: state) }) else { return }
+        guard let (r, peer) = controller.dialogRequests.request(in: transferor, { $0.notify(in: &$1, via: $2, sipfrag: status, state: state) }) else { return }
         endpoint.send(r, to: peer) { _ in }
     }
 
     /// Dials the targets of the caller's own transfer on side a's RTP socket.
     func dialForCaller(_ call: Call, _ legs: [BridgeLeg]) {
         guard let step = call.step, let media = call.media else { return }
-        let destinations = sipDestinations(legs, step)
+        let dialler = controller.dialler
+        let destinations = dialler.sipDestinations(legs, step)
         call.machine.dialling(kinds: 1)
         let callT = LoopTransfer(call), destinationsT = LoopTransfer(destinations), port = UInt16(media.port(.a) ?? 0)
-        run(call) {
-            let dialled = LoopTransfer(await self.reachable(destinationsT.value))
+        controller.run(call) {
+            let dialled = LoopTransfer(await dialler.reachable(destinationsT.value))
             self.endpoint.loop.execute {
                 let call = callT.value
                 guard call.machine.isDialling else { return }
                 for (destination, uri, peer) in dialled.value {
-                    let template = RTPSessionTemplate(address: self.advertise.first ?? "127.0.0.1", port: port, codecs: destination.codecs)
-                    self.sendInvite(call, to: uri, peer: peer, target: destination.target, isBrowser: false,
+                    let template = RTPSessionTemplate(address: self.services.rtpAddress, port: port, codecs: destination.codecs)
+                    dialler.sendInvite(call, to: uri, peer: peer, target: destination.target, isBrowser: false,
                                     body: template.offer().serializedBytes(), context: .phone(trunk: destination.trunk, template: template),
                                     replacingCaller: true)
                 }
-                if let leg = legs.first { self.armRingTimer(call, leg) }
-                self.dialSettled(call, failure: dialled.value.isEmpty ? Outcome(503, "Unreachable") : nil)
+                if let leg = legs.first { self.controller.timers.armRingTimer(call, leg) }
+                dialler.dialSettled(call, failure: dialled.value.isEmpty ? Outcome(503, "Unreachable") : nil)
             }
         }
     }
@@ -95,18 +98,16 @@ extension CallController {
     /// The target of the caller's transfer answered: side a's signalling and media are its from now on.
     func takeSideA(_ call: Call, _ branch: OutboundBranch, _ response: SIPResponse, context: OfferContext) {
         guard let (config, agreed) = sideAConfig(call, response, context) else { return }
-        if let id = call.inbound.dialog?.id { dialogs[key(id)] = nil }
-        if let id = call.aLeg?.dialog?.id { dialogs[key(id)] = nil }
+        table.remove(call.inbound.dialog?.id)
+        table.remove(call.aLeg?.dialog?.id)
         call.sessionTimers[.a]?.task?.cancel()
         call.sessionTimers[.a] = nil
         call.aLeg = branch
-        if let id = branch.dialog?.id { dialogs[key(id)] = (call, true) }
-        if let granted = try? response.headers.sessionExpires() {
-            armSessionTimer(call, .a, interval: granted.interval, weRefresh: granted.refresher != .uas)
-        }
+        if let id = branch.dialog?.id { table.add(id, call, inbound: true) }
+        controller.timers.armSessionTimer(call, .a, grantedIn: response)
         call.configA = config
         call.record.legA.codec = config.codec.encodingName
-        apply(config, to: .a, of: call, remote: LegAgreement.remoteAddress(agreed), payloadTypes: LegAgreement.payloadTypes(agreed), newFarEnd: true)
-        watchSilence(call, .a, held: false)
+        controller.mediaSetUp.apply(config, to: .a, of: call, remote: LegAgreement.remoteAddress(agreed), payloadTypes: LegAgreement.payloadTypes(agreed), newFarEnd: true)
+        controller.mediaSetUp.watchSilence(call, .a, held: false)
     }
 }

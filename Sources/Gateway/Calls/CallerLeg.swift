@@ -13,7 +13,9 @@ import WebRTC
 
 /// What the caller's leg hears before and at the answer: provisional responses, ringback, the 200,
 /// failures, and its CANCEL.
-extension CallController {
+struct CallerLeg: CallPart {
+    let controller: CallController
+
     /// Ringing without early media, toward a browser: browsers play no ringback of their own on 180
     /// (JsSIP and SIP.js leave it to the page), so the caller gets our SDP in a 183 and a ringback
     /// tone from the bridge until the callee's media replaces it.
@@ -35,7 +37,7 @@ extension CallController {
         let withSDP = withSDP && call.inbound.offer != nil
         var r = SIPResponse(replyingTo: call.inbound.invite, statusCode: withSDP ? 183 : response.statusCode,
                             reasonPhrase: withSDP ? "Session Progress" : response.reasonPhrase, toTag: call.inbound.toTag)
-        r.headers.add(.contact, contact(for: call.inbound.peer.transport))
+        r.headers.add(.contact, services.contact(for: call.inbound.peer.transport))
         if withSDP, let body = call.sdpForCaller {
             r.headers.add(.contentType, "application/sdp")
             r.body = body
@@ -43,12 +45,12 @@ extension CallController {
         call.inbound.transaction.respond(r)
     }
 
-    func answerCaller(_ call: Call) {
+    func answer(_ call: Call) {
         guard call.phase == .proceeding, let body = call.sdpForCaller else { return }
         call.phase = .answered
         call.record.answer = Date()
         var ok = SIPResponse(replyingTo: call.inbound.invite, statusCode: 200, toTag: call.inbound.toTag)
-        let localContact = contact(for: call.inbound.peer.transport)
+        let localContact = services.contact(for: call.inbound.peer.transport)
         ok.headers.add(.contact, localContact)
         ok.headers.add(.contentType, "application/sdp")
         ok.headers.add(.allow, SignallingCore.allow)
@@ -59,31 +61,37 @@ extension CallController {
             let refresher = asked.refresher ?? (callerSupports ? .uac : .uas)
             ok.headers.setSessionExpires(SessionExpires(interval: asked.interval, refresher: refresher))
             if refresher == .uac { ok.headers.add(.require, "timer") }
-            armSessionTimer(call, .a, interval: asked.interval, weRefresh: refresher == .uas)
+            controller.timers.armSessionTimer(call, .a, interval: asked.interval, weRefresh: refresher == .uas)
         }
         ok.body = body
         if call.inbound.offer == nil, let cseq = try? call.inbound.invite.headers.cseq() { call.awaitingAnswer[.a] = cseq.sequence }
         if let dialog = Dialog(uas: call.inbound.invite, localTag: call.inbound.toTag, localContact: localContact, confirmed: true) {
             call.inbound.dialog = dialog
-            dialogs[key(dialog.id)] = (call, true)
+            table.add(dialog.id, call, inbound: true)
         }
         logger.info("call answered", metadata: ["call": "\(call.id)", "target": "\(call.record.target ?? "app")"])
-        for side in LegSide.allCases { watchSilence(call, side, held: false) }
-        if let limit = call.maxDuration { armMaxDuration(call, limit) }
-        endpoint.sendSuccess(ok, through: call.inbound.transaction) { [weak self, weak call] in
-            guard let self, let call else { return }
+        for side in LegSide.allCases { controller.mediaSetUp.watchSilence(call, side, held: false) }
+        if let limit = call.maxDuration { controller.timers.armMaxDuration(call, limit) }
+        endpoint.sendSuccess(ok, through: call.inbound.transaction) { [weak call] in
+            guard let call else { return }
             self.fail(call, code: 408, reason: "No ACK from the caller", side: "caller")
         }
     }
 
     /// A CANCEL for a call still ringing: 200 for the CANCEL, 487 for the INVITE, CANCEL every branch.
     func cancel(_ request: SIPRequest, _ transaction: ServerTransactionHandle<SIPPeer>) {
-        guard let callID = try? request.headers.callID(), let call = calls[callID], call.phase == .proceeding,
+        guard let callID = try? request.headers.callID(), let call = table.calls[callID], call.phase == .proceeding,
               endpoint.transactions.inviteTransaction(cancelledBy: request) != nil else {
             return transaction.respond(SIPResponse(replyingTo: request, statusCode: 481))
         }
         transaction.respond(SIPResponse(replyingTo: request, statusCode: 200))
         // After the callee's 2xx the call is taken: our 200 crosses this CANCEL (RFC 3261 §9.2).
         perform(call.machine.callerCancelled(), on: call)
+    }
+
+    func reject(_ call: Call, _ outcome: CallState.Outcome) {
+        guard call.phase == .proceeding else { return }
+        call.inbound.transaction.respond(SIPResponse(replyingTo: call.inbound.invite, statusCode: outcome.code, reasonPhrase: outcome.reason,
+                                                     toTag: call.inbound.toTag))
     }
 }

@@ -11,15 +11,14 @@ import SIP
 import SIPStack
 import WebRTC
 
-/// Requests inside an answered call's dialogs: BYE, re-INVITE and UPDATE (hold, session refresh),
-/// INFO, and the re-offers, session timers and silence watch that go with them.
-extension CallController {
-    /// How `dialogs` finds a leg: Call-ID and our tag (the forks of one branch share both).
-    func key(_ id: Dialog.ID) -> String { key(callID: id.callID, localTag: id.localTag) }
-    func key(callID: String, localTag: String) -> String { callID + "|" + localTag }
+/// Requests inside a call's dialogs: those that come (BYE, re-INVITE and UPDATE for hold or a
+/// session refresh, INFO, REFER, the ACK that answers our offer) and those we send (re-offers that
+/// translate the other leg's hold, BYE, INFO).
+struct InDialogRequests: CallPart {
+    let controller: CallController
 
-    func inDialog(_ request: SIPRequest, _ transaction: ServerTransactionHandle<SIPPeer>) {
-        guard let id = Dialog.ID(incoming: request), let (call, inbound) = dialogs[key(id)] else {
+    func received(_ request: SIPRequest, _ transaction: ServerTransactionHandle<SIPPeer>) {
+        guard let id = Dialog.ID(incoming: request), let (call, inbound) = table.leg(id) else {
             return transaction.respond(SIPResponse(replyingTo: request, statusCode: 481))
         }
         do {
@@ -36,21 +35,21 @@ extension CallController {
         switch request.method {
         case .bye:
             transaction.respond(SIPResponse(replyingTo: request, statusCode: 200))
-            dialogs[key(id)] = nil
+            table.remove(id)
             if inbound { return perform(call.machine.bye(from: .a), on: call) }
             if call.answered?.dialog?.id == id { return perform(call.machine.bye(from: .b), on: call) }
             if let branch = call.outbound.values.first(where: { $0.dialog?.id == id }), call.machine.isRinging(branch.id) {
                 // BYE on an early dialog: that branch is over.
-                branchFailed(branch, of: call, Outcome(480, "Ended in early dialog"))
+                controller.dialler.branchFailed(branch, of: call, Outcome(480, "Ended in early dialog"))
             }
         case .invite, .update:
             reoffered(call, side: inbound ? .a : .b, request, transaction)
         case .refer where call.phase == .answered && call.machine.isDialling:
             transaction.respond(SIPResponse(replyingTo: request, statusCode: 491))  // one transfer at a time
         case .refer where !inbound && call.phase == .answered && call.answered?.dialog?.id == id:
-            refer(call, from: .b, request, transaction)
+            controller.transfers.refer(call, from: .b, request, transaction)
         case .refer where inbound && call.phase == .answered && !call.inbound.isBrowser && call.aLeg == nil:
-            refer(call, from: .a, request, transaction)
+            controller.transfers.refer(call, from: .a, request, transaction)
         case .info:
             transaction.respond(SIPResponse(replyingTo: request, statusCode: 200))
             if let type = request.headers[.contentType],
@@ -77,7 +76,7 @@ extension CallController {
     /// our session as an offer, which the ACK answers.
     func reoffered(_ call: Call, side: LegSide, _ request: SIPRequest, _ transaction: ServerTransactionHandle<SIPPeer>) {
         var ok = SIPResponse(replyingTo: request, statusCode: 200)
-        ok.headers.add(.contact, contact(for: transaction.peer.transport))
+        ok.headers.add(.contact, services.contact(for: transaction.peer.transport))
         if request.method == .invite, case let refusal = call.machine.reoffered(from: side.side), !refusal.isEmpty {
             // Our own re-INVITE on this leg is still open (glare, RFC 3261 §14.2), or the call is not up.
             return perform(refusal, on: call, Cause(transaction: transaction, request: request))
@@ -86,7 +85,7 @@ extension CallController {
             // A refresh from the other side restarts its timer, on the interval it now asks for.
             let interval = (try? request.headers.sessionExpires())?.interval ?? timer.interval
             ok.headers.setSessionExpires(SessionExpires(interval: interval, refresher: weAreUAS(call, side) ? .uac : .uas))
-            if !timer.weRefresh { armSessionTimer(call, side, interval: interval, weRefresh: false) }
+            if !timer.weRefresh { controller.timers.armSessionTimer(call, side, interval: interval, weRefresh: false) }
         }
         func send(_ response: SIPResponse) {
             if request.method == .invite { endpoint.sendSuccess(response, through: transaction) } else { transaction.respond(response) }
@@ -120,7 +119,7 @@ extension CallController {
     /// An ACK: when it answers the offer we put in a 200 (an INVITE without SDP), that leg's media
     /// follows the answer; an ACK without one ends the call (RFC 3261 §13.3.1.4).
     func acknowledged(_ ack: SIPRequest) {
-        guard let id = Dialog.ID(incoming: ack), let (call, inbound) = dialogs[key(id)], let cseq = try? ack.headers.cseq() else { return }
+        guard let id = Dialog.ID(incoming: ack), let (call, inbound) = table.leg(id), let cseq = try? ack.headers.cseq() else { return }
         let side: LegSide = inbound ? .a : .b
         guard call.awaitingAnswer[side] == cseq.sequence else { return }
         call.awaitingAnswer[side] = nil
@@ -139,27 +138,7 @@ extension CallController {
         guard current == nil else {
             return settled(call, side, config: config, agreed: agreed, asked: agreed.direction)
         }
-        // The delayed offer's answer: side a's media starts now, with the app or the answered callee.
-        call.configA = config
-        call.record.legA.codec = config.codec.encodingName
-        guard let media = call.media else { return }
-        let remote = LegAgreement.remoteAddress(agreed), types = LegAgreement.payloadTypes(agreed)
-        let mediaT = LoopTransfer(media), callT = LoopTransfer(call), appT = LoopTransfer(call.pendingApp), configB = call.configB
-        let configA = config
-        call.pendingApp = nil
-        media.loop.execute {
-            let media = mediaT.value
-            media.phone(.a)?.setRemote(remote, payloadTypes: types)
-            do {
-                if let app = appT.value {
-                    try media.start(a: configA, b: nil, app: app)
-                } else if let configB {
-                    try media.start(a: configA, b: configB)
-                }
-            } catch {
-                self.endpoint.loop.execute { self.fail(callT.value, code: 500, reason: "Media: \(error)", side: "gateway") }
-            }
-        }
+        controller.mediaSetUp.startDelayedOffer(call, config: config, agreed: agreed)
     }
 
     /// A leg's SDP settled again (its re-offer answered, or our offer answered in its ACK): its media
@@ -167,72 +146,12 @@ extension CallController {
     /// translated to the other leg.
     func settled(_ call: Call, _ side: LegSide, config: MediaLegConfig, agreed: AcceptedMedia, asked: SDP.MediaDirection) {
         call.setConfig(side, config)
-        apply(config, to: side, of: call, remote: LegAgreement.remoteAddress(agreed), payloadTypes: LegAgreement.payloadTypes(agreed))
-        watchSilence(call, side, held: !Media.MediaDirection(asked).sends)
+        controller.mediaSetUp.apply(config, to: side, of: call, remote: LegAgreement.remoteAddress(agreed), payloadTypes: LegAgreement.payloadTypes(agreed))
+        controller.mediaSetUp.watchSilence(call, side, held: !Media.MediaDirection(asked).sends)
         if asked != (call.heldDirection[side] ?? .sendrecv) {
             call.heldDirection[side] = asked
             logger.info(asked == .sendrecv ? "call resumed" : "call held", metadata: ["call": "\(call.id)", "side": "\(side)", "direction": "\(asked)"])
             reoffer(call, to: side.other, direction: asked)
-        }
-    }
-
-    /// Arms a leg's session timer: our refresh (UPDATE) at half the interval, or, when the other side
-    /// refreshes, the end of the call if no refresh came by the interval less min(32 s, a third).
-    func armSessionTimer(_ call: Call, _ side: LegSide, interval: Int, weRefresh: Bool) {
-        call.sessionTimers[side]?.task?.cancel()
-        let wait: Duration = weRefresh ? .milliseconds(interval * 500) : .seconds(interval - min(32, interval / 3))
-        let callT = LoopTransfer(call)
-        let loop = endpoint.loop
-        let task = Task {
-            try? await Task.sleep(for: wait)
-            guard !Task.isCancelled else { return }
-            loop.execute {
-                let call = callT.value
-                guard call.phase == .answered else { return }
-                if weRefresh {
-                    self.refreshSession(call, side, interval: interval)
-                } else {
-                    self.fail(call, code: 408, reason: "Session timer expired", side: "gateway")
-                }
-            }
-        }
-        call.sessionTimers[side] = SessionTimer(interval: interval, weRefresh: weRefresh, task: task)
-    }
-
-    /// Our session refresh on a leg: UPDATE without a body (no new offer); a failure ends the call.
-    func refreshSession(_ call: Call, _ side: LegSide, interval: Int) {
-        let expires = SessionExpires(interval: interval, refresher: weAreUAS(call, side) ? .uas : .uac)
-        guard let (r, peer) = request(in: .side(call, side), { $0.refresh(in: &$1, via: $2, sessionExpires: expires) }) else { return }
-        endpoint.send(r, to: peer) { [weak self, weak call] event in
-            guard let self, let call else { return }
-            switch event {
-            case .response(let response) where response.isSuccess:
-                self.armSessionTimer(call, side, interval: (try? response.headers.sessionExpires())?.interval ?? interval, weRefresh: true)
-            case .response(let response) where response.isProvisional:
-                break
-            default:
-                self.fail(call, code: 408, reason: "Session refresh failed", side: "gateway")
-            }
-        }
-    }
-
-    /// Watches a phone leg for silence while it is meant to send, and stops while it holds.
-    func watchSilence(_ call: Call, _ side: LegSide, held: Bool) {
-        guard let media = call.media, let timeout = rtpTimeout else { return }
-        let mediaT = LoopTransfer(media)
-        let ns = UInt64(timeout.components.seconds) * 1_000_000_000
-        media.loop.execute { if mediaT.value.phone(side) != nil { mediaT.value.watchSilence(side, timeout: held ? nil : ns) } }
-    }
-
-    /// A leg's new direction (and, for a phone, address) on the media loop.
-    func apply(_ config: MediaLegConfig, to side: LegSide, of call: Call, remote: SocketAddress?, payloadTypes: Set<UInt8>?,
-               newFarEnd: Bool = false) {
-        guard let media = call.media else { return }
-        let mediaT = LoopTransfer(media)
-        media.loop.execute {
-            let media = mediaT.value
-            if let payloadTypes, let phone = media.phone(side) { phone.setRemote(remote, payloadTypes: payloadTypes, newFarEnd: newFarEnd) }
-            try? media.bridge?.reconfigure(leg: side, config: config)
         }
     }
 
@@ -244,11 +163,11 @@ extension CallController {
         guard let (r, peer) = request(in: .side(call, side), { $0.reinvite(in: &$1, via: $2, offer: body) }) else { return }
         config.direction = Media.MediaDirection(direction)
         call.setConfig(side, config)
-        apply(config, to: side, of: call, remote: nil, payloadTypes: nil)
+        controller.mediaSetUp.apply(config, to: side, of: call, remote: nil, payloadTypes: nil)
         let sequence = (try? r.headers.cseq().sequence) ?? 0
         call.machine.reofferSent(to: side.side)
-        endpoint.send(r, to: peer) { [weak self, weak call] event in
-            guard let self, let call, case .response(let response) = event, response.isFinal else { return }
+        endpoint.send(r, to: peer) { [weak call] event in
+            guard let call, case .response(let response) = event, response.isFinal else { return }
             self.perform(call.machine.reofferAnswered(by: side.side, code: response.statusCode), on: call)
             guard response.isSuccess else { return }
             let dialog = side == .a ? (call.aLeg?.dialog ?? call.inbound.dialog) : call.answered?.dialog
@@ -262,29 +181,21 @@ extension CallController {
     /// we chose the dialog's Call-ID (side b, which we called), 0-2 s otherwise; only if still wanted.
     func retryAfterGlare(_ call: Call, side: LegSide, direction: SDP.MediaDirection) {
         let wait = side == .b ? Int.random(in: 2100...4000) : Int.random(in: 0...2000)
-        let callT = LoopTransfer(call)
-        let loop = endpoint.loop
-        Task {
-            try? await Task.sleep(for: .milliseconds(wait))
-            loop.execute {
-                let call = callT.value
-                guard call.phase == .answered, (call.heldDirection[side.other] ?? .sendrecv) == direction else { return }
-                self.reoffer(call, to: side, direction: direction)
-            }
+        controller.timers.after(.milliseconds(wait), call) { call in
+            guard call.phase == .answered, (call.heldDirection[side.other] ?? .sendrecv) == direction else { return }
+            self.reoffer(call, to: side, direction: direction)
         }
     }
 
     /// Whether we are the UAS of the dialog on `side`: side a's, unless a transfer replaced its caller.
     func weAreUAS(_ call: Call, _ side: LegSide) -> Bool { side == .a && call.aLeg == nil }
 
-    var requests: RequestBuilder { RequestBuilder(userAgent: endpoint.userAgent, allow: SignallingCore.allow) }
-
     /// A new request made by `make` in the dialog of `leg`, and where to send it.
     func request(in leg: DialogLeg, _ make: (RequestBuilder, inout Dialog, Via) -> SIPRequest) -> (SIPRequest, SIPPeer)? {
         switch leg {
         case .side(let call, .a) where call.aLeg == nil:
             guard var dialog = call.inbound.dialog else { return nil }
-            let r = make(requests, &dialog, endpoint.makeVia(call.inbound.peer.transport))
+            let r = make(services.requests, &dialog, endpoint.makeVia(call.inbound.peer.transport))
             call.inbound.dialog = dialog
             return (r, call.inbound.peer)
         case .side(let call, let side):
@@ -292,9 +203,9 @@ extension CallController {
             return request(in: .branch(branch), make)
         case .branch(let branch):
             guard var dialog = branch.dialog else { return nil }
-            let r = make(requests, &dialog, endpoint.makeVia(branch.peer.transport))
+            let r = make(services.requests, &dialog, endpoint.makeVia(branch.peer.transport))
             branch.dialog = dialog
-            return (r, peer(for: branch))
+            return (r, services.peer(for: branch))
         }
     }
 
@@ -306,5 +217,12 @@ extension CallController {
             $0.info(in: &$1, via: $2, contentType: DTMFInfo.relayContentType, body: body)
         }) else { return }
         endpoint.send(r, to: peer) { _ in }
+    }
+
+    /// Sends a BYE on a leg, saying why.
+    func bye(_ leg: DialogLeg, status: Int, reason: String) {
+        let why = Reason(cause: status, text: reason)
+        guard let (bye, peer) = request(in: leg, { $0.bye(in: &$1, via: $2, reason: why) }) else { return }
+        endpoint.send(bye, to: peer) { _ in }
     }
 }
