@@ -2,7 +2,7 @@ import Foundation
 
 /// Turns parsed XML into the typed model, collecting every error with its location instead of
 /// stopping at the first, so `tandem dialplan check` shows them all.
-struct Compiler {
+struct Compiler: ElementReading {
     var diagnostics: [Diagnostic] = []
     var files: [String] = []
     var contexts: [String: Context] = [:]
@@ -19,90 +19,21 @@ struct Compiler {
         var location: SourceLocation
     }
 
+    mutating func compileAction(_ node: XMLElementNode) -> Action? {
+        var compiler = ActionCompiler(file: file)
+        defer { diagnostics += compiler.diagnostics }
+        return compiler.compile(node)
+    }
+
+    mutating func compileCondition(_ node: XMLElementNode) -> Condition? {
+        var compiler = ConditionCompiler(file: file, timeZone: timeZone)
+        defer { diagnostics += compiler.diagnostics }
+        return compiler.compile(node)
+    }
+
     func finish() -> Dialplan {
         Dialplan(contexts: contexts, routeGroups: routeGroups, userGroups: userGroups, tests: tests, files: files,
                  contextOrder: contextOrder)
-    }
-
-    // MARK: diagnostics and attribute helpers
-
-    func location(_ node: XMLElementNode, _ attribute: String? = nil) -> SourceLocation {
-        .of(node, attribute: attribute, file: file)
-    }
-
-    mutating func error(_ node: XMLElementNode, _ attribute: String?, _ message: String) {
-        diagnostics.append(Diagnostic(location(node, attribute), message))
-    }
-
-    mutating func warning(_ node: XMLElementNode, _ attribute: String?, _ message: String) {
-        diagnostics.append(Diagnostic(location(node, attribute), message, severity: .warning))
-    }
-
-    /// Refuses attributes the element does not take: a misspelt one would otherwise be ignored.
-    mutating func allow(_ node: XMLElementNode, _ allowed: [String]) {
-        for (name, _) in node.attributes where !allowed.contains(name) {
-            let expected = allowed.isEmpty ? "it takes none" : "expected: " + allowed.joined(separator: ", ")
-            error(node, name, "unknown attribute \"\(name)\" on <\(node.name)> (\(expected))")
-        }
-    }
-
-    mutating func required(_ node: XMLElementNode, _ name: String) -> String? {
-        guard let v = node.attribute(name) else {
-            error(node, nil, "<\(node.name)> needs a \"\(name)\" attribute")
-            return nil
-        }
-        guard !v.trimmingCharacters(in: .whitespaces).isEmpty else {
-            error(node, name, "\"\(name)\" on <\(node.name)> is empty")
-            return nil
-        }
-        return v
-    }
-
-    mutating func bool(_ node: XMLElementNode, _ name: String) -> Bool {
-        guard let v = node.attribute(name) else { return false }
-        switch v.lowercased() {
-        case "true", "yes", "1": return true
-        case "false", "no", "0": return false
-        default:
-            error(node, name, "\"\(name)\" must be true or false, not \"\(v)\"")
-            return false
-        }
-    }
-
-    mutating func template(_ node: XMLElementNode, _ name: String) -> Template? {
-        guard let v = node.attribute(name) else { return nil }
-        do {
-            return try Template(parsing: v)
-        } catch {
-            self.error(node, name, "\"\(name)\": \(error.reason)")
-            return nil
-        }
-    }
-
-    mutating func duration(_ node: XMLElementNode, _ name: String) -> Duration? {
-        guard let v = node.attribute(name) else { return nil }
-        guard let d = DurationText.parse(v), d > .zero else {
-            error(node, name, "\"\(name)\" must be a duration such as 30s, 1500ms, 5m or 1h30m, not \"\(v)\"")
-            return nil
-        }
-        return d
-    }
-
-    mutating func noText(_ node: XMLElementNode) {
-        if !node.text.isEmpty {
-            error(node, nil, "unexpected text inside <\(node.name)>: \"\(node.text.prefix(40))\"")
-        }
-    }
-
-    mutating func noChildren(_ node: XMLElementNode) {
-        for child in node.children {
-            error(child, nil, "<\(node.name)> takes no child elements, found <\(child.name)>")
-        }
-    }
-
-    /// The element name with the expected ones, for "unknown element" errors.
-    static func expected(_ names: [String]) -> String {
-        names.map { "<\($0)>" }.joined(separator: ", ")
     }
 
     // MARK: files
@@ -210,8 +141,6 @@ struct Compiler {
         }
     }
 
-    static let conditionNames: Set<String> = ["match", "time", "any", "all", "not"]
-
     mutating func compileRoute(_ node: XMLElementNode) -> Route? {
         allow(node, ["name", "continue"])
         noText(node)
@@ -222,7 +151,7 @@ struct Compiler {
         var elseActions: [Action]? = nil
         var seenAction = false
         for child in node.children {
-            if Self.conditionNames.contains(child.name) {
+            if ConditionCompiler.names.contains(child.name) {
                 if seenAction || elseActions != nil {
                     error(child, nil, "<\(child.name)> must come before the route's actions: tests run first")
                 }

@@ -1,6 +1,10 @@
 import Foundation
 
-extension Compiler {
+/// Compiles one action element (`<bridge>`, `<set>`, `<playback>`, ...) of a route.
+struct ActionCompiler: ElementReading {
+    var diagnostics: [Diagnostic] = []
+    let file: String
+
     static let actionNames = [
         "set", "unset", "add-header", "set-header", "remove-header", "caller-id", "bridge", "answer", "echo", "tone",
         "playback", "reject", "hangup", "transfer", "media", "max-duration", "log", "call",
@@ -12,7 +16,7 @@ extension Compiler {
         "content-type", "c", "max-forwards", "route", "record-route",
     ]
 
-    mutating func compileAction(_ node: XMLElementNode) -> Action? {
+    mutating func compile(_ node: XMLElementNode) -> Action? {
         let kind: Action.Kind?
         var reference: SourceLocation? = nil
         if node.name != "bridge" && node.name != "log" {
@@ -121,10 +125,10 @@ extension Compiler {
             error(node, nil, "<else> belongs directly inside a <route>")
             return nil
         default:
-            if Self.conditionNames.contains(node.name) {
+            if ConditionCompiler.names.contains(node.name) {
                 error(node, nil, "<\(node.name)> is a test and belongs before the route's actions")
             } else {
-                error(node, nil, "unknown element <\(node.name)> (tests: \(Self.expected(["match", "time", "any", "all", "not"]))"
+                error(node, nil, "unknown element <\(node.name)> (tests: \(Self.expected(ConditionCompiler.names))"
                     + "; actions: \(Self.expected(Self.actionNames)); <else>)")
             }
             return nil

@@ -1,7 +1,15 @@
 import Foundation
 
-extension Compiler {
-    mutating func compileCondition(_ node: XMLElementNode) -> Condition? {
+/// Compiles one test of a route's condition (`<match>`, `<time>`, `<any>`, `<all>`, `<not>`).
+struct ConditionCompiler: ElementReading {
+    var diagnostics: [Diagnostic] = []
+    let file: String
+    /// The file's default timezone for `<time>`.
+    let timeZone: TimeZone
+
+    static let names = ["match", "time", "any", "all", "not"]
+
+    mutating func compile(_ node: XMLElementNode) -> Condition? {
         switch node.name {
         case "match": return compileMatch(node).map(Condition.match)
         case "time": return compileTime(node)
@@ -10,11 +18,11 @@ extension Compiler {
             noText(node)
             var items: [Condition] = []
             for child in node.children {
-                guard Self.conditionNames.contains(child.name) else {
-                    error(child, nil, "<\(child.name)> inside <\(node.name)>: only tests (\(Self.expected(["match", "time", "any", "all", "not"]))) go here")
+                guard Self.names.contains(child.name) else {
+                    error(child, nil, "<\(child.name)> inside <\(node.name)>: only tests (\(Self.expected(Self.names))) go here")
                     continue
                 }
-                if let c = compileCondition(child) { items.append(c) }
+                if let c = compile(child) { items.append(c) }
             }
             if node.children.isEmpty {
                 error(node, nil, "<\(node.name)> holds no tests")
