@@ -99,6 +99,8 @@ public struct GatewayConfig: Sendable, Equatable {
         /// Add P-Asserted-Identity (RFC 3325) with the presented identity, as carriers' trusted
         /// interfaces expect.
         public var assertIdentity = false
+        /// Concurrent calls in and out of this trunk; nil takes `limits.max_calls_per_trunk`.
+        public var maxCalls: Int? = nil
 
         public init(name: String, address: String) {
             self.name = name
@@ -116,7 +118,35 @@ public struct GatewayConfig: Sendable, Equatable {
         public init() {}
     }
 
+    /// What the node takes on before it refuses new calls with 503 (docs/operations.md).
+    public struct Limits: Sendable, Equatable {
+        /// Calls in progress at once; nil unlimited.
+        public var maxCalls: Int? = nil
+        /// Of those, calls whose media is decoded and encoded (browser ⇄ phone, apps); nil unlimited.
+        public var maxTranscodedCalls: Int? = nil
+        /// A new transcoded call is refused while the busiest media loop spends more than this share
+        /// of its time working (`make bench` measured loss staying under 0.1% below it).
+        public var maxMediaLoad = 0.85
+        public var maxCallsPerUser: Int? = nil
+        public var maxCallsPerTrunk: Int? = nil
+        public init() {}
+    }
+
+    /// The operator's side: the admin API and page, and how a drain ends.
+    public struct Admin: Sendable, Equatable {
+        /// Bearer token for `/admin` and `/admin/api/...`; nil (the default) turns them off.
+        public var token: String? = nil
+        /// How long a drain lets calls in progress finish before it ends them.
+        public var drainTimeoutSeconds = 300
+        public init() {}
+    }
+
+    public enum LogFormat: String, Sendable, CaseIterable { case text, json }
+
     public var listen = Listeners()
+    public var limits = Limits()
+    public var admin = Admin()
+    public var logFormat = LogFormat.text
     public var webPhone = WebPhone()
     public var media = Media()
     public var realm = "tandem"

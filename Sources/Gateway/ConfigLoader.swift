@@ -115,6 +115,33 @@ public enum ConfigLoader {
                     }
                     return GatewayConfig.User(name: name, ha1: ha1, password: password)
                 }
+            case "limits":
+                try r.mapping(value, path: path) { key, value, path throws(ConfigError) in
+                    switch key {
+                    case "max_calls": config.limits.maxCalls = try r.count(value, path: path)
+                    case "max_transcoded_calls": config.limits.maxTranscodedCalls = try r.count(value, path: path)
+                    case "max_calls_per_user": config.limits.maxCallsPerUser = try r.count(value, path: path)
+                    case "max_calls_per_trunk": config.limits.maxCallsPerTrunk = try r.count(value, path: path)
+                    case "max_media_load":
+                        guard case .scalar(let s) = value, let share = Double(s.string), share > 0, share <= 1 else {
+                            throw r.error(value, path, "expected a share of time above 0 and at most 1, such as 0.85")
+                        }
+                        config.limits.maxMediaLoad = share
+                    default: throw r.unknown(value, path)
+                    }
+                }
+            case "admin":
+                try r.mapping(value, path: path) { key, value, path throws(ConfigError) in
+                    switch key {
+                    case "token":
+                        let token = try r.optionalString(value, path: path)
+                        if let token, token.count < 16 { throw r.error(value, path, "use at least 16 characters") }
+                        config.admin.token = token
+                    case "drain_timeout": config.admin.drainTimeoutSeconds = try r.seconds(value, path: path)
+                    default: throw r.unknown(value, path)
+                    }
+                }
+            case "log_format": config.logFormat = try r.choice(value, path: path)
             case "trunks":
                 config.trunks = try r.sequence(value, path: path) { item, path throws(ConfigError) in
                     try trunk(item, path: path, reader: r)
@@ -146,6 +173,7 @@ public enum ConfigLoader {
                 trunk.callerIDNumber = number
             case "caller_name": trunk.callerIDName = try r.string(value, path: path)
             case "assert_identity": trunk.assertIdentity = try r.bool(value, path: path)
+            case "max_calls": trunk.maxCalls = try r.count(value, path: path)
             default: throw r.unknown(value, path)
             }
         }
@@ -214,6 +242,15 @@ private struct Reader {
     func seconds(_ node: Node, path: String) throws(ConfigError) -> Int {
         guard case .scalar(let s) = node, s.style == .plain, let n = Int(s.string), n >= 0 else {
             throw error(node, path, "expected a whole number of seconds")
+        }
+        return n
+    }
+
+    /// A count of 1 or more, or null for no limit.
+    func count(_ node: Node, path: String) throws(ConfigError) -> Int? {
+        if isNull(node) { return nil }
+        guard case .scalar(let s) = node, s.style == .plain, let n = Int(s.string), n >= 1 else {
+            throw error(node, path, "expected a whole number, 1 or more, or null for no limit")
         }
         return n
     }

@@ -17,18 +17,26 @@ public final class GatewayServer: @unchecked Sendable {
     private var bound: [String: SocketAddress] = [:]
     /// The SIP endpoint (all transports) and what answers its requests.
     public private(set) var endpoint: SIPEndpoint?
-    private var core: SignallingCore?
+    var core: SignallingCore?
     public private(set) var dtlsContext: DTLSContext?
     /// The routing plan; calls take a snapshot when they start, reloads swap it atomically.
     public let dialplans: DialplanStore
     private var watcher: DialplanWatcher?
-    private var stopped = false
-    private var registrations: [RegistrationClient] = []
+    private(set) var stopped = false
+    private var started = false
+    var registrations: [RegistrationClient] = []
+    /// The node's metrics and its event loops' load, for /metrics, /ready and admission.
+    let metrics = GatewayMetrics()
+    let load: LoadMonitor
+    /// Called once a drain has let every call finish (or ended the rest): `tandem run` exits then.
+    public var onDrained: (@Sendable () -> Void)?
+    var drainTask: Task<Void, Never>?
 
     public init(config: GatewayConfig, logger: Logger, threads: Int = System.coreCount) {
         self.config = config
         self.logger = logger
         group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        load = LoadMonitor(group: group)
         dialplans = DialplanStore(directory: config.dialplanDirectory, environment: DialplanEnvironment(
             trunks: Set(config.trunks.map(\.name)), users: Set(config.users.map(\.name))))
     }
@@ -50,14 +58,16 @@ public final class GatewayServer: @unchecked Sendable {
         case .refused(let errors):
             throw DialplanRefused(diagnostics: errors.map(\.description))
         }
-        let log = logger
+        let log = logger, metrics = metrics
         let watcher = DialplanWatcher(store: dialplans) { outcome in
             switch outcome {
             case .loaded(_, let generation, let warnings):
                 for w in warnings { log.warning("dialplan: \(w)") }
                 log.notice("dialplan reloaded", metadata: ["generation": "\(generation)"])
+                metrics.dialplanReloaded(ok: true)
             case .refused(let errors):
                 for e in errors { log.error("dialplan refused, the previous plan keeps serving: \(e)") }
+                metrics.dialplanReloaded(ok: false)
             }
         }
         watcher.start()
@@ -101,15 +111,16 @@ public final class GatewayServer: @unchecked Sendable {
                 ports: MediaPortAllocator(range: config.media.portRange), mediaLoops: group,
                 advertise: config.media.candidateAddresses(fallback: host),
                 bindHost: config.media.localAddresses.isEmpty ? host : "0.0.0.0", trunks: config.trunks,
-                cdr: config.cdrPath.map(CDRWriter.init(path:)), logger: logger, settings: settings)
+                cdr: config.cdrPath.map(CDRWriter.init(path:)), logger: logger, settings: settings, metrics: metrics, load: load)
             core.calls = CallController(services: services, soundsDirectory: config.soundsDirectory)
+            core.calls?.admission.limits = config.limits
         }
         let listen = config.listen
         var tls: (@Sendable (Channel) throws -> Void)?
         if let context = tlsContext {
             tls = { channel in try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context)) }
         }
-        let status: @Sendable () -> String = { #"{"status":"ok","version":"\#(tandemVersion)"}"# + "\n" }
+        let routes: HTTPHandler.Routes = { [weak self] request, loop in self?.answer(request, on: loop) }
         var webPhone: WebPhoneFiles?
         if config.webPhone.enabled {
             do {
@@ -125,10 +136,10 @@ public final class GatewayServer: @unchecked Sendable {
             if let a = listen.sipTCP { announce("sip-tcp", try await endpoint.bindStream(.tcp, host: a.host, port: a.port)) }
             if let a = listen.sipTLS, let tls { announce("sip-tls", try await endpoint.bindStream(.tls, host: a.host, port: a.port, tls: tls)) }
             if let a = listen.http {
-                announce("http+ws", try await endpoint.bindWebSocket(.ws, host: a.host, port: a.port) { HTTPHandler(status: status, webPhone: phoneFiles) })
+                announce("http+ws", try await endpoint.bindWebSocket(.ws, host: a.host, port: a.port) { HTTPHandler(routes: routes, webPhone: phoneFiles) })
             }
             if let a = listen.https, let tls {
-                announce("https+wss", try await endpoint.bindWebSocket(.wss, host: a.host, port: a.port, tls: tls) { HTTPHandler(status: status, webPhone: phoneFiles) })
+                announce("https+wss", try await endpoint.bindWebSocket(.wss, host: a.host, port: a.port, tls: tls) { HTTPHandler(routes: routes, webPhone: phoneFiles) })
             }
         } catch {
             await stop()
@@ -137,7 +148,12 @@ public final class GatewayServer: @unchecked Sendable {
         for trunk in config.trunks where trunk.register {
             await registerTrunk(trunk, endpoint: endpoint)
         }
+        load.start(on: endpoint.loop)
+        started = true
     }
+
+    /// Listeners bound and the start finished: what readiness asks first.
+    var isListening: Bool { started && !stopped && !bound.isEmpty }
 
     /// Keeps Tandem registered with a trunk that asks for it (`register: true`), so the PBX or carrier
     /// sends its calls here; an unreachable trunk is logged and left unregistered.
@@ -184,8 +200,10 @@ public final class GatewayServer: @unchecked Sendable {
     public func stop() async {
         guard !stopped else { return }
         stopped = true
+        load.stop()
+        drainTask?.cancel()
         watcher?.stop()
-        for client in registrations { client.stop() }
+        for client in registrations { await client.stop() }
         await core?.calls?.shutdown()
         await endpoint?.close()
         bound.removeAll()

@@ -1,42 +1,91 @@
 import NIOCore
 import NIOHTTP1
 
-/// Answers plain HTTP on the web port: health for load balancers and monitoring, and the web phone.
-final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler, Sendable {
+/// One HTTP answer: status, type and body.
+struct HTTPAnswer: Sendable {
+    var status: HTTPResponseStatus
+    var contentType: String
+    var body: [UInt8]
+    var headers: [(String, String)] = []
+
+    static func text(_ status: HTTPResponseStatus, _ text: String) -> HTTPAnswer {
+        HTTPAnswer(status: status, contentType: "text/plain; charset=utf-8", body: Array(text.utf8))
+    }
+
+    static func json(_ status: HTTPResponseStatus, _ text: String) -> HTTPAnswer {
+        HTTPAnswer(status: status, contentType: "application/json", body: Array(text.utf8))
+    }
+}
+
+/// A request as the operations routes see it.
+struct HTTPRequest: Sendable {
+    var method: HTTPMethod
+    var path: String
+    var headers: HTTPHeaders
+    var body: [UInt8]
+}
+
+/// Answers plain HTTP on the web port: the operations routes (health, readiness, metrics, admin),
+/// then the web phone's files. Each connection answers one request and closes.
+final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
+    /// Answers a request, or nil when it is not an operations route.
+    typealias Routes = @Sendable (HTTPRequest, EventLoop) -> EventLoopFuture<HTTPAnswer>?
 
-    let status: @Sendable () -> String
+    static let maximumBody = 64 * 1024
+    let routes: Routes
     let webPhone: WebPhoneFiles?
+    private var head: HTTPRequestHead?
+    private var body: [UInt8] = []
 
-    init(status: @escaping @Sendable () -> String, webPhone: WebPhoneFiles? = nil) {
-        self.status = status
+    init(routes: @escaping Routes, webPhone: WebPhoneFiles? = nil) {
+        self.routes = routes
         self.webPhone = webPhone
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard case .head(let head) = unwrapInboundIn(data) else { return }
-        let (code, type, body): (HTTPResponseStatus, String, [UInt8])
-        let path = head.uri.split(separator: "?").first.map(String.init) ?? "/"
-        switch (head.method, path) {
-        case (.GET, "/health"): (code, type, body) = (.ok, "application/json", Array(status().utf8))
-        case (.GET, _):
-            if let file = webPhone?.file(for: path) {
-                (code, type, body) = (.ok, file.contentType, file.body)
-            } else {
-                (code, type, body) = (.notFound, "text/plain", Array("not found\n".utf8))
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+            body = []
+        case .body(var chunk):
+            guard body.count + chunk.readableBytes <= Self.maximumBody else {
+                head = nil
+                return respond(context, version: .http1_1, .text(.payloadTooLarge, "request body too large\n"))
             }
-        default: (code, type, body) = (.methodNotAllowed, "text/plain", Array("method not allowed\n".utf8))
+            body += chunk.readBytes(length: chunk.readableBytes) ?? []
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            let path = head.uri.split(separator: "?").first.map(String.init) ?? "/"
+            let request = HTTPRequest(method: head.method, path: path, headers: head.headers, body: body)
+            if let answer = routes(request, context.eventLoop) {
+                let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                answer.whenComplete { result in
+                    let (handler, context) = bound.value
+                    handler.respond(context, version: head.version, (try? result.get()) ?? .text(.internalServerError, "error\n"))
+                }
+            } else if head.method == .GET, let file = webPhone?.file(for: path) {
+                respond(context, version: head.version, HTTPAnswer(status: .ok, contentType: file.contentType, body: file.body))
+            } else if head.method == .GET {
+                respond(context, version: head.version, .text(.notFound, "not found\n"))
+            } else {
+                respond(context, version: head.version, .text(.methodNotAllowed, "method not allowed\n"))
+            }
         }
+    }
+
+    private func respond(_ context: ChannelHandlerContext, version: HTTPVersion, _ answer: HTTPAnswer) {
         var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: type)
-        headers.add(name: "Content-Length", value: String(body.count))
+        headers.add(name: "Content-Type", value: answer.contentType)
+        headers.add(name: "Content-Length", value: String(answer.body.count))
         headers.add(name: "Cache-Control", value: "no-cache")
         headers.add(name: "Connection", value: "close")
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: code, headers: headers))), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
+        for (name, value) in answer.headers { headers.add(name: name, value: value) }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: answer.status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: answer.body)))), promise: nil)
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
     }
 }
-

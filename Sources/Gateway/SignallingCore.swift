@@ -10,6 +10,11 @@ final class SignallingCore: SIPEndpointDelegate {
     let logger: Logger
     /// The B2BUA; nil until the media side is set up.
     var calls: CallController?
+    /// While the node drains, OPTIONS gets 503 (a dispatcher in front takes the node out) and new
+    /// INVITEs get 503; registrations and calls in progress go on.
+    var draining = false {
+        didSet { calls?.draining = draining }
+    }
     static let allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE, NOTIFY, REFER"
 
     init(registrar: Registrar, logger: Logger) {
@@ -28,6 +33,10 @@ final class SignallingCore: SIPEndpointDelegate {
             calls?.cancel(request, transaction)
         case _ where inDialog && calls != nil:
             calls?.inDialog(request, transaction)
+        case .options where draining:
+            var r = SIPResponse(replyingTo: request, statusCode: 503, reasonPhrase: "Draining", toTag: SIPEndpoint.randomToken(8))
+            r.headers.add(HeaderName("Retry-After"), String(CallController.retryAfterSeconds))
+            transaction.respond(r)
         case .options:
             var ok = SIPResponse(replyingTo: request, statusCode: 200, toTag: SIPEndpoint.randomToken(8))
             ok.headers.add(.allow, Self.allow)

@@ -30,6 +30,8 @@ public struct MediaLegStatistics: Sendable, Equatable {
     public var eventPacketsReceived = 0
     public var eventPacketsSent = 0
     public var comfortNoisePacketsReceived = 0
+    /// Digits that came in on this leg (RFC 4733, in-band or INFO) and went on to the other.
+    public var digitsRelayed = 0
     /// Frames filled by Opus FEC or concealment for packets lost on input.
     public var framesConcealed = 0
     /// RFC 3550 A.3, on the stream we receive.

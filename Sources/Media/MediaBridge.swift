@@ -332,6 +332,7 @@ public final class MediaBridge {
         let ms = Int(duration / 1_000_000)
         events(.digitReceived(from: leg.side, digit: digit, durationMs: ms, via: via))
         guard let target = target(of: leg) else { return }
+        leg.statistics.digitsRelayed += 1
         switch target.outgoingDTMF {
         case .rfc4733, .inband:
             target.dtmf.end(digit, duration: duration)
@@ -346,6 +347,7 @@ public final class MediaBridge {
         guard let leg = leg(side) else { return }
         events(.digitReceived(from: side, digit: digit, durationMs: durationMs, via: .info))
         guard let target = target(of: leg) else { return }
+        leg.statistics.digitsRelayed += 1
         deliverDigit(digit, durationMs: durationMs, to: target, now: now)
     }
 

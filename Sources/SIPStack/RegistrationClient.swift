@@ -73,14 +73,23 @@ public final class RegistrationClient: @unchecked Sendable {
         endpoint.loop.execute { self.register(expires: self.settings.expires) }
     }
 
-    /// Removes the registration (Expires: 0) and stops refreshing.
-    public func stop() {
+    /// Removes the registration (Expires: 0) and stops refreshing; returns once the registrar has
+    /// answered, or after two seconds, so an endpoint closed next does not swallow the request.
+    public func stop() async {
+        let done = endpoint.loop.makePromise(of: Void.self)
         endpoint.loop.execute {
             self.refreshTask?.cancel()
             self.keepaliveTask?.cancel()
-            if case .registered = self.state { self.register(expires: 0) }
+            if case .registered = self.state {
+                self.register(expires: 0, whenAnswered: { done.succeed() })
+            } else {
+                done.succeed()
+            }
             self.set(.idle)
         }
+        let timeout = endpoint.loop.scheduleTask(in: .seconds(2)) { done.succeed() }
+        try? await done.futureResult.get()
+        timeout.cancel()
     }
 
     private func set(_ new: State) {
@@ -115,7 +124,7 @@ public final class RegistrationClient: @unchecked Sendable {
         return r
     }
 
-    private func register(expires: UInt32, authorizedFor challenge: SIPResponse? = nil) {
+    private func register(expires: UInt32, authorizedFor challenge: SIPResponse? = nil, whenAnswered: (() -> Void)? = nil) {
         guard var request = makeRequest(expires: expires) else { return set(.failed("bad domain \(settings.domain)")) }
         if let challenge, !digest.authorize(&request, for: challenge) {
             return retry("cannot answer the challenge (unsupported algorithm or realm)")
@@ -125,22 +134,24 @@ public final class RegistrationClient: @unchecked Sendable {
             guard let self else { return }
             switch event {
             case .response(let r) where r.statusCode < 200:
-                break
+                return
             case .response(let r) where r.statusCode == 401 || r.statusCode == 407:
                 // One authorized retry per challenge; a second challenge for the same nonce means wrong credentials.
                 if challenge == nil || r.headers.contains(.wwwAuthenticate) && self.isStale(r) {
-                    self.register(expires: expires, authorizedFor: r)
-                } else {
+                    return self.register(expires: expires, authorizedFor: r, whenAnswered: whenAnswered)
+                } else if expires > 0 {
                     self.retry("credentials refused (\(r.statusCode))")
                 }
             case .response(let r) where r.isSuccess:
-                guard expires > 0 else { return }
-                self.registered(granted: self.grantedExpires(r) ?? expires)
-            case .response(let r):
+                if expires > 0 { self.registered(granted: self.grantedExpires(r) ?? expires) }
+            case .response(let r) where expires > 0:
                 self.retry("\(r.statusCode) \(r.reasonPhrase)")
-            case .timeout:
+            case .timeout where expires > 0:
                 self.retry("no answer")
+            default:
+                break
             }
+            whenAnswered?()
         }
     }
 

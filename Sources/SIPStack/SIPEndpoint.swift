@@ -25,6 +25,29 @@ public struct SIPEndpointCounters: Sendable, Equatable {
     public var strayResponses = 0
 }
 
+/// One row of SIP traffic: messages in or out over a transport, requests by method, responses by
+/// their request's method and status class ("2xx").
+public struct SIPTrafficKey: Hashable, Sendable {
+    public var inbound: Bool
+    public var method: String
+    /// Nil for a request.
+    public var statusClass: String?
+    public var transport: SIPTransportKind
+
+    init(_ message: SIPMessage, inbound: Bool, transport: SIPTransportKind) {
+        self.inbound = inbound
+        self.transport = transport
+        switch message {
+        case .request(let r):
+            method = r.method.rawValue
+            statusClass = nil
+        case .response(let r):
+            method = (try? r.headers.cseq().method.rawValue) ?? "?"
+            statusClass = "\(r.statusCode / 100)xx"
+        }
+    }
+}
+
 /// Tandem's SIP endpoint: every transport (UDP, TCP, TLS, WS, WSS) feeding one transaction layer on
 /// one event loop. It parses, answers malformed requests with 400 and the parser's reason, fixes up
 /// Via (received/rport, RFC 3581), runs RFC 3261 §17 transactions, and routes responses back the way
@@ -36,6 +59,8 @@ public final class SIPEndpoint: @unchecked Sendable {
     public weak var delegate: SIPEndpointDelegate?
     public private(set) var transactions: TransactionLayer<SIPPeer>!
     public private(set) var counters = SIPEndpointCounters()
+    /// Every message received and sent (retransmissions too), read by metrics.
+    public private(set) var traffic: [SIPTrafficKey: Int] = [:]
     private let scheduler: LoopScheduler
     /// Our address per transport as written in Via and Contact (`host:port`).
     public private(set) var sentBy: [SIPTransportKind: (host: String, port: Int)] = [:]
@@ -128,6 +153,7 @@ public final class SIPEndpoint: @unchecked Sendable {
     func receive(_ message: SIPMessage, from peer: SIPPeer) {
         loop.preconditionInEventLoop()
         counters.received += 1
+        traffic[SIPTrafficKey(message, inbound: true, transport: peer.transport), default: 0] += 1
         handle(message, from: peer)
     }
 
@@ -276,6 +302,7 @@ public final class SIPEndpoint: @unchecked Sendable {
 
     /// Serializes and writes per transport. Responses over UDP go where §18.2.2 and RFC 3581 say.
     func write(_ message: SIPMessage, to peer: SIPPeer) {
+        traffic[SIPTrafficKey(message, inbound: false, transport: peer.transport), default: 0] += 1
         var destination = peer
         if case .response(let response) = message, peer.transport == .udp, let via = try? response.headers.topVia() {
             destination.remote = responseAddress(via, peer.remote)

@@ -65,7 +65,7 @@ import TestSupport
             }
             let dump = try kamailio.locations()
             let (successes, state) = try await endpoint.loop.submit { (client.successes, client.state) }.get()
-            client.stop()
+            await client.stop()
             result = Outcome(successes: successes, state: state, locations: dump)
         }
         return try #require(result)

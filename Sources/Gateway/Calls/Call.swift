@@ -67,6 +67,24 @@ final class Call {
     var maxDuration: Duration?
     var maxDurationTimer: Task<Void, Never>?
     var record: CallRecord
+    /// Who called (limits per user and trunk count by it), and whether admission expected the
+    /// media to be decoded and encoded (limits on transcoded calls count by it).
+    var caller: Caller?
+    var transcodes = false
+    var isApp = false
+
+    /// How metrics count the call: by what its legs agreed once they have, else as admitted.
+    var kind: String {
+        if isApp { return "app" }
+        if let a = configA, let b = configB { return a.codec == b.codec ? "pass_through" : "transcoded" }
+        return transcodes ? "transcoded" : "pass_through"
+    }
+
+    /// Whether a trunk carries the call, in or out.
+    func involves(trunk name: String) -> Bool {
+        if case .trunk(let trunk)? = caller, trunk.name == name { return true }
+        return outbound.values.contains { if case .trunk(name, _) = $0.target { true } else { false } }
+    }
 
     func newBranchID() -> BranchID {
         lastBranch += 1

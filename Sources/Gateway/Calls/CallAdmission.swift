@@ -24,6 +24,7 @@ struct CallAdmission {
     var minSE: Int
     /// Where `<playback file>` looks.
     var soundsDirectory: String
+    var limits = GatewayConfig.Limits()
 
     enum Refusal: Equatable {
         case status(Int, String? = nil)
@@ -31,6 +32,48 @@ struct CallAdmission {
         case challenge(stale: Bool)
         /// 422 with our Min-SE.
         case intervalTooSmall(minSE: Int)
+        /// 503 with Retry-After: the node is draining or at one of its limits.
+        case unavailable(Limit)
+
+        /// How metrics and logs name the refusal.
+        var reason: String {
+            switch self {
+            case .status(let code, _): "status_\(code)"
+            case .challenge: "challenge"
+            case .intervalTooSmall: "interval_too_small"
+            case .unavailable(let limit): limit.rawValue
+            }
+        }
+    }
+
+    /// Why a node that could take the call does not, now.
+    enum Limit: String, Equatable {
+        case draining
+        case maxCalls = "max_calls"
+        case maxTranscodedCalls = "max_transcoded_calls"
+        case mediaLoad = "max_media_load"
+        case userCalls = "max_calls_per_user"
+        case trunkCalls = "max_calls_per_trunk"
+
+        var phrase: String {
+            switch self {
+            case .draining: "Draining"
+            case .maxCalls, .userCalls, .trunkCalls: "Too Many Calls"
+            case .maxTranscodedCalls: "Too Many Transcoded Calls"
+            case .mediaLoad: "Media Overloaded"
+            }
+        }
+    }
+
+    /// What the node carries now, read when an INVITE arrives.
+    struct Load {
+        var draining = false
+        var calls = 0
+        var transcodedCalls = 0
+        /// The busiest media loop's share of time spent working, 0...1.
+        var mediaUtilisation = 0.0
+        /// Calls in progress of a user or trunk, by its name.
+        var callsOf: (Caller) -> Int = { _ in 0 }
     }
 
     /// A call to set up.
@@ -55,6 +98,9 @@ struct CallAdmission {
         /// The browser gets a narrowband Opus answer: every target is G.711 only.
         var narrowband: Bool
         var maxDuration: Duration?
+        /// The call joins a browser and a phone (Opus on one side, G.711 or G.722 on the other), or
+        /// runs an app: its media is decoded and encoded, which is what loads the media loops.
+        var transcodes: Bool
     }
 
     enum Decision {
@@ -65,7 +111,9 @@ struct CallAdmission {
     /// Decides on `request`, which came over `transport` from `remote`. `isCallInProgress` says
     /// whether a Call-ID is already a call (a looped or repeated INVITE); `plan` is the dialplan serving now.
     func decide(_ request: SIPRequest, over transport: SIPTransportKind, from remote: SocketAddress, digest: inout DigestServer,
-                plan: Dialplan?, isCallInProgress: (String) -> Bool, logger: Logger, now: Date = Date()) -> Decision {
+                plan: Dialplan?, load: Load = Load(), isCallInProgress: (String) -> Bool, logger: Logger,
+                now: Date = Date()) -> Decision {
+        if load.draining { return .refuse(.unavailable(.draining)) }
         let caller: Caller
         if let trunk = trunk(over: transport, from: remote) {
             caller = .trunk(trunk)
@@ -85,6 +133,14 @@ struct CallAdmission {
             caller = .user(user)
         }
         guard let callID = try? request.headers.callID(), !isCallInProgress(callID) else { return .refuse(.status(482, "Loop Detected")) }
+        if let max = limits.maxCalls, load.calls >= max { return .refuse(.unavailable(.maxCalls)) }
+        switch caller {
+        case .user where limits.maxCallsPerUser.map { load.callsOf(caller) >= $0 } ?? false:
+            return .refuse(.unavailable(.userCalls))
+        case .trunk(let trunk) where (trunk.maxCalls ?? limits.maxCallsPerTrunk).map { load.callsOf(caller) >= $0 } ?? false:
+            return .refuse(.unavailable(.trunkCalls))
+        default: break
+        }
         if let asked = try? request.headers.sessionExpires(), asked.interval < minSE { return .refuse(.intervalTooSmall(minSE: minSE)) }
         var offer: SessionDescription?
         if !request.body.isEmpty {
@@ -145,11 +201,26 @@ struct CallAdmission {
             }
         }
         guard app != nil || step != nil else { return .refuse(.status(404)) }
+        let transcodes = app != nil || step.map { crossesKinds($0, fromBrowser: isBrowser) } ?? false
+        if transcodes {
+            if let max = limits.maxTranscodedCalls, load.transcodedCalls >= max { return .refuse(.unavailable(.maxTranscodedCalls)) }
+            if load.mediaUtilisation > limits.maxMediaLoad { return .refuse(.unavailable(.mediaLoad)) }
+        }
         return .admit(Admitted(
             caller: caller, callID: callID, destination: destination, callerName: callerName, source: source, offer: offer,
             isBrowser: isBrowser, routing: routing, app: app, step: step, codecs: callerCodecs(caller, routing.media),
             dtmf: Self.dtmfMode(trunk: callerTrunk, policy: routing.media), narrowband: step.map(isNarrowband) ?? false,
-            maxDuration: step?.maxDuration ?? routing.maxDuration))
+            maxDuration: step?.maxDuration ?? routing.maxDuration, transcodes: transcodes))
+    }
+
+    /// Whether a bridge joins a browser to a phone: a browser leg is Opus, a phone leg G.711 or G.722.
+    func crossesKinds(_ step: BridgeStep, fromBrowser: Bool) -> Bool {
+        step.legs.contains { leg in
+            switch leg.target {
+            case .user, .users: !fromBrowser
+            case .trunk, .uri: fromBrowser
+            }
+        }
     }
 
     func trunk(over transport: SIPTransportKind, from remote: SocketAddress) -> GatewayConfig.Trunk? {

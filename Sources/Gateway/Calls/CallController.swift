@@ -25,6 +25,10 @@ final class CallController: @unchecked Sendable {
     var digest: DigestServer
     /// Media set-ups and tear-downs in flight, so shutting down waits for them.
     var tasks: [UUID: Task<Void, Never>] = [:]
+    /// New INVITEs get 503 while the node drains; calls in progress go on.
+    var draining = false
+    /// Media counts of the calls that ended, by leg kind, for metrics.
+    var endedMedia: [String: MediaTotals] = [:]
 
     var minSE: Int { admission.minSE }
     var dialler: Dialler { Dialler(controller: self) }
@@ -50,10 +54,13 @@ final class CallController: @unchecked Sendable {
         let toTag = SIPEndpoint.randomToken(10)
         let admitted: CallAdmission.Admitted
         switch admission.decide(request, over: transaction.peer.transport, from: transaction.peer.remote, digest: &digest,
-                                plan: services.dialplans.snapshot(), isCallInProgress: { self.table.calls[$0] != nil },
+                                plan: services.dialplans.snapshot(), load: load, isCallInProgress: { self.table.calls[$0] != nil },
                                 logger: services.logger) {
         case .admit(let call): admitted = call
-        case .refuse(let refusal): return transaction.respond(response(refusing: request, refusal, toTag: toTag))
+        case .refuse(let refusal):
+            services.metrics.refused(refusal.reason)
+            if case .unavailable(let limit) = refusal { recordRefusal(request, limit, from: transaction.peer) }
+            return transaction.respond(response(refusing: request, refusal, toTag: toTag))
         }
         let callID = admitted.callID, routing = admitted.routing
         let inbound = InboundLeg(invite: request, transaction: transaction, peer: transaction.peer, isBrowser: admitted.isBrowser,
@@ -65,6 +72,9 @@ final class CallController: @unchecked Sendable {
         call.step = admitted.step
         call.callerDTMF = admitted.dtmf
         call.maxDuration = admitted.maxDuration
+        call.caller = admitted.caller
+        call.transcodes = admitted.transcodes
+        call.isApp = admitted.app != nil
         table.calls[callID] = call
         services.logger.info("call", metadata: ["call": "\(callID)", "from": "\(admitted.callerName)", "to": "\(admitted.destination)",
                                                 "route": "\(routing.matchedRoutes.last ?? "-")",
@@ -91,7 +101,42 @@ final class CallController: @unchecked Sendable {
             var r = SIPResponse(replyingTo: request, statusCode: 422, toTag: toTag)
             r.headers.setMinSE(minSE)
             return r
+        case .unavailable(let limit):
+            var r = SIPResponse(replyingTo: request, statusCode: 503, reasonPhrase: limit.phrase, toTag: toTag)
+            r.headers.add(HeaderName("Retry-After"), String(Self.retryAfterSeconds))
+            return r
         }
+    }
+
+    /// What a 503 for a limit asks the caller (or the proxy in front) to wait before trying here again.
+    static let retryAfterSeconds = 30
+
+    /// What admission weighs a new INVITE against.
+    var load: CallAdmission.Load {
+        let calls = table.calls.values
+        return CallAdmission.Load(
+            draining: draining, calls: calls.count, transcodedCalls: calls.filter { $0.transcodes || $0.kind == "transcoded" }.count,
+            mediaUtilisation: services.load.highestUtilisation,
+            callsOf: { caller in
+                switch caller {
+                case .user(let user): calls.filter { $0.caller == .user(user) }.count
+                case .trunk(let trunk): calls.filter { $0.involves(trunk: trunk.name) }.count
+                }
+            })
+    }
+
+    /// A call refused for a limit gets a record, so the CDR shows what the node turned away and why.
+    private func recordRefusal(_ request: SIPRequest, _ limit: CallAdmission.Limit, from peer: SIPPeer) {
+        let now = Date()
+        var record = CallRecord(id: (try? request.headers.callID()) ?? "", caller: (try? request.headers.from())?.uri.sipURI?.user ?? "",
+                                destination: request.uri.sipURI?.user ?? "", context: "", route: nil,
+                                source: peer.remote.ipAddress ?? "", start: now, legA: CallRecord.Leg(kind: peer.transport == .ws || peer.transport == .wss ? "webrtc" : "rtp"))
+        record.end = now
+        record.status = 503
+        record.reason = "\(limit.phrase) (\(limit.rawValue))"
+        record.hangupSide = "gateway"
+        services.logger.notice("call refused", metadata: ["call": "\(record.id)", "limit": "\(limit.rawValue)"])
+        services.cdr?.write(record)
     }
 
     /// Runs set-up work off the loop, tracked for shutdown; an error ends the call with 500/BYE.
@@ -234,6 +279,7 @@ final class CallController: @unchecked Sendable {
         call.record.status = status
         call.record.reason = reason
         call.record.hangupSide = side
+        services.metrics.callEnded(call.record.answer != nil ? "answered" : status == 487 ? "cancelled" : "failed_\(min(6, max(4, status / 100)))xx")
         services.logger.info("call ended", metadata: ["call": "\(call.id)", "status": "\(status)", "reason": "\(reason)", "side": "\(side)"])
         let recordT = LoopTransfer(call.record)
         let cdr = services.cdr
@@ -251,6 +297,10 @@ final class CallController: @unchecked Sendable {
             }).get().value {
                 if let a = stats.0 { record.legA.take(a) }
                 if let b = stats.1 { record.legB?.take(b) }
+                let legs = [(record.legA.kind, stats.0), (record.legB?.kind ?? "rtp", stats.1)]
+                for case let (kind, s?) in legs { self.services.metrics.callQuality(leg: kind, s) }
+                let legsT = LoopTransfer(legs)
+                self.services.onSIPLoop { for case let (kind, s?) in legsT.value { self.endedMedia[kind, default: MediaTotals()].add(s) } }
             }
             await media.close()
             cdr?.write(record)
@@ -258,11 +308,12 @@ final class CallController: @unchecked Sendable {
         }
     }
 
-    /// Ends every call and waits for work in flight; run before the event loops shut down.
-    func shutdown() async {
+    /// Ends every call (BYE with a Reason saying why, CANCEL or 503 for those not up) and waits for
+    /// work in flight, so every CDR is written; run before the event loops shut down.
+    func shutdown(reason: String = "Shutting down") async {
         for _ in 0..<3 {
             let pending = try? await services.endpoint.loop.submit { () -> LoopTransfer<[Task<Void, Never>]> in
-                for call in Array(self.table.calls.values) { self.fail(call, code: 503, reason: "Shutting down", side: "gateway") }
+                for call in Array(self.table.calls.values) { self.fail(call, code: 503, reason: reason, side: "gateway") }
                 return LoopTransfer(Array(self.tasks.values))
             }.get()
             guard let tasks = pending?.value, !tasks.isEmpty else { break }

@@ -11,6 +11,9 @@ struct CallRecord: Encodable {
         var lost: Int64 = 0
         var jitterMs: Double = 0
         var roundTripMs: Double?
+        /// The E-model estimate from the loss, jitter and round trip above (`QualityEstimate`).
+        var rFactor: Double?
+        var mos: Double?
 
         init(kind: String) { self.kind = kind }
 
@@ -20,6 +23,10 @@ struct CallRecord: Encodable {
             lost = s.cumulativeLost
             jitterMs = (s.jitterMs * 10).rounded() / 10
             roundTripMs = s.roundTripMs.map { ($0 * 10).rounded() / 10 }
+            guard s.packetsReceived > 0 else { return }
+            let quality = QualityEstimate(s)
+            rFactor = (quality.rFactor * 10).rounded() / 10
+            mos = (quality.mos * 100).rounded() / 100
         }
     }
 

@@ -35,6 +35,8 @@ struct CallServices: @unchecked Sendable {
     let cdr: CDRWriter?
     let logger: Logger
     let settings: CallSettings
+    let metrics: GatewayMetrics
+    let load: LoadMonitor
 
     var requests: RequestBuilder { RequestBuilder(userAgent: endpoint.userAgent, allow: SignallingCore.allow) }
 

@@ -48,7 +48,9 @@ struct CallerLeg: CallPart {
     func answer(_ call: Call) {
         guard call.phase == .proceeding, let body = call.sdpForCaller else { return }
         call.phase = .answered
-        call.record.answer = Date()
+        let now = Date()
+        call.record.answer = now
+        services.metrics.callAnswered(setUpIn: .milliseconds(Int64(now.timeIntervalSince(call.record.start) * 1000)))
         var ok = SIPResponse(replyingTo: call.inbound.invite, statusCode: 200, toTag: call.inbound.toTag)
         let localContact = services.contact(for: call.inbound.peer.transport)
         ok.headers.add(.contact, localContact)

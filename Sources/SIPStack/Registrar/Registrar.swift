@@ -35,6 +35,11 @@ public final class Registrar {
 
     public var registeredUsers: [String] { bindings.keys.sorted() }
 
+    /// Unexpired bindings of every user.
+    public func activeBindings(now: Date = Date()) -> Int {
+        bindings.values.reduce(0) { $0 + $1.filter { $0.expires > now }.count }
+    }
+
     /// A flow closed: its bindings go at once rather than lingering until expiry.
     public func flowClosed(_ peer: SIPPeer) {
         guard let flow = peer.flowID else { return }
