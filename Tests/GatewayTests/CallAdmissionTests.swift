@@ -81,8 +81,9 @@ import Testing
     }
 
     mutating func decide(_ request: SIPRequest, over transport: SIPTransportKind = .wss, from remote: SocketAddress? = nil,
-                         plan: Dialplan? = plan, inProgress: Set<String> = []) -> CallAdmission.Decision {
-        admission.decide(request, over: transport, from: remote ?? browser, digest: &digest, plan: plan,
+                         plan: Dialplan? = plan, load: CallAdmission.Load = CallAdmission.Load(),
+                         inProgress: Set<String> = []) -> CallAdmission.Decision {
+        admission.decide(request, over: transport, from: remote ?? browser, digest: &digest, plan: plan, load: load,
                          isCallInProgress: { inProgress.contains($0) }, logger: Logger(label: "test"))
     }
 
@@ -189,6 +190,47 @@ import Testing
 
     @Test mutating func anUnreadableAnnouncementIs500() throws {
         #expect(refusal(decide(try authorized(Self.invite(to: "555")))) == .status(500, "Announcement unavailable"))
+    }
+
+    // MARK: limits
+
+    @Test mutating func aDrainingNodeRefusesBeforeAskingForCredentials() throws {
+        #expect(refusal(decide(try Self.invite(to: "9196"), load: CallAdmission.Load(draining: true))) == .unavailable(.draining))
+    }
+
+    @Test mutating func maxCallsCountsEveryCall() throws {
+        admission.limits.maxCalls = 2
+        #expect(refusal(decide(try authorized(Self.invite(to: "bob")), load: CallAdmission.Load(calls: 2))) == .unavailable(.maxCalls))
+        _ = try admitted(decide(try authorized(Self.invite(to: "bob", callID: "c2")), load: CallAdmission.Load(calls: 1)))
+    }
+
+    @Test mutating func theTranscodingLimitsWeighOnlyCallsThatTranscode() throws {
+        admission.limits.maxTranscodedCalls = 3
+        admission.limits.maxMediaLoad = 0.8
+        // Each decision gets its own authorized INVITE: a digest answer counts once.
+        var n = 0
+        func call(_ to: String) throws -> SIPRequest {
+            n += 1
+            return try authorized(Self.invite(to: to, callID: "c\(n)"))
+        }
+        #expect(try admitted(decide(call("2001"))).transcodes, "a browser to a G.711 trunk decodes and encodes")
+        #expect(try !admitted(decide(call("bob"))).transcodes, "browser to browser passes Opus through")
+        #expect(refusal(decide(try call("2001"), load: CallAdmission.Load(transcodedCalls: 3))) == .unavailable(.maxTranscodedCalls))
+        #expect(refusal(decide(try call("2001"), load: CallAdmission.Load(mediaUtilisation: 0.81))) == .unavailable(.mediaLoad))
+        _ = try admitted(decide(try call("bob"), load: CallAdmission.Load(transcodedCalls: 3, mediaUtilisation: 0.95)))
+        _ = try admitted(decide(try call("2001"), load: CallAdmission.Load(transcodedCalls: 2, mediaUtilisation: 0.79)))
+    }
+
+    @Test mutating func perUserAndPerTrunkCapsCountThatCallersCalls() throws {
+        admission.limits.maxCallsPerUser = 1
+        let busyAlice = CallAdmission.Load(callsOf: { $0 == .user("alice") ? 1 : 0 })
+        #expect(refusal(decide(try authorized(Self.invite(to: "bob")), load: busyAlice)) == .unavailable(.userCalls))
+        admission.limits.maxCallsPerTrunk = 5
+        admission.trunks[0].maxCalls = 2
+        let request = try Self.invite(to: "tandem-line", body: Self.phoneOffer, toUser: "1001")
+        let busyTrunk = CallAdmission.Load(callsOf: { if case .trunk = $0 { 2 } else { 0 } })
+        #expect(refusal(decide(request, over: .udp, from: trunkAddress, load: busyTrunk)) == .unavailable(.trunkCalls),
+                "the trunk's own max_calls wins over the default")
     }
 
     @Test func playbackStaysInsideTheSoundsFolder() {

@@ -56,9 +56,20 @@ import Testing
             caller_id: "+4930123456"
             caller_name: Tandem Labs
             assert_identity: true
+            max_calls: 30
         dialplans: /etc/tandem/dialplans
         certs: /etc/tandem/certs
         log_level: debug
+        log_format: json
+        limits:
+          max_calls: 500
+          max_transcoded_calls: 300
+          max_media_load: 0.7
+          max_calls_per_user: 4
+          max_calls_per_trunk: null
+        admin:
+          token: a-long-operator-token
+          drain_timeout: 60
         """, file: "t.yaml")
         #expect(c.listen.sipUDP == ListenAddress(host: "0.0.0.0", port: 5070))
         #expect(c.listen.sipTCP == nil)
@@ -76,6 +87,18 @@ import Testing
         #expect(c.trunks.first?.callerIDNumber == "+4930123456" && c.trunks.first?.callerIDName == "Tandem Labs"
                 && c.trunks.first?.assertIdentity == true)
         #expect(c.logLevel == "debug")
+        #expect(c.logFormat == .json)
+        #expect(c.trunks.first?.maxCalls == 30)
+        var limits = GatewayConfig.Limits()
+        (limits.maxCalls, limits.maxTranscodedCalls, limits.maxMediaLoad, limits.maxCallsPerUser) = (500, 300, 0.7, 4)
+        #expect(c.limits == limits)
+        #expect(c.admin.token == "a-long-operator-token" && c.admin.drainTimeoutSeconds == 60)
+    }
+
+    @Test func limitsAndTheAdminTokenAreChecked() {
+        #expect(refuse("limits:\n  max_media_load: 1.5\n")?.key == "limits.max_media_load")
+        #expect(refuse("limits:\n  max_calls: 0\n")?.reason == "expected a whole number, 1 or more, or null for no limit")
+        #expect(refuse("admin:\n  token: short\n")?.reason == "use at least 16 characters")
     }
 
     @Test func unknownKeyIsRefusedWithItsLine() {
