@@ -14,7 +14,7 @@ DEB_PEERS := sip-tester baresip kamailio tcpdump espeak-ng sox python3-venv pyth
 VENV := .venv
 DEB_PACKAGES := $(DEB_BUILD) $(DEB_PEERS)
 
-.PHONY: deps build release run test unit bench fuzz fuzz-sip fuzz-sdp fuzz-dialplan certs clean venv
+.PHONY: deps build release run test unit bench fuzz fuzz-sip fuzz-sdp fuzz-dialplan certs clean venv install
 
 # Installs only what is missing, so a second run costs a dpkg query.
 deps:
@@ -44,6 +44,32 @@ certs: build
 
 run: release
 	.build/release/tandem run --config $(CONFIG)
+
+# Where contrib/tandem.service expects things. DESTDIR stages elsewhere (packaging, tests); only a
+# real install creates the tandem user and asks systemd to read the unit. An existing config is kept.
+PREFIX ?= /usr/local
+DESTDIR ?=
+TANDEM_BIN ?= .build/release/tandem
+install: $(if $(filter .build/release/tandem,$(TANDEM_BIN)),release)
+	install -D -m 0755 $(TANDEM_BIN) $(DESTDIR)$(PREFIX)/bin/tandem
+	install -d -m 0755 $(DESTDIR)/etc/systemd/system
+	sed "s#/usr/local/#$(PREFIX)/#g" contrib/tandem.service > $(DESTDIR)/etc/systemd/system/tandem.service
+	install -d -m 0755 $(DESTDIR)/etc/tandem/dialplans $(DESTDIR)$(PREFIX)/share/tandem/web $(DESTDIR)$(PREFIX)/share/tandem/sounds \
+		$(DESTDIR)$(PREFIX)/share/doc/tandem $(DESTDIR)/var/lib/tandem $(DESTDIR)/var/log/tandem
+	install -m 0644 dialplans/*.xml $(DESTDIR)/etc/tandem/dialplans/
+	install -m 0644 web/* $(DESTDIR)$(PREFIX)/share/tandem/web/
+	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/tandem/
+	@if [ ! -e $(DESTDIR)/etc/tandem/tandem.yaml ]; then \
+		sed -e "s/@ALICE_PASSWORD@/$$(openssl rand -hex 12)/" -e "s/@BOB_PASSWORD@/$$(openssl rand -hex 12)/" \
+			-e "s/@ADMIN_TOKEN@/$$(openssl rand -hex 24)/" -e "s#/usr/local/#$(PREFIX)/#g" contrib/tandem.yaml \
+			> $(DESTDIR)/etc/tandem/tandem.yaml && chmod 0640 $(DESTDIR)/etc/tandem/tandem.yaml && \
+		echo "wrote $(DESTDIR)/etc/tandem/tandem.yaml (passwords and admin token inside)"; \
+	fi
+	@if [ -z "$(DESTDIR)" ]; then \
+		id tandem >/dev/null 2>&1 || useradd --system --home-dir /var/lib/tandem --shell /usr/sbin/nologin tandem; \
+		chown -R tandem:tandem /var/lib/tandem /var/log/tandem; chgrp tandem /etc/tandem/tandem.yaml; \
+		if [ -d /run/systemd/system ]; then systemctl daemon-reload; echo "start with: systemctl enable --now tandem"; fi; \
+	fi
 
 test: deps venv
 	$(SWIFT) build --build-tests
