@@ -78,7 +78,7 @@ test: deps venv
 	.build/debug/tandem dialplan test --config $(CONFIG) dialplans
 
 # Socket-free suites only: parsers, state machines, codecs, crypto, dialplans. No peers, no ports.
-UNIT_FILTER := ^(SIPTests|SDPTests|RTPTests|MediaTests|DialplanTests|WebRTCTests|CLibraryTests|CallStateTests)\.|\.(DialogTests|ClientTransactionTests|ServerTransactionTests|RegisterThrottleTests|ConfigTests|CertificateStoreTests|DialplanReloadTests|RequestBuilderTests|CallAdmissionTests|LegAgreementTests)/
+UNIT_FILTER := ^(SIPTests|SDPTests|RTPTests|MediaTests|DialplanTests|WebRTCTests|CLibraryTests|CallStateTests)\.|\.(DialogTests|ClientTransactionTests|ServerTransactionTests|RegisterThrottleTests|ConfigTests|CertificateStoreTests|DialplanReloadTests|RequestBuilderTests|CallAdmissionTests|LegAgreementTests|AbuseGuardTests)/
 unit: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --filter '$(UNIT_FILTER)'

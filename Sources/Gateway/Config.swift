@@ -129,6 +129,19 @@ public struct GatewayConfig: Sendable, Equatable {
         public var maxMediaLoad = 0.85
         public var maxCallsPerUser: Int? = nil
         public var maxCallsPerTrunk: Int? = nil
+        /// New INVITEs and REGISTERs per source address (token buckets: `rate` a second, up to
+        /// `burst` at once); nil no limit. Configured trunks are not limited.
+        public var inviteRate: Double? = 20
+        public var inviteBurst: Double = 50
+        public var registerRate: Double? = 10
+        public var registerBurst: Double = 30
+        public enum OverRate: String, Sendable, CaseIterable { case reject, drop }
+        /// Over the rate: 503 with Retry-After, or no answer.
+        public var overRate = OverRate.reject
+        /// Digest failures of one user or from one source within `authFailureWindowSeconds` before
+        /// that user or source is refused for the same time.
+        public var authFailures = 10
+        public var authFailureWindowSeconds = 60
         public init() {}
     }
 

@@ -122,6 +122,18 @@ public enum ConfigLoader {
                     case "max_transcoded_calls": config.limits.maxTranscodedCalls = try r.count(value, path: path)
                     case "max_calls_per_user": config.limits.maxCallsPerUser = try r.count(value, path: path)
                     case "max_calls_per_trunk": config.limits.maxCallsPerTrunk = try r.count(value, path: path)
+                    case "invite_rate": config.limits.inviteRate = try r.rate(value, path: path)
+                    case "invite_burst": config.limits.inviteBurst = Double(try r.count(value, path: path) ?? 1)
+                    case "register_rate": config.limits.registerRate = try r.rate(value, path: path)
+                    case "register_burst": config.limits.registerBurst = Double(try r.count(value, path: path) ?? 1)
+                    case "over_rate": config.limits.overRate = try r.choice(value, path: path)
+                    case "auth_failures":
+                        guard let n = try r.count(value, path: path) else { throw r.error(value, path, "expected a whole number, 1 or more") }
+                        config.limits.authFailures = n
+                    case "auth_failure_window":
+                        let seconds = try r.seconds(value, path: path)
+                        guard seconds > 0 else { throw r.error(value, path, "must be at least 1 second") }
+                        config.limits.authFailureWindowSeconds = seconds
                     case "max_media_load":
                         guard case .scalar(let s) = value, let share = Double(s.string), share > 0, share <= 1 else {
                             throw r.error(value, path, "expected a share of time above 0 and at most 1, such as 0.85")
@@ -242,6 +254,15 @@ private struct Reader {
     func seconds(_ node: Node, path: String) throws(ConfigError) -> Int {
         guard case .scalar(let s) = node, s.style == .plain, let n = Int(s.string), n >= 0 else {
             throw error(node, path, "expected a whole number of seconds")
+        }
+        return n
+    }
+
+    /// Requests a second, above 0, or null for no limit.
+    func rate(_ node: Node, path: String) throws(ConfigError) -> Double? {
+        if isNull(node) { return nil }
+        guard case .scalar(let s) = node, s.style == .plain, let n = Double(s.string), n > 0 else {
+            throw error(node, path, "expected requests a second above 0, such as 20 or 0.5, or null for no limit")
         }
         return n
     }

@@ -99,6 +99,9 @@ public final class GatewayServer: @unchecked Sendable {
         let endpoint = SIPEndpoint(loop: group.next(), logger: logger)
         let core = SignallingCore(registrar: Registrar(credentials: credentials, logger: logger), logger: logger)
         endpoint.delegate = core
+        core.metrics = metrics
+        core.abuse = AbuseGuard(limits: config.limits, trunkHosts: Set(config.trunks.map(\.host)))
+        endpoint.gate = { [unowned core] request, peer in core.gate(request, from: peer) }
         self.endpoint = endpoint
         self.core = core
         if let dtlsContext {

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import SIP
 import SIPStack
@@ -9,7 +10,12 @@ final class SignallingCore: SIPEndpointDelegate {
     let registrar: Registrar
     let logger: Logger
     /// The B2BUA; nil until the media side is set up.
-    var calls: CallController?
+    var calls: CallController? {
+        didSet { calls?.onAuthFailure = { [unowned self] user, peer in self.authenticationFailed(user, peer, method: "INVITE") } }
+    }
+    /// Rate limits and digest-failure throttling, asked before any transaction (`gate`).
+    var abuse: AbuseGuard?
+    var metrics: GatewayMetrics?
     /// While the node drains, OPTIONS gets 503 (a dispatcher in front takes the node out) and new
     /// INVITEs get 503; registrations and calls in progress go on.
     var draining = false {
@@ -20,6 +26,31 @@ final class SignallingCore: SIPEndpointDelegate {
     init(registrar: Registrar, logger: Logger) {
         self.registrar = registrar
         self.logger = logger
+        registrar.onAuthFailure = { [unowned self] user, peer in self.authenticationFailed(user, peer, method: "REGISTER") }
+    }
+
+    /// The endpoint's gate: a request over a rate or from a refused user or source goes no further.
+    func gate(_ request: SIPRequest, from peer: SIPPeer) -> RequestVerdict {
+        guard var abuse else { return .accept }
+        let (verdict, reason) = abuse.verdict(request, from: peer.remote.ipAddress ?? "?", now: Date().timeIntervalSince1970)
+        self.abuse = abuse
+        if let reason {
+            metrics?.refused(reason.rawValue)
+            logger.debug("request limited", metadata: ["source": "\(peer.remote.ipAddress ?? "?")", "method": "\(request.method)",
+                                                       "reason": "\(reason.rawValue)"])
+        }
+        return verdict
+    }
+
+    /// One line per failed digest answer, for fail2ban (docs/operations.md has the filter), and
+    /// the count that refuses a guesser.
+    func authenticationFailed(_ user: String?, _ peer: SIPPeer, method: String) {
+        let source = peer.remote.ipAddress ?? "?"
+        logger.warning("authentication failed", metadata: ["source": "\(source)", "user": "\(user ?? "-")", "method": "\(method)"])
+        if abuse?.authenticationFailed(user: user, source: source, now: Date().timeIntervalSince1970) == true {
+            logger.warning("authentication failures over the limit: refusing for a while", metadata: [
+                "source": "\(source)", "user": "\(user ?? "-")"])
+        }
     }
 
     func endpoint(_ endpoint: SIPEndpoint, received request: SIPRequest, transaction: ServerTransactionHandle<SIPPeer>) {

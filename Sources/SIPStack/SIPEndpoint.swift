@@ -48,6 +48,15 @@ public struct SIPTrafficKey: Hashable, Sendable {
     }
 }
 
+/// What the layer above says about a request before it reaches the transaction layer.
+public enum RequestVerdict: Sendable, Equatable {
+    case accept
+    /// No answer at all: a flood costs its sender more than it costs us.
+    case drop
+    /// A stateless final response, with Retry-After when given.
+    case reject(status: Int, reason: String, retryAfter: Int?)
+}
+
 /// Tandem's SIP endpoint: every transport (UDP, TCP, TLS, WS, WSS) feeding one transaction layer on
 /// one event loop. It parses, answers malformed requests with 400 and the parser's reason, fixes up
 /// Via (received/rport, RFC 3581), runs RFC 3261 §17 transactions, and routes responses back the way
@@ -61,6 +70,9 @@ public final class SIPEndpoint: @unchecked Sendable {
     public private(set) var counters = SIPEndpointCounters()
     /// Every message received and sent (retransmissions too), read by metrics.
     public private(set) var traffic: [SIPTrafficKey: Int] = [:]
+    /// Asked about each request outside a dialog (no To tag) before the transaction layer sees it:
+    /// where rate limits turn a flood away for the cost of a table lookup.
+    public var gate: ((SIPRequest, SIPPeer) -> RequestVerdict)?
     private let scheduler: LoopScheduler
     /// Our address per transport as written in Via and Contact (`host:port`).
     public private(set) var sentBy: [SIPTransportKind: (host: String, port: Int)] = [:]
@@ -177,6 +189,17 @@ public final class SIPEndpoint: @unchecked Sendable {
             guard var via = try? request.headers.topVia() else { return }
             stampReceived(&via, from: peer)
             request.headers.setTopVia(via)
+            if let gate, request.method != .ack, (try? request.headers.to().tag) == nil {
+                switch gate(request, peer) {
+                case .accept: break
+                case .drop: return
+                case .reject(let status, let reason, let retryAfter):
+                    var r = SIPResponse(replyingTo: request, statusCode: status, reasonPhrase: reason, toTag: Self.randomToken(8))
+                    if let retryAfter { r.headers.add(HeaderName("Retry-After"), String(retryAfter)) }
+                    r.headers.add(.server, userAgent)
+                    return write(.response(r), to: peer)
+                }
+            }
             switch transactions.receive(request, from: peer) {
             case .new(let handle): delegate?.endpoint(self, received: request, transaction: handle)
             case .absorbed: break

@@ -103,7 +103,7 @@ import Testing
 
     @Test mutating func aWrongPasswordIsChallengedAgain() throws {
         let request = try authorized(Self.invite(to: "9196"), password: "guess")
-        #expect(refusal(decide(request)) == .challenge(stale: false))
+        #expect(refusal(decide(request)) == .wrongCredentials(user: "alice"), "answered with a fresh 407, counted against alice")
     }
 
     @Test mutating func aProvenUserReachesTheEchoApp() throws {

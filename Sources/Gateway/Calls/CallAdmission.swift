@@ -30,6 +30,8 @@ struct CallAdmission {
         case status(Int, String? = nil)
         /// 407 with a fresh digest challenge (`stale`: the nonce expired, not the password).
         case challenge(stale: Bool)
+        /// 407 again: the digest answer did not match (counted against the user and the source).
+        case wrongCredentials(user: String?)
         /// 422 with our Min-SE.
         case intervalTooSmall(minSE: Int)
         /// 503 with Retry-After: the node is draining or at one of its limits.
@@ -40,6 +42,7 @@ struct CallAdmission {
             switch self {
             case .status(let code, _): "status_\(code)"
             case .challenge: "challenge"
+            case .wrongCredentials: "wrong_credentials"
             case .intervalTooSmall: "interval_too_small"
             case .unavailable(let limit): limit.rawValue
             }
@@ -118,14 +121,16 @@ struct CallAdmission {
         if let trunk = trunk(over: transport, from: remote) {
             caller = .trunk(trunk)
         } else {
-            var user: String?
+            var user: String?, claimed: String?
             let result = digest.verify(request, proxy: true, now: now) { username, _, _ in
+                claimed = username
                 guard let found = credentials.lookup(username: username, now: now) else { return nil }
                 user = found.user
                 return found.ha1
             }
             switch result {
-            case .missingCredentials, .rejected: return .refuse(.challenge(stale: false))
+            case .missingCredentials: return .refuse(.challenge(stale: false))
+            case .rejected: return .refuse(.wrongCredentials(user: claimed))
             case .stale: return .refuse(.challenge(stale: true))
             case .accepted: break
             }

@@ -27,6 +27,8 @@ final class CallController: @unchecked Sendable {
     var tasks: [UUID: Task<Void, Never>] = [:]
     /// New INVITEs get 503 while the node drains; calls in progress go on.
     var draining = false
+    /// A digest answer that did not match: the username it gave, and its flow.
+    var onAuthFailure: ((String?, SIPPeer) -> Void)?
     /// Media counts of the calls that ended, by leg kind, for metrics.
     var endedMedia: [String: MediaTotals] = [:]
 
@@ -60,6 +62,7 @@ final class CallController: @unchecked Sendable {
         case .refuse(let refusal):
             services.metrics.refused(refusal.reason)
             if case .unavailable(let limit) = refusal { recordRefusal(request, limit, from: transaction.peer) }
+            if case .wrongCredentials(let user) = refusal { onAuthFailure?(user, transaction.peer) }
             return transaction.respond(response(refusing: request, refusal, toTag: toTag))
         }
         let callID = admitted.callID, routing = admitted.routing
@@ -97,6 +100,8 @@ final class CallController: @unchecked Sendable {
             var r = SIPResponse(replyingTo: request, statusCode: 407, toTag: toTag)
             digest.challenge(&r, stale: stale)
             return r
+        case .wrongCredentials:
+            return response(refusing: request, .challenge(stale: false), toTag: toTag)
         case .intervalTooSmall(let minSE):
             var r = SIPResponse(replyingTo: request, statusCode: 422, toTag: toTag)
             r.headers.setMinSE(minSE)

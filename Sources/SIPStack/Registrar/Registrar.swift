@@ -17,6 +17,8 @@ public final class Registrar {
     private let logger: Logger
     /// Called after any change to a user's bindings.
     public var onChange: ((String) -> Void)?
+    /// Called when a REGISTER's digest answer did not match: the username it gave, and its flow.
+    public var onAuthFailure: ((String?, SIPPeer) -> Void)?
 
     public init(credentials: RegistrationCredentials, logger: Logger) {
         self.credentials = credentials
@@ -80,8 +82,9 @@ public final class Registrar {
             reply(401) { digest.challenge(&$0, stale: stale, now: now) }
         }
 
-        var authenticatedUser: String?
+        var authenticatedUser: String?, claimedUser: String?
         let result = digest.verify(request, now: now) { username, _, _ in
+            claimedUser = username
             guard let found = credentials.lookup(username: username, now: now) else { return nil }
             authenticatedUser = found.user
             return found.ha1
@@ -93,6 +96,7 @@ public final class Registrar {
             return challenge(stale: true)
         case .rejected(let reason):
             logger.notice("REGISTER refused", metadata: ["source": "\(source)", "reason": "\(reason)"])
+            onAuthFailure?(claimedUser, transaction.peer)
             return challenge(stale: false)
         case .accepted:
             break

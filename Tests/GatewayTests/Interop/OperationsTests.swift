@@ -16,10 +16,11 @@ import TestSupport
     """#
     static let token = "operator-token-0123456789"
 
-    /// A gateway whose trunks "pbx1" and "pbx2" are the sipp ports returned with it.
-    func gateway(_ configure: @escaping (inout GatewayConfig) -> Void = { _ in }) async throws -> (TestGateway, [Int]) {
+    /// A gateway whose trunks "pbx1" and "pbx2" are the sipp ports returned with it (without
+    /// `trunks`, the ports are plain sources).
+    func gateway(trunks: Bool = true, _ configure: @escaping (inout GatewayConfig) -> Void = { _ in }) async throws -> (TestGateway, [Int]) {
         let ports = [freePort(udp: true), freePort(udp: true)]
-        let trunks = ports.enumerated().map { GatewayConfig.Trunk(name: "pbx\($0.offset + 1)", address: "127.0.0.1:\($0.element)") }
+        let trunks = !trunks ? [] : ports.enumerated().map { GatewayConfig.Trunk(name: "pbx\($0.offset + 1)", address: "127.0.0.1:\($0.element)") }
         let gateway = TestGateway(dialplans: try TestGateway.dialplan(Self.plan), trunks: trunks) { config in
             config.admin.token = Self.token
             configure(&config)
@@ -167,6 +168,22 @@ import TestSupport
         await gateway.stop()
         let records = gateway.records()
         #expect(records.contains { $0["status"] as? Int == 503 && ($0["reason"] as? String)?.contains("max_calls") == true }, "\(records)")
+    }
+}
+
+extension OperationsTests {
+    @Test func invitesFromOneSourceOverItsRateGet503() async throws {
+        // One token and almost no refill: the first INVITE (challenged, since sipp is no trunk here)
+        // takes it; the next from the same address is turned away before any transaction.
+        let (gateway, ports) = try await gateway(trunks: false) { ($0.limits.inviteRate, $0.limits.inviteBurst) = (0.001, 1) }
+        let first = try sipp(gateway, port: ports[0])
+        defer { first.stop() }
+        #expect(await exit(first) != 0, "challenged with 407: \(first.text.suffix(800))")
+        let limited = try sipp(gateway, port: ports[0], scenario: "invite_refused")
+        defer { limited.stop() }
+        #expect(await exit(limited) == 0, "503 with Retry-After: \(limited.text.suffix(1500))")
+        #expect(await waitForSeries(gateway, #"tandem_admission_refusals_total{reason="invite_rate"}"#, "1"))
+        await gateway.stop()
     }
 }
 
