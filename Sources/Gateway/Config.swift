@@ -101,6 +101,9 @@ public struct GatewayConfig: Sendable, Equatable {
         public var assertIdentity = false
         /// Concurrent calls in and out of this trunk; nil takes `limits.max_calls_per_trunk`.
         public var maxCalls: Int? = nil
+        /// Seconds between OPTIONS probes of the trunk (`tandem_trunk_reachable`); 0, the default,
+        /// never (as Asterisk's qualify and FreeSWITCH's ping are off until asked for).
+        public var optionsIntervalSeconds = 0
 
         public init(name: String, address: String) {
             self.name = name

@@ -186,6 +186,7 @@ public enum ConfigLoader {
             case "caller_name": trunk.callerIDName = try r.string(value, path: path)
             case "assert_identity": trunk.assertIdentity = try r.bool(value, path: path)
             case "max_calls": trunk.maxCalls = try r.count(value, path: path)
+            case "options_interval": trunk.optionsIntervalSeconds = try r.seconds(value, path: path)
             default: throw r.unknown(value, path)
             }
         }

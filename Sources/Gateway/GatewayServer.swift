@@ -31,6 +31,7 @@ public final class GatewayServer: @unchecked Sendable {
     /// Called once a drain has let every call finish (or ended the rest): `tandem run` exits then.
     public var onDrained: (@Sendable () -> Void)?
     var drainTask: Task<Void, Never>?
+    var trunkProbe: TrunkProbe?
 
     public init(config: GatewayConfig, logger: Logger, threads: Int = System.coreCount) {
         self.config = config
@@ -152,6 +153,9 @@ public final class GatewayServer: @unchecked Sendable {
             await registerTrunk(trunk, endpoint: endpoint)
         }
         load.start(on: endpoint.loop)
+        let probe = TrunkProbe(endpoint: endpoint, trunks: config.trunks, realm: config.realm)
+        probe.start()
+        trunkProbe = probe
         started = true
     }
 
@@ -204,6 +208,7 @@ public final class GatewayServer: @unchecked Sendable {
         guard !stopped else { return }
         stopped = true
         load.stop()
+        trunkProbe?.stop()
         drainTask?.cancel()
         watcher?.stop()
         for client in registrations { await client.stop() }

@@ -54,6 +54,20 @@ public struct RequestBuilder: Sendable {
         return r
     }
 
+    /// An out-of-dialog OPTIONS (§11): whether the peer answers at all, as a keepalive probe.
+    public func options(_ uri: URI, from: NameAddress, to: NameAddress, callID: String, via: Via) -> SIPRequest {
+        var r = SIPRequest(method: .options, uri: uri)
+        r.headers.add(.via, via.description)
+        r.headers.setMaxForwards(70)
+        r.headers.setFrom(from)
+        r.headers.setTo(to)
+        r.headers.setCallID(callID)
+        r.headers.setCSeq(CSeq(1, .options))
+        r.headers.userAgent = userAgent
+        r.headers.add(.accept, "application/sdp")
+        return r
+    }
+
     /// The CANCEL of a pending INVITE (§9.1): its Request-URI, top Via, From, To (no tag yet), Call-ID
     /// and CSeq number, so the far end matches it to the INVITE's transaction.
     public func cancel(_ invite: SIPRequest) -> SIPRequest {

@@ -57,6 +57,7 @@ import Testing
             caller_name: Tandem Labs
             assert_identity: true
             max_calls: 30
+            options_interval: 15
         dialplans: /etc/tandem/dialplans
         certs: /etc/tandem/certs
         log_level: debug
@@ -67,6 +68,12 @@ import Testing
           max_media_load: 0.7
           max_calls_per_user: 4
           max_calls_per_trunk: null
+          invite_rate: 5
+          invite_burst: 10
+          register_rate: null
+          over_rate: drop
+          auth_failures: 3
+          auth_failure_window: 120
         admin:
           token: a-long-operator-token
           drain_timeout: 60
@@ -91,6 +98,9 @@ import Testing
         #expect(c.trunks.first?.maxCalls == 30)
         var limits = GatewayConfig.Limits()
         (limits.maxCalls, limits.maxTranscodedCalls, limits.maxMediaLoad, limits.maxCallsPerUser) = (500, 300, 0.7, 4)
+        (limits.inviteRate, limits.inviteBurst, limits.registerRate, limits.overRate) = (5, 10, nil, .drop)
+        (limits.authFailures, limits.authFailureWindowSeconds) = (3, 120)
+        #expect(c.trunks.first?.optionsIntervalSeconds == 15)
         #expect(c.limits == limits)
         #expect(c.admin.token == "a-long-operator-token" && c.admin.drainTimeoutSeconds == 60)
     }

@@ -81,7 +81,7 @@ extension GatewayServer {
     /// then from each call's media loop.
     func snapshot() async -> GatewayMetrics.Snapshot {
         guard let endpoint, let core else { return GatewayMetrics.Snapshot() }
-        let coreT = LoopTransfer(core), clients = LoopTransfer(registrations)
+        let coreT = LoopTransfer(core), clients = LoopTransfer(registrations), probe = LoopTransfer(trunkProbe)
         typealias Gathered = (GatewayMetrics.Snapshot, [(CallMedia, String, String?)], [String: MediaTotals])
         guard let gathered = try? await endpoint.loop.submit({ () -> LoopTransfer<Gathered> in
             let core = coreT.value
@@ -93,6 +93,7 @@ extension GatewayServer {
             for client in clients.value {
                 if case .registered = client.state { snapshot.trunks[client.name] = (true, nil) } else { snapshot.trunks[client.name] = (false, nil) }
             }
+            for (name, reachable) in probe.value?.reachable ?? [:] { snapshot.trunks[name, default: (nil, nil)].reachable = reachable }
             var media: [(CallMedia, String, String?)] = []
             for call in core.calls?.table.calls.values ?? [:].values {
                 snapshot.callsByKind[call.kind, default: 0] += 1

@@ -172,6 +172,22 @@ import TestSupport
 }
 
 extension OperationsTests {
+    @Test func aTrunkThatAnswersOPTIONSIsReachable() async throws {
+        let port = freePort(udp: true)
+        let dir = NSTemporaryDirectory()
+        let trunk = try ChildProcess("/usr/bin/sipp", [
+            "-sf", repositoryRoot + "/Tests/Interop/sipp/options_answer.xml", "-i", "127.0.0.1", "-p", "\(port)", "-m", "1",
+            "-nostdin", "-timeout", "30s", "-timeout_error"], directory: dir)
+        defer { trunk.stop() }
+        var pbx = GatewayConfig.Trunk(name: "pbx", address: "127.0.0.1:\(port)")
+        pbx.optionsIntervalSeconds = 1
+        let gateway = TestGateway(dialplans: try TestGateway.dialplan(Self.plan), trunks: [pbx])
+        try await gateway.start()
+        #expect(await waitForSeries(gateway, #"tandem_trunk_reachable{trunk="pbx"}"#, "1.0"))
+        #expect(await exit(trunk) == 0, "sipp answered one OPTIONS: \(trunk.text.suffix(1500))")
+        await gateway.stop()
+    }
+
     @Test func invitesFromOneSourceOverItsRateGet503() async throws {
         // One token and almost no refill: the first INVITE (challenged, since sipp is no trunk here)
         // takes it; the next from the same address is turned away before any transaction.
