@@ -38,6 +38,9 @@ extension GatewayServer {
                 self.startDrain()
                 return .json(.accepted, #"{"draining":true,"calls":\#(calls)}"# + "\n")
             }
+        case (.GET, "/admin/api/calls"): return future(on: loop) { Self.json(["calls": await self.adminCalls()]) }
+        case (.GET, "/admin/api/registrations"): return future(on: loop) { Self.json(["registrations": await self.adminRegistrations()]) }
+        case (.GET, "/admin/api/trunks"): return future(on: loop) { Self.json(["trunks": await self.adminTrunks()]) }
         default: return loop.makeSucceededFuture(.text(.notFound, "not found\n"))
         }
     }

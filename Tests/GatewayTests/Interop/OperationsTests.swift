@@ -160,6 +160,16 @@ import TestSupport
         let phone = try sipp(gateway, port: ports[0], ms: 3000)
         defer { phone.stop() }
         #expect(await waitForSeries(gateway, #"tandem_calls_active{kind="app"}"#, "1.0"))
+        // The admin API shows the call up, behind the token.
+        let bearer = ["Authorization": "Bearer \(Self.token)"]
+        #expect(await httpRequest(url(gateway, "/admin/api/calls"))?.status == 401)
+        let listing = try #require(await httpRequest(url(gateway, "/admin/api/calls"), headers: bearer))
+        let calls = (try? JSONSerialization.jsonObject(with: Data(listing.body.utf8)) as? [String: Any])?["calls"] as? [[String: Any]]
+        #expect(calls?.count == 1 && calls?.first?["callee"] as? String == "600" && calls?.first?["route"] as? String == "echo",
+                "\(listing.body)")
+        #expect((calls?.first?["legs"] as? [[String: Any]])?.first?["codec"] as? String == "PCMU", "\(listing.body)")
+        let trunks = try #require(await httpRequest(url(gateway, "/admin/api/trunks"), headers: bearer)).body
+        #expect(trunks.contains(#""name":"pbx1""#) && trunks.contains(#""name":"pbx2""#), "\(trunks)")
         let refused = try sipp(gateway, port: ports[1], scenario: "invite_refused")
         defer { refused.stop() }
         #expect(await exit(refused) == 0, "sipp: \(refused.text.suffix(1500))")
