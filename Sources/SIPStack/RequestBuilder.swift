@@ -33,13 +33,7 @@ public struct RequestBuilder: Sendable {
     /// A dialog-creating INVITE (RFC 3261 §8.1.1) with CSeq 1.
     public func invite(_ uri: URI, from: NameAddress, to: NameAddress, callID: String, via: Via, contact: String,
                        offer: Offer) -> SIPRequest {
-        var r = SIPRequest(method: .invite, uri: uri)
-        r.headers.add(.via, via.description)
-        r.headers.setMaxForwards(70)
-        r.headers.setFrom(from)
-        r.headers.setTo(to)
-        r.headers.setCallID(callID)
-        r.headers.setCSeq(CSeq(1, .invite))
+        var r = outOfDialog(.invite, uri, from: from, to: to, callID: callID, via: via)
         r.headers.add(.contact, contact)
         r.headers.add(.allow, allow)
         if let timer = offer.sessionTimer {
@@ -56,15 +50,21 @@ public struct RequestBuilder: Sendable {
 
     /// An out-of-dialog OPTIONS (§11): whether the peer answers at all, as a keepalive probe.
     public func options(_ uri: URI, from: NameAddress, to: NameAddress, callID: String, via: Via) -> SIPRequest {
-        var r = SIPRequest(method: .options, uri: uri)
+        var r = outOfDialog(.options, uri, from: from, to: to, callID: callID, via: via)
+        r.headers.userAgent = userAgent
+        r.headers.add(.accept, "application/sdp")
+        return r
+    }
+
+    /// The headers every request outside a dialog starts with (§8.1.1), CSeq 1.
+    private func outOfDialog(_ method: SIPMethod, _ uri: URI, from: NameAddress, to: NameAddress, callID: String, via: Via) -> SIPRequest {
+        var r = SIPRequest(method: method, uri: uri)
         r.headers.add(.via, via.description)
         r.headers.setMaxForwards(70)
         r.headers.setFrom(from)
         r.headers.setTo(to)
         r.headers.setCallID(callID)
-        r.headers.setCSeq(CSeq(1, .options))
-        r.headers.userAgent = userAgent
-        r.headers.add(.accept, "application/sdp")
+        r.headers.setCSeq(CSeq(1, method))
         return r
     }
 
