@@ -57,7 +57,8 @@ install: $(if $(filter .build/release/tandem,$(TANDEM_BIN)),release)
 	install -d -m 0755 $(DESTDIR)/etc/tandem/dialplans $(DESTDIR)$(PREFIX)/share/tandem/web $(DESTDIR)$(PREFIX)/share/tandem/sounds \
 		$(DESTDIR)$(PREFIX)/share/doc/tandem $(DESTDIR)/var/lib/tandem $(DESTDIR)/var/log/tandem
 	install -m 0644 dialplans/*.xml $(DESTDIR)/etc/tandem/dialplans/
-	install -m 0644 web/* $(DESTDIR)$(PREFIX)/share/tandem/web/
+	install -m 0644 web/*.* $(DESTDIR)$(PREFIX)/share/tandem/web/
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/tandem/web/admin web/admin/*
 	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/tandem/
 	@if [ ! -e $(DESTDIR)/etc/tandem/tandem.yaml ]; then \
 		sed -e "s/@ALICE_PASSWORD@/$$(openssl rand -hex 12)/" -e "s/@BOB_PASSWORD@/$$(openssl rand -hex 12)/" \

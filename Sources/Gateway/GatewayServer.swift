@@ -32,6 +32,8 @@ public final class GatewayServer: @unchecked Sendable {
     public var onDrained: (@Sendable () -> Void)?
     var drainTask: Task<Void, Never>?
     var trunkProbe: TrunkProbe?
+    /// The admin page's files (web/admin/), read at start when `admin.token` is set.
+    var adminPage: WebPhoneFiles?
 
     public init(config: GatewayConfig, logger: Logger, threads: Int = System.coreCount) {
         self.config = config
@@ -135,6 +137,9 @@ public final class GatewayServer: @unchecked Sendable {
             }
         }
         let phoneFiles = webPhone
+        if config.admin.token != nil {
+            adminPage = try? WebPhoneFiles(directory: config.webPhone.directory + "/admin", prefix: "/admin")
+        }
         do {
             if let a = listen.sipUDP { announce("sip-udp", try await endpoint.bindUDP(host: a.host, port: a.port)) }
             if let a = listen.sipTCP { announce("sip-tcp", try await endpoint.bindStream(.tcp, host: a.host, port: a.port)) }

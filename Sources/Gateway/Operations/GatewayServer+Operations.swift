@@ -20,6 +20,10 @@ extension GatewayServer {
             }
         case (_, let path) where path == "/admin" || path.hasPrefix("/admin/"):
             guard let token = config.admin.token else { return loop.makeSucceededFuture(.text(.notFound, "not found\n")) }
+            // The page itself holds no data: it asks for the token and sends it with each API call.
+            if request.method == .GET, let file = adminPage?.file(for: path) {
+                return loop.makeSucceededFuture(HTTPAnswer(status: .ok, contentType: file.contentType, body: file.body))
+            }
             guard request.headers.first(name: "Authorization") == "Bearer " + token else {
                 var answer = HTTPAnswer.text(.unauthorized, "a bearer token is needed\n")
                 answer.headers = [("WWW-Authenticate", #"Bearer realm="tandem""#)]

@@ -14,7 +14,7 @@ import TestSupport
         defer { make.stop() }
         #expect(await offPool { make.waitForExit(timeout: 120) } == 0, "make install: \(make.text.suffix(2000))")
         for path in ["/usr/local/bin/tandem", "/etc/systemd/system/tandem.service", "/etc/tandem/tandem.yaml",
-                     "/etc/tandem/dialplans/default.xml", "/usr/local/share/tandem/web/index.html", "/usr/local/share/doc/tandem/operations.md"] {
+                     "/etc/tandem/dialplans/default.xml", "/usr/local/share/tandem/web/index.html", "/usr/local/share/tandem/web/admin/admin.js", "/usr/local/share/doc/tandem/operations.md"] {
             #expect(FileManager.default.fileExists(atPath: stage + path), "\(path) installed")
         }
         var config = try String(contentsOfFile: stage + "/etc/tandem/tandem.yaml", encoding: .utf8)

@@ -182,6 +182,27 @@ import TestSupport
 }
 
 extension OperationsTests {
+    @Test func theAdminPageShowsTheCallInProgressInChromium() async throws {
+        let (gateway, ports) = try await gateway()
+        let phone = try sipp(gateway, port: ports[0], ms: 15000)
+        defer { phone.stop() }
+        #expect(await waitForSeries(gateway, #"tandem_calls_active{kind="app"}"#, "1.0"))
+        let artifacts = repositoryRoot + "/.build/test-artifacts"
+        try FileManager.default.createDirectory(atPath: artifacts, withIntermediateDirectories: true)
+        let shot = artifacts + "/admin-page.png"
+        try? FileManager.default.removeItem(atPath: shot)
+        let page = try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/chromium_admin.py",
+                                                  url(gateway, "/admin#token=\(Self.token)"), "600", shot])
+        defer { page.stop() }
+        let shown = await offPool { LoopTransferJSON(page.readJSON(timeout: 40)) }.value ?? ["error": page.stderr.suffix(2000)]
+        let calls = shown["calls"] as? [[String]] ?? []
+        #expect(calls.count == 1 && calls.first?[1] == "600" && calls.first?[2] == "echo", "\(shown)")
+        #expect((shown["trunks"] as? [[String]])?.map(\.first) == ["pbx1", "pbx2"], "\(shown)")
+        #expect((shown["charts"] as? [String])?.first?.hasPrefix("calls active: 1") == true, "\(shown)")
+        #expect(FileManager.default.fileExists(atPath: shot), "screenshot in the test artifacts")
+        await gateway.stop()
+    }
+
     @Test func aTrunkThatAnswersOPTIONSIsReachable() async throws {
         let port = freePort(udp: true)
         let dir = NSTemporaryDirectory()
