@@ -297,15 +297,13 @@ final class CallController: @unchecked Sendable {
         tasks[id] = Task {
             let media = mediaT.value
             var record = recordT.value
-            if let stats = try? await media.loop.submit({ () -> LoopTransfer<(MediaLegStatistics?, MediaLegStatistics?)> in
-                LoopTransfer((media.bridge?.statistics(for: .a), media.bridge?.statistics(for: .b)))
-            }).get().value {
-                if let a = stats.0 { record.legA.take(a) }
-                if let b = stats.1 { record.legB?.take(b) }
-                let legs = [(record.legA.kind, stats.0), (record.legB?.kind ?? "rtp", stats.1)]
-                for case let (kind, s?) in legs { self.services.metrics.callQuality(leg: kind, s) }
-                let legsT = LoopTransfer(legs)
-                self.services.onSIPLoop { for case let (kind, s?) in legsT.value { self.endedMedia[kind, default: MediaTotals()].add(s) } }
+            if let legs = try? await media.loop.submit({ LoopTransfer((LegCounts(media, .a), LegCounts(media, .b))) }).get().value {
+                if let a = legs.0.statistics { record.legA.take(a) }
+                if let b = legs.1.statistics { record.legB?.take(b) }
+                let kinds = [(record.legA.kind, legs.0), (record.legB?.kind ?? "rtp", legs.1)]
+                for (kind, leg) in kinds { self.services.metrics.callQuality(leg: kind, leg.statistics) }
+                let kindsT = LoopTransfer(kinds)
+                self.services.onSIPLoop { for (kind, leg) in kindsT.value { self.endedMedia[kind, default: MediaTotals()].add(leg) } }
             }
             await media.close()
             cdr?.write(record)

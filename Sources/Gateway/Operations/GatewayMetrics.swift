@@ -1,5 +1,6 @@
 import Foundation
 import Media
+import MediaTransport
 import NIOConcurrencyHelpers
 import Prometheus
 import SIPStack
@@ -178,7 +179,7 @@ final class GatewayMetrics: Sendable {
         static let packets = "RTP packets of calls, by leg kind and direction."
         static let bytes = "RTP payload and header bytes of calls, by leg kind and direction."
         static let lost = "RTP packets lost on the way to Tandem (RFC 3550 cumulative loss), by leg kind."
-        static let dropped = "RTP packets Tandem received and did not use, by leg kind and reason."
+        static let dropped = "Packets Tandem received on a media port and did not use, by leg kind and reason (socket or bridge)."
         static let digits = "DTMF digits relayed from one leg to the other, by the leg they came from."
         static let utilisation = "Share of the last second each event loop spent working (thread CPU time over wall time)."
         static let latenessMax = "Latest a media tick ran after it was due in the last second, per loop."
@@ -189,10 +190,35 @@ final class GatewayMetrics: Sendable {
     }
 }
 
+/// One leg's counts as metrics read them: the bridge's, and what its socket turned away before.
+struct LegCounts: Sendable {
+    var statistics: MediaLegStatistics?
+    var socketDrops: [String: Int] = [:]
+
+    /// Taken on the media loop.
+    init(_ media: CallMedia, _ side: LegSide) {
+        statistics = media.bridge?.statistics(for: side)
+        if let phone = media.phone(side) {
+            let c = phone.counters
+            socketDrops = ["not_rtp": c.notRTP, "unexpected_payload_type": c.unexpectedPayloadType, "foreign_source": c.foreignSource]
+        } else if let browser = media.browser(side) {
+            let c = browser.transport.counters
+            socketDrops = ["unvalidated_source": c.fromUnvalidatedAddress, "stun_malformed": c.stunMalformed,
+                           "stun_unauthenticated": c.stunUnauthenticated, "srtp_authentication": c.srtpAuthenticationFailed,
+                           "srtp_replayed": c.srtpReplayed, "srtp_before_keys": c.srtpBeforeKeys, "unknown": c.unknownPackets]
+        }
+    }
+}
+
 /// Media counts summed over calls: the ended ones and, at each scrape, those in progress.
 struct MediaTotals: Sendable {
     var packetsIn = 0, packetsOut = 0, bytesIn = 0, bytesOut = 0, lost = 0, digits = 0
     var dropped: [String: Int] = [:]
+
+    mutating func add(_ leg: LegCounts) {
+        if let s = leg.statistics { add(s) }
+        for (reason, count) in leg.socketDrops { dropped[reason, default: 0] += count }
+    }
 
     mutating func add(_ s: MediaLegStatistics) {
         packetsIn += s.packetsReceived

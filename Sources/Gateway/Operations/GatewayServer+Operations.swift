@@ -110,11 +110,9 @@ extension GatewayServer {
         }).get().value else { return GatewayMetrics.Snapshot() }
         var (snapshot, live, totals) = gathered
         for (media, kindA, kindB) in live {
-            let stats = try? await media.loop.submit { () -> LoopTransfer<(MediaLegStatistics?, MediaLegStatistics?)> in
-                LoopTransfer((media.bridge?.statistics(for: .a), media.bridge?.statistics(for: .b)))
-            }.get().value
-            if let a = stats?.0 { totals[kindA, default: MediaTotals()].add(a) }
-            if let b = stats?.1, let kindB { totals[kindB, default: MediaTotals()].add(b) }
+            let legs = try? await media.loop.submit { LoopTransfer((LegCounts(media, .a), LegCounts(media, .b))) }.get().value
+            if let a = legs?.0 { totals[kindA, default: MediaTotals()].add(a) }
+            if let b = legs?.1, let kindB { totals[kindB, default: MediaTotals()].add(b) }
         }
         snapshot.media = totals
         snapshot.loops = load.current

@@ -68,7 +68,8 @@ import TestSupport
         let text = try #require(await httpRequest(url(gateway, "/metrics"))).body
         for series in [#"tandem_sip_requests_total{direction="in",method="INVITE",transport="udp"} 1"#,
                        #"tandem_sip_responses_total{direction="out",method="INVITE",transport="udp",status_class="2xx"}"#,
-                       "tandem_call_setup_seconds_count 1", "tandem_process_resident_memory_bytes"] {
+                       "tandem_call_setup_seconds_count 1", "tandem_process_resident_memory_bytes",
+                       #"tandem_media_packets_dropped_total{leg="rtp",reason="not_rtp"} 0"#] {
             #expect(text.contains(series), "\(series) in:\n\(text.prefix(3000))")
         }
         let metricsFile = gateway.directory + "/metrics.txt"
