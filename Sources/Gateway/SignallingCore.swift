@@ -31,9 +31,10 @@ final class SignallingCore: SIPEndpointDelegate {
 
     /// The endpoint's gate: a request over a rate or from a refused user or source goes no further.
     func gate(_ request: SIPRequest, from peer: SIPPeer) -> RequestVerdict {
-        guard var abuse else { return .accept }
-        let (verdict, reason) = abuse.verdict(request, from: peer.remote.ipAddress ?? "?", now: Date().timeIntervalSince1970)
-        self.abuse = abuse
+        // Mutated in place: a copy would duplicate its tables on every request.
+        guard let (verdict, reason) = abuse?.verdict(request, from: peer.remote.ipAddress ?? "?", now: Date().timeIntervalSince1970) else {
+            return .accept
+        }
         if let reason {
             metrics?.refused(reason.rawValue)
             logger.debug("request limited", metadata: ["source": "\(peer.remote.ipAddress ?? "?")", "method": "\(request.method)",
