@@ -64,10 +64,7 @@ public enum ConfigLoader {
                     case "local_addresses": config.media.localAddresses = try r.strings(value, path: path)
                     case "public_address": config.media.publicAddress = try r.optionalString(value, path: path)
                     case "rtp_timeout": config.media.rtpTimeoutSeconds = try r.seconds(value, path: path)
-                    case "consent_timeout":
-                        let seconds = try r.seconds(value, path: path)
-                        guard seconds > 0 else { throw r.error(value, path, "must be at least 1 second") }
-                        config.media.consentTimeoutSeconds = seconds
+                    case "consent_timeout": config.media.consentTimeoutSeconds = try r.positiveSeconds(value, path: path)
                     default: throw r.unknown(value, path)
                     }
                 }
@@ -130,10 +127,7 @@ public enum ConfigLoader {
                     case "auth_failures":
                         guard let n = try r.count(value, path: path) else { throw r.error(value, path, "expected a whole number, 1 or more") }
                         config.limits.authFailures = n
-                    case "auth_failure_window":
-                        let seconds = try r.seconds(value, path: path)
-                        guard seconds > 0 else { throw r.error(value, path, "must be at least 1 second") }
-                        config.limits.authFailureWindowSeconds = seconds
+                    case "auth_failure_window": config.limits.authFailureWindowSeconds = try r.positiveSeconds(value, path: path)
                     case "max_media_load":
                         guard case .scalar(let s) = value, let share = Double(s.string), share > 0, share <= 1 else {
                             throw r.error(value, path, "expected a share of time above 0 and at most 1, such as 0.85")
@@ -257,6 +251,13 @@ private struct Reader {
             throw error(node, path, "expected a whole number of seconds")
         }
         return n
+    }
+
+    /// A whole number of seconds, 1 or more.
+    func positiveSeconds(_ node: Node, path: String) throws(ConfigError) -> Int {
+        let seconds = try self.seconds(node, path: path)
+        guard seconds > 0 else { throw error(node, path, "must be at least 1 second") }
+        return seconds
     }
 
     /// Requests a second, above 0, or null for no limit.

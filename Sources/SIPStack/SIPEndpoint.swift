@@ -26,12 +26,13 @@ public struct SIPEndpointCounters: Sendable, Equatable {
 }
 
 /// One row of SIP traffic: messages in or out over a transport, requests by method, responses by
-/// their request's method and status class ("2xx").
+/// their request's method and status class (2 for 2xx). Made per message, so it holds only what
+/// the message already has: labels are written at scrape time.
 public struct SIPTrafficKey: Hashable, Sendable {
     public var inbound: Bool
-    public var method: String
+    public var method: SIPMethod
     /// Nil for a request.
-    public var statusClass: String?
+    public var statusClass: Int?
     public var transport: SIPTransportKind
 
     init(_ message: SIPMessage, inbound: Bool, transport: SIPTransportKind) {
@@ -39,11 +40,11 @@ public struct SIPTrafficKey: Hashable, Sendable {
         self.transport = transport
         switch message {
         case .request(let r):
-            method = r.method.rawValue
+            method = r.method
             statusClass = nil
         case .response(let r):
-            method = (try? r.headers.cseq().method.rawValue) ?? "?"
-            statusClass = "\(r.statusCode / 100)xx"
+            method = (try? r.headers.cseq().method) ?? "?"
+            statusClass = r.statusCode / 100
         }
     }
 }

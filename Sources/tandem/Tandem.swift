@@ -60,8 +60,8 @@ struct Run: AsyncParsableCommand {
 /// a drain, and its end or a second signal returns.
 func waitForTermination(of server: GatewayServer) async {
     await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-        let once = Once()
-        server.onDrained = { if once.fire() { done.resume() } }
+        let resumed = Counter()
+        server.onDrained = { if resumed.next() == 1 { done.resume() } }
         let signals = Counter()
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
@@ -69,7 +69,7 @@ func waitForTermination(of server: GatewayServer) async {
             source.setEventHandler {
                 if signals.next() == 1 {
                     server.startDrain()
-                } else if once.fire() {
+                } else if resumed.next() == 1 {
                     server.logger.notice("second signal: ending every call now")
                     done.resume()
                 }
@@ -80,6 +80,8 @@ func waitForTermination(of server: GatewayServer) async {
     }
 }
 
+/// Counts events from any thread: the first signal drains, the second ends at once, and the
+/// continuation is resumed only once.
 final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0
@@ -87,17 +89,6 @@ final class Counter: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         count += 1
         return count
-    }
-}
-
-final class Once: @unchecked Sendable {
-    private let lock = NSLock()
-    private var fired = false
-    func fire() -> Bool {
-        lock.lock(); defer { lock.unlock() }
-        if fired { return false }
-        fired = true
-        return true
     }
 }
 

@@ -25,9 +25,9 @@ extension GatewayServer {
         }.get().value) ?? []
         var calls: [[String: Any]] = []
         for (var entry, media) in listed {
-            if let media, let stats = try? await media.loop.submit({ () -> LoopTransfer<[MediaLegStatistics?]> in
-                LoopTransfer([media.bridge?.statistics(for: .a), media.bridge?.statistics(for: .b)])
-            }).get().value, var legs = entry["legs"] as? [[String: Any]] {
+            if let media, let counts = try? await media.loop.submit({ LoopTransfer([LegCounts(media, .a), LegCounts(media, .b)]) }).get().value,
+               var legs = entry["legs"] as? [[String: Any]] {
+                let stats = counts.map(\.statistics)
                 for i in legs.indices where i < stats.count {
                     guard let s = stats[i] else { continue }
                     legs[i]["packetsReceived"] = s.packetsReceived

@@ -100,10 +100,10 @@ final class GatewayMetrics: Sendable {
         gauge("registrations_active", "", Help.registrations).set(Int64(snapshot.registrations))
         gauge("draining", "", Help.draining).set(snapshot.draining ? 1.0 : 0.0)
         for (key, count) in snapshot.sipTraffic {
-            var labels = [("direction", key.inbound ? "in" : "out"), ("method", key.method),
+            var labels = [("direction", key.inbound ? "in" : "out"), ("method", key.method.rawValue),
                           ("transport", key.transport.rawValue.lowercased())]
             if let status = key.statusClass {
-                labels.append(("status_class", status))
+                labels.append(("status_class", "\(status)xx"))
                 raise("sip_responses", Help.responses, labels, to: count)
             } else {
                 raise("sip_requests", Help.requests, labels, to: count)
