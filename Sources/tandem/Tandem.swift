@@ -42,6 +42,7 @@ struct Run: AsyncParsableCommand {
         }
         let logger = Logger(label: "tandem")
         logger.info("starting", metadata: ["version": "\(tandemVersion)", "config": "\(config)"])
+        let signals = TerminationSignals()
         let server = GatewayServer(config: cfg, logger: logger)
         do {
             try await server.start()
@@ -50,50 +51,74 @@ struct Run: AsyncParsableCommand {
             throw ExitCode(1)
         }
         logger.notice("ready")
-        await waitForTermination(of: server)
+        await signals.wait(for: server)
         logger.notice("stopping")
         await server.stop()
     }
 }
 
-/// Suspends until the node has drained: the first SIGTERM or SIGINT (or `POST /admin/drain`) starts
-/// a drain, and its end or a second signal returns.
-func waitForTermination(of server: GatewayServer) async {
-    await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-        let resumed = Counter()
-        server.onDrained = { if resumed.next() == 1 { done.resume() } }
-        let signals = Counter()
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .main)
-            source.setEventHandler {
-                if signals.next() == 1 {
-                    server.startDrain()
-                } else if resumed.next() == 1 {
-                    server.logger.notice("second signal: ending every call now")
-                    done.resume()
-                }
-            }
-            source.resume()
-            Signals.keep.append(source)
-        }
-    }
-}
-
-/// Counts events from any thread: the first signal drains, the second ends at once, and the
-/// continuation is resumed only once.
-final class Counter: @unchecked Sendable {
+/// SIGTERM and SIGINT, watched from before the listeners open so that a signal sent the moment the
+/// node says "ready" is never lost: the first starts a drain, and the drain's end (or a second
+/// signal) ends `wait`.
+final class TerminationSignals: @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0
-    func next() -> Int {
-        lock.lock(); defer { lock.unlock() }
-        count += 1
-        return count
-    }
-}
+    private var server: GatewayServer?
+    private var done: CheckedContinuation<Void, Never>?
+    private var finished = false
+    private var sources: [DispatchSourceSignal] = []
 
-enum Signals {
-    nonisolated(unsafe) static var keep: [DispatchSourceSignal] = []
+    init() {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { [unowned self] in self.received() }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    /// Suspends until `server` has drained after a signal or `POST /admin/drain`.
+    func wait(for server: GatewayServer) async {
+        server.onDrained = { [self] in finish() }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            lock.lock()
+            let early = count
+            self.server = server
+            if finished {
+                lock.unlock()
+                continuation.resume()
+                return
+            }
+            done = continuation
+            lock.unlock()
+            if early >= 1 { server.startDrain() }
+            if early >= 2 { finish() }
+        }
+    }
+
+    private func received() {
+        lock.lock()
+        count += 1
+        let (n, server) = (count, self.server)
+        lock.unlock()
+        guard let server else { return }  // `wait` starts the drain it missed
+        if n == 1 {
+            server.startDrain()
+        } else {
+            server.logger.notice("second signal: ending every call now")
+            finish()
+        }
+    }
+
+    private func finish() {
+        lock.lock()
+        let continuation = done
+        done = nil
+        finished = true
+        lock.unlock()
+        continuation?.resume()
+    }
 }
 
 /// Asks a running node to drain, over its HTTP listener's admin API (the config's `admin.token`).
