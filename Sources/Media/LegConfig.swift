@@ -128,7 +128,11 @@ public struct MediaLegConfig: Sendable, Hashable {
     public var payloadType: UInt8
     /// Milliseconds of audio per packet we send (10…60; Opus is kept to 10, 20, 40 or 60).
     public var ptime: Int
+    /// The telephone-event format we send digits on (and accept).
     public var telephoneEvent: TelephoneEventFormat?
+    /// A second telephone-event format the leg agreed, accepted on receipt: a browser that answered
+    /// both 48 and 8 kHz sends on whichever libwebrtc's rule picks, not necessarily ours.
+    public var otherTelephoneEvent: TelephoneEventFormat?
     /// The CN payload type (RFC 3389), 13 when negotiated; nil when the leg did not offer CN.
     public var comfortNoisePayloadType: UInt8?
     public var dtmfMode: DTMFMode
@@ -155,6 +159,13 @@ public struct MediaLegConfig: Sendable, Hashable {
         self.isBrowser = isBrowser
         self.direction = direction
         self.opus = opus
+    }
+
+    /// The telephone-event format of a received payload type, if it is one of the leg's.
+    func receivedTelephoneEvent(_ payloadType: UInt8) -> TelephoneEventFormat? {
+        if let te = telephoneEvent, te.payloadType == payloadType { return te }
+        if let te = otherTelephoneEvent, te.payloadType == payloadType { return te }
+        return nil
     }
 
     /// The packet duration actually used for sending, made valid for the codec.

@@ -200,8 +200,9 @@ public final class MediaBridge {
         if pt == leg.config.payloadType {
             leg.reception.updateJitter(timestamp: header.timestamp, arrival: now)
             receiveAudio(leg, header: header, payload: payload, missing: missing, late: late, now: now)
-        } else if let te = leg.config.telephoneEvent, pt == te.payloadType {
+        } else if let te = leg.config.receivedTelephoneEvent(pt) {
             leg.statistics.eventPacketsReceived += 1
+            leg.receivedEventClockRate = te.clockRate
             receiveTelephoneEvent(leg, header: header, payload: payload, clockRate: te.clockRate, now: now)
         } else if pt == 13 || pt == leg.config.comfortNoisePayloadType {
             leg.statistics.comfortNoisePacketsReceived += 1
@@ -390,8 +391,7 @@ public final class MediaBridge {
     }
 
     private func tick(_ leg: MediaLeg, now: UInt64) {
-        let clock = leg.config.telephoneEvent?.clockRate ?? 8_000
-        handle(leg.telephoneEvents.expire(now: now), from: leg, clockRate: clock, now: now)
+        handle(leg.telephoneEvents.expire(now: now), from: leg, clockRate: leg.receivedEventClockRate, now: now)
         if leg.outgoingDTMF == .rfc4733 { leg.serviceTelephoneEvents(now: now) }
         leg.generate(now: now, scratch: generatedFrame, onSourceFinished: { events(.sourceFinished) })
         if let due = leg.rtcp.nextReportAt {

@@ -22,6 +22,8 @@ final class MediaLeg {
     var expectedAudioTimestamp: UInt32 = 0
     var hasAudioTimestamp = false
     var telephoneEvents = TelephoneEventDecoder()
+    /// The clock of the telephone-events this leg last sent us, for timing out a digit whose end never came.
+    var receivedEventClockRate = 8_000
     private(set) var detector: InbandDTMFDetector?
     var statistics = MediaLegStatistics()
 

@@ -6,8 +6,9 @@ Speaks JSON lines: prints {"type":"ready","sip":PORT} once baresip listens, then
 (PR_SET_PDEATHSIG), and is stopped by PID when stdin closes or on SIGTERM. Events are
 {"type":"event","event":"CALL_ESTABLISHED","param":...}; also {"cmd":"dtmf","digits":"12#"}.
 With REGISTRAR (host:port) the phone registers there as "phone" (event REGISTER_OK) and its address of
-record is on that registrar.
-Usage: baresip_phone.py WORKDIR TONE_HZ [CODEC] [REGISTRAR]."""
+record is on that registrar; with USER:PASSWORD too it registers as that user (answering digest), and
+with TRANSPORT (udp or tcp) over that. {"cmd":"hold"} and {"cmd":"resume"} put the call on hold and back.
+Usage: baresip_phone.py WORKDIR TONE_HZ [CODEC] [REGISTRAR [USER:PASSWORD [TRANSPORT]]]."""
 import ctypes
 import glob
 import json
@@ -53,6 +54,8 @@ def main():
     workdir, hz = sys.argv[1], float(sys.argv[2])
     codec = sys.argv[3] if len(sys.argv) > 3 else "PCMU"
     registrar = sys.argv[4] if len(sys.argv) > 4 else None
+    user, _, password = (sys.argv[5] if len(sys.argv) > 5 else "phone").partition(":")
+    transport = sys.argv[6] if len(sys.argv) > 6 else "udp"
     os.makedirs(workdir, exist_ok=True)
     records = os.path.join(workdir, "records")
     os.makedirs(records, exist_ok=True)
@@ -86,7 +89,8 @@ ctrl_tcp_listen 127.0.0.1:{ctrl_port}
 """)
     with open(os.path.join(workdir, "accounts"), "w") as f:
         if registrar:
-            f.write(f"<sip:phone@{registrar}>;regint=60;answermode=auto;audio_codecs={codec}\n")
+            auth = f";auth_pass={password}" if password else ""
+            f.write(f"<sip:{user}@{registrar};transport={transport}>{auth};regint=60;answermode=auto;audio_codecs={codec}\n")
         else:
             f.write(f"<sip:phone@127.0.0.1:{sip_port}>;regint=0;answermode=auto;audio_codecs={codec}\n")
     for name in ("contacts", "uuid"):
@@ -122,6 +126,7 @@ ctrl_tcp_listen 127.0.0.1:{ctrl_port}
 
     buffer = b""
     token = 0
+    analysed = set()
 
     def command(name, params=""):
         nonlocal token
@@ -161,22 +166,27 @@ ctrl_tcp_listen 127.0.0.1:{ctrl_port}
                 cmd = json.loads(line)
                 if cmd["cmd"] == "dial":
                     command("dial", cmd["uri"])
-                elif cmd["cmd"] == "hangup":
-                    command("hangup")
+                elif cmd["cmd"] in ("hangup", "hold", "resume"):
+                    command(cmd["cmd"])
                 elif cmd["cmd"] == "dtmf":
                     for digit in cmd["digits"]:
                         command("sndcode", digit)
                         time.sleep(0.25)
                 elif cmd["cmd"] == "analyse":
-                    files = sorted(glob.glob(os.path.join(records, "*-dec.wav")), key=os.path.getmtime)
+                    # The longest recording since the last analysis: a call that went on hold and back
+                    # has one file per stream baresip started.
+                    files = [f for f in glob.glob(os.path.join(records, "*-dec.wav")) if f not in analysed]
                     if not files:
                         send({"type": "analysis", "error": "no recording", "files": os.listdir(records)})
                         continue
-                    with wave.open(files[-1]) as w:
+                    analysed.update(files)
+                    longest = max(files, key=os.path.getsize)
+                    with wave.open(longest) as w:
                         rate = w.getframerate()
                         samples = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
                     # Skip the first half second (jitter buffer fill, ringing) before measuring.
-                    send({"type": "analysis", **analyse(samples[rate // 2:], rate)})
+                    send({"type": "analysis", **analyse(samples[rate // 2:], rate),
+                          "files": {os.path.basename(f): os.path.getsize(f) for f in glob.glob(os.path.join(records, "*"))}})
 
 
 if __name__ == "__main__":

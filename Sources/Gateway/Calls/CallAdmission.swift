@@ -25,6 +25,8 @@ struct CallAdmission {
     /// Where `<playback file>` looks.
     var soundsDirectory: String
     var limits = GatewayConfig.Limits()
+    /// How a user's current bindings take media, for the plan's user targets.
+    var reach: (String) -> UserReach = { _ in [] }
 
     enum Refusal: Equatable {
         case status(Int, String? = nil)
@@ -219,10 +221,13 @@ struct CallAdmission {
     }
 
     /// Whether a bridge joins a browser to a phone: a browser leg is Opus, a phone leg G.711 or G.722.
+    /// A user target is whatever its bindings are: browsers, SIP phones, or both ringing at once.
     func crossesKinds(_ step: BridgeStep, fromBrowser: Bool) -> Bool {
-        step.legs.contains { leg in
+        let otherKind: UserReach = fromBrowser ? .phone : .browser
+        return step.legs.contains { leg in
             switch leg.target {
-            case .user, .users: !fromBrowser
+            case .user(let user): reach(user).contains(otherKind)
+            case .users(_, let members): members.contains { reach($0).contains(otherKind) }
             case .trunk, .uri: fromBrowser
             }
         }
@@ -259,20 +264,35 @@ struct CallAdmission {
         step.legs.allSatisfy { leg in
             let codecs: [String]
             switch leg.target {
-            case .user, .users: return false
+            case .user(let user) where reach(user).contains(.browser): return false
+            case .users(_, let members) where members.contains(where: { reach($0).contains(.browser) }): return false
             case .trunk(let name, _): codecs = step.media.codecs ?? trunks.first { $0.name == name }?.codecs ?? []
-            case .uri: codecs = step.media.codecs ?? Self.uriCodecs
+            case .uri, .user, .users: codecs = step.media.codecs ?? Self.uriCodecs
             }
             return !codecs.isEmpty && codecs.allSatisfy { ["pcmu", "pcma"].contains($0.lowercased()) }
         }
     }
 
-    /// What a bridge to a bare SIP URI offers when the route names no codecs.
+    /// What a bridge to a bare SIP URI or a registered SIP phone offers when the route names no codecs.
     static let uriCodecs = ["PCMU", "PCMA", "G722"]
 
     func callerCodecs(_ caller: Caller, _ policy: MediaPolicy) -> [String] {
         if let codecs = policy.codecs { return codecs }
         if case .trunk(let trunk) = caller { return trunk.codecs }
         return ["PCMU", "PCMA", "G722", "opus"]
+    }
+}
+
+/// The kinds of contact a user is registered with: browsers (WebRTC, over a WebSocket flow) and SIP
+/// phones (plain RTP). A call to the user rings each binding with the offer its kind takes.
+struct UserReach: OptionSet {
+    let rawValue: Int
+    static let browser = UserReach(rawValue: 1)
+    static let phone = UserReach(rawValue: 2)
+
+    init(rawValue: Int) { self.rawValue = rawValue }
+
+    init(_ bindings: [Binding]) {
+        self = bindings.reduce(into: []) { reach, binding in reach.insert(binding.isWebSocketClient ? .browser : .phone) }
     }
 }

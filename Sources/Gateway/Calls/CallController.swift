@@ -47,6 +47,8 @@ final class CallController: @unchecked Sendable {
         digest = DigestServer(realm: services.registrar.credentials.realm, secret: secret, algorithms: [.md5])
         admission = CallAdmission(trunks: services.trunks, credentials: services.registrar.credentials, minSE: 90,
                                   soundsDirectory: soundsDirectory)
+        let registrar = services.registrar
+        admission.reach = { UserReach(registrar.lookup($0)) }
     }
 
     // MARK: what the SIP endpoint hands us

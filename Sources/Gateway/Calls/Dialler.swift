@@ -28,22 +28,29 @@ struct Dialler: CallPart {
             default: []
             }
         }
-        let destinations = sipDestinations(legs, step)
-        let kinds = (users.isEmpty ? 0 : 1) + (destinations.isEmpty ? 0 : 1)
+        // Each binding of a user gets the offer its kind takes: WebRTC to a browser, plain RTP to a
+        // SIP phone (dialled beside the trunks, over the flow it registered on).
+        let bindings = users.flatMap { user in services.registrar.lookup(user).map { (user, $0) } }
+        let browsers = bindings.filter { $0.1.isWebSocketClient }
+        let destinations = sipDestinations(legs, step) + bindings.filter { !$0.1.isWebSocketClient }.map { user, binding in
+            SIPDestination(uri: binding.contact.uri.description, transport: binding.peer.transport, trunk: nil,
+                           codecs: step.media.codecs ?? CallAdmission.uriCodecs, target: .user(user), flow: binding.peer)
+        }
+        let kinds = (browsers.isEmpty ? 0 : 1) + (destinations.isEmpty ? 0 : 1)
         guard kinds > 0 else {
             call.machine.dialling(kinds: 1)
-            return perform(call.machine.dialSettled(failure: Outcome(404, "No such target")), on: call)
+            let failure = users.isEmpty ? Outcome(404, "No such target") : Outcome(480, "User Not Registered")
+            return perform(call.machine.dialSettled(failure: failure), on: call)
         }
         call.machine.dialling(kinds: kinds)
         // Every kind's socket is bound before any INVITE leaves, so a parallel bridge rings all its
         // targets at once: a browser answering at once cannot beat the phone's INVITE out.
-        let bindings = users.flatMap { user in services.registrar.lookup(user).map { (user, $0) } }
-        let callT = LoopTransfer(call), bindingsT = LoopTransfer(bindings), destinationsT = LoopTransfer(destinations)
+        let callT = LoopTransfer(call), browsersT = LoopTransfer(browsers), destinationsT = LoopTransfer(destinations)
         controller.run(call) {
             var ringing: [Ringing] = []
-            if !users.isEmpty { ringing.append(try await self.bindForUsers(callT.value, bindingsT.value, timing)) }
+            if !browsers.isEmpty { ringing.append(try await self.bindForBrowsers(callT.value, browsersT.value, timing)) }
             if !destinations.isEmpty {
-                ringing.append(try await self.bindForSIP(callT.value, destinationsT.value, timing, keepingOthers: !users.isEmpty))
+                ringing.append(try await self.bindForSIP(callT.value, destinationsT.value, timing, keepingOthers: !browsers.isEmpty))
             }
             let ringingT = LoopTransfer(ringing)
             self.endpoint.loop.execute { for ring in ringingT.value { ring() } }
@@ -77,10 +84,9 @@ struct Dialler: CallPart {
         perform(call.machine.dialSettled(failure: failure), on: call)
     }
 
-    /// Every current binding of the users gets the same WebRTC offer over its own flow, from side b's
+    /// Every browser binding of the users gets the same WebRTC offer over its own flow, from side b's
     /// browser socket bound here.
-    func bindForUsers(_ call: Call, _ bindings: [(String, Binding)], _ leg: BridgeLeg) async throws -> Ringing {
-        guard !bindings.isEmpty else { return { self.dialSettled(call, failure: Outcome(480, "User Not Registered")) } }
+    func bindForBrowsers(_ call: Call, _ bindings: [(String, Binding)], _ leg: BridgeLeg) async throws -> Ringing {
         let ice = ICELiteAgent(consentTimeoutSeconds: services.settings.consentTimeoutSeconds)
         let callT = LoopTransfer(call)
         let (media, narrowband) = try await endpoint.loop.submit {
@@ -124,11 +130,16 @@ struct Dialler: CallPart {
         }
     }
 
-    /// The destinations with a flow to send to (resolved, connected for TCP and TLS), off the loop.
+    /// The destinations with a flow to send to (resolved, connected for TCP and TLS; a registered
+    /// phone's own flow), off the loop.
     func reachable(_ destinations: [SIPDestination]) async -> [(SIPDestination, URI, SIPPeer)] {
         var reachable: [(SIPDestination, URI, SIPPeer)] = []
         for destination in destinations {
             guard let uri = try? URI(destination.uri), let sip = uri.sipURI else { continue }
+            if let flow = destination.flow {
+                reachable.append((destination, uri, flow))
+                continue
+            }
             let port = Int(sip.port ?? (destination.transport == .tls ? 5061 : 5060))
             if let peer = try? await endpoint.peer(host: sip.host.unbracketed, port: port, transport: destination.transport) {
                 reachable.append((destination, uri, peer))
@@ -299,6 +310,9 @@ struct SIPDestination {
     var trunk: GatewayConfig.Trunk?
     var codecs: [String]
     var target: BridgeTarget
+    /// A registered phone's flow (RFC 5626: requests to it go back over the connection or address
+    /// it registered from), else resolved from `uri`.
+    var flow: SIPPeer? = nil
 }
 
 

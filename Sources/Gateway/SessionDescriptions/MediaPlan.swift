@@ -7,10 +7,12 @@ extension MediaLegConfig {
     public init?(agreed: AcceptedMedia, ssrc: UInt32, cname: String, isBrowser: Bool, dtmfMode: DTMFMode = .auto,
                  ptime: Int? = nil) {
         guard let codec = agreed.codec, let audio = AudioCodec(encodingName: codec.name) else { return nil }
-        let event = agreed.telephoneEvent.map { TelephoneEventFormat(payloadType: $0.payloadType, clockRate: Int($0.clockRate)) }
+        let format = { (codec: Codec) in TelephoneEventFormat(payloadType: codec.payloadType, clockRate: Int(codec.clockRate)) }
+        let event = agreed.telephoneEvent.map(format)
         let fec = codec.formatParameters?.parameters.contains { $0.name == "useinbandfec" && $0.value == "1" } ?? true
         self.init(codec: audio, payloadType: codec.payloadType, ptime: ptime ?? 20, telephoneEvent: event,
                   comfortNoisePayloadType: agreed.comfortNoise?.payloadType, dtmfMode: dtmfMode, ssrc: ssrc, cname: cname,
                   isBrowser: isBrowser, opus: OpusSettings(inbandFEC: fec))
+        otherTelephoneEvent = agreed.otherTelephoneEvent.map(format)
     }
 }

@@ -9,9 +9,11 @@ extension SessionDescription {
         let all = section.codecs
         let codecs = all.filter { !$0.isAuxiliary }
         guard let first = codecs.first else { return nil }
+        let event = MediaDescription.telephoneEvent(in: all, forClockRate: first.clockRate)
         return AcceptedMedia(
             codecs: codecs,
-            telephoneEvent: MediaDescription.telephoneEvent(in: all, forClockRate: first.clockRate),
+            telephoneEvent: event,
+            otherTelephoneEvent: all.first { $0.isTelephoneEvent && $0.payloadType != event?.payloadType },
             comfortNoise: MediaDescription.comfortNoise(in: all, forClockRate: first.clockRate),
             direction: effectiveDirection(of: section),
             offerHold: holdState(of: section),

@@ -44,6 +44,9 @@ public struct AcceptedMedia: Sendable, Equatable {
     /// The answered codecs, best first; the first is the one to send.
     public var codecs: [Codec]
     public var telephoneEvent: Codec?
+    /// Another telephone-event format in the answer (a browser answers 48 and 8 kHz and sends on
+    /// whichever its own rule picks): accepted when it arrives, never sent.
+    public var otherTelephoneEvent: Codec? = nil
     public var comfortNoise: Codec?
     /// The direction written in the answer, from the answerer's point of view.
     public var direction: MediaDirection

@@ -18,6 +18,14 @@ public struct Binding: Sendable {
     /// The flow the REGISTER arrived on.
     public var peer: SIPPeer
 
+    /// Whether the contact is a WebSocket client, a browser: it registered over a WebSocket, or
+    /// through an edge proxy with a `transport=ws`/`wss` contact (RFC 7118 §5). Everything else
+    /// (UDP, TCP, TLS) is a SIP phone.
+    public var isWebSocketClient: Bool {
+        if peer.transport == .ws || peer.transport == .wss { return true }
+        return contact.uri.sipURI?.transport.map { ["ws", "wss"].contains($0.lowercased()) } ?? false
+    }
+
     /// Whether `other` names the same binding (RFC 5626 §6: instance+reg-id, else the contact URI).
     func sameBinding(_ instance: String?, _ regID: UInt32?, _ uri: URI) -> Bool {
         if let instance, let regID { return self.instance == instance && self.regID == regID }
