@@ -105,6 +105,7 @@ let package = Package(
         .testTarget(name: "SIPStackTests", dependencies: [
             "SIPStack", "SIP", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -72,11 +72,14 @@ public struct GatewayConfig: Sendable, Equatable {
         public var name: String
         public var ha1: String?
         public var password: String?
+        /// The dialplan context the user's calls are routed in.
+        public var context: String
 
-        public init(name: String, ha1: String? = nil, password: String? = nil) {
+        public init(name: String, ha1: String? = nil, password: String? = nil, context: String = "from-browser") {
             self.name = name
             self.ha1 = ha1
             self.password = password
+            self.context = context
         }
     }
 

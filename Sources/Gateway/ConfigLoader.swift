@@ -94,12 +94,13 @@ public enum ConfigLoader {
                 config.logLevel = level
             case "users":
                 config.users = try r.sequence(value, path: path) { item, path throws(ConfigError) in
-                    var name: String?, ha1: String?, password: String?
+                    var name: String?, ha1: String?, password: String?, context = "from-browser"
                     try r.mapping(item, path: path) { key, value, path throws(ConfigError) in
                         switch key {
                         case "name": name = try r.string(value, path: path)
                         case "ha1": ha1 = try r.string(value, path: path)
                         case "password": password = try r.string(value, path: path)
+                        case "context": context = try r.string(value, path: path)
                         default: throw r.unknown(value, path)
                         }
                     }
@@ -110,7 +111,7 @@ public enum ConfigLoader {
                     if let ha1, ha1.count != 32 || !ha1.allSatisfy(\.isHexDigit) {
                         throw r.error(item, path + ".ha1", "expected 32 hex digits (MD5 of user:realm:password)")
                     }
-                    return GatewayConfig.User(name: name, ha1: ha1, password: password)
+                    return GatewayConfig.User(name: name, ha1: ha1, password: password, context: context)
                 }
             case "limits":
                 try r.mapping(value, path: path) { key, value, path throws(ConfigError) in

@@ -58,6 +58,9 @@ public final class GatewayServer: @unchecked Sendable {
         case .loaded(let plan, _, let warnings):
             for w in warnings { logger.warning("dialplan: \(w)") }
             logger.info("dialplan loaded", metadata: ["files": "\(plan.files.count)", "contexts": "\(plan.contexts.count)"])
+            for user in config.users where plan.contexts[user.context] == nil {
+                logger.warning("a user's context is not in the dialplan: its calls get 404", metadata: ["user": "\(user.name)", "context": "\(user.context)"])
+            }
         case .refused(let errors):
             throw DialplanRefused(diagnostics: errors.map(\.description))
         }
@@ -120,6 +123,7 @@ public final class GatewayServer: @unchecked Sendable {
                 cdr: config.cdrPath.map(CDRWriter.init(path:)), logger: logger, settings: settings, metrics: metrics, load: load)
             core.calls = CallController(services: services, soundsDirectory: config.soundsDirectory)
             core.calls?.admission.limits = config.limits
+            core.calls?.admission.userContexts = Dictionary(config.users.map { ($0.name, $0.context) }, uniquingKeysWith: { a, _ in a })
         }
         let listen = config.listen
         var tls: (@Sendable (Channel) throws -> Void)?

@@ -126,9 +126,35 @@ import Testing
     }
 
     @Test mutating func aBridgeToABrowserIsNotNarrowband() throws {
+        admission.reach = { _ in .browser }
         let call = try admitted(decide(try authorized(Self.invite(to: "bob"))))
         #expect(call.step != nil)
         #expect(!call.narrowband)
+        #expect(!call.transcodes, "browser to browser passes Opus through")
+    }
+
+    @Test mutating func aUserOnADeskPhoneIsWeighedByWhatItRegisteredAs() throws {
+        var n = 0
+        func call() throws -> SIPRequest {
+            n += 1
+            return try authorized(Self.invite(to: "bob", callID: "p\(n)"))
+        }
+        admission.reach = { _ in .phone }
+        #expect(try admitted(decide(call())).transcodes, "a browser to a registered desk phone decodes and encodes")
+        admission.reach = { _ in [.phone, .browser] }
+        let both = try admitted(decide(call()))
+        #expect(both.transcodes && !both.narrowband, "ringing a phone and a browser at once: Opus stays wideband for the browser")
+        let fromPhone = try admitted(decide(try authorized(Self.invite(to: "bob", callID: "p9", body: Self.phoneOffer)), over: .udp))
+        #expect(!fromPhone.isBrowser && fromPhone.transcodes, "a phone calling a user with a browser transcodes")
+        admission.reach = { _ in .phone }
+        let phoneToPhone = try admitted(decide(try authorized(Self.invite(to: "bob", callID: "p10", body: Self.phoneOffer)), over: .udp))
+        #expect(!phoneToPhone.transcodes, "phone to phone passes G.711 through")
+    }
+
+    @Test mutating func aUsersContextRoutesItsCalls() throws {
+        admission.userContexts = ["alice": "from-trunk"]
+        let call = try admitted(decide(try authorized(Self.invite(to: "1001"))))
+        #expect(call.routing.matchedRoutes.last == "to-alice", "alice's calls start in from-trunk: \(call.routing.matchedRoutes)")
     }
 
     @Test mutating func aTrunkIsKnownByItsAddressAndItsCalleeReadFromTo() throws {
@@ -214,6 +240,7 @@ import Testing
             return try authorized(Self.invite(to: to, callID: "c\(n)"))
         }
         #expect(try admitted(decide(call("2001"))).transcodes, "a browser to a G.711 trunk decodes and encodes")
+        admission.reach = { _ in .browser }
         #expect(try !admitted(decide(call("bob"))).transcodes, "browser to browser passes Opus through")
         #expect(refusal(decide(try call("2001"), load: CallAdmission.Load(transcodedCalls: 3))) == .unavailable(.maxTranscodedCalls))
         #expect(refusal(decide(try call("2001"), load: CallAdmission.Load(mediaUtilisation: 0.81))) == .unavailable(.mediaLoad))

@@ -76,4 +76,12 @@ import WebRTC
         #expect(agreement.dtls?.fingerprint.bytes == Self.ours.bytes)
         #expect(agreement.config.codec == .opus)
     }
+
+    @Test func aBrowserAnsweringBothEventClocksIsHeardOnEither() throws {
+        // Chrome's answer to our offer keeps telephone-event at 48 and 8 kHz; it may send on either.
+        let answer = try Self.sdp(Self.chromeOffer)
+        let agreement = try LegAgreement.answered(browser: answer, to: Self.browserTemplate).get()
+        #expect(agreement.config.telephoneEvent?.clockRate == 48_000, "we send on the one beside Opus")
+        #expect(agreement.config.otherTelephoneEvent?.clockRate == 8_000)
+    }
 }

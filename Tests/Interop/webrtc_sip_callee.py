@@ -2,7 +2,7 @@
 does (digest), prints {"type":"registered"}, waits for an INVITE, answers it (180, then 200 with aiortc's
 answer), sends a tone and records what it hears, printing {"type":"recording"} when the measured part
 starts. With `hangup` it sends BYE after SECONDS; with `wait` it waits for the caller's BYE; with `ring`
-it never answers, prints {"type":"ringing"}, and reports the caller's CANCEL. Prints one JSON result line: the INVITE's From, the received frequency and level,
+it never answers, prints {"type":"ringing","webrtc":whether the offer was DTLS-SRTP}, and reports the caller's CANCEL. Prints one JSON result line: the INVITE's From, the received frequency and level,
 who hung up, and DTMF digits heard as RFC 4733 events ("digits") and in-band ("inband").
 SKIP (default 0.5) is how long after the media starts the recording begins.
 Usage: webrtc_sip_callee.py URL DOMAIN USER PASSWORD SECONDS TONE_HZ hangup|wait|ring [SKIP]"""
@@ -44,7 +44,7 @@ async def main():
     await ws.send(response_to(invite, 180, "Ringing", to_tag, [contact]))
     if mode == "ring":
         # Ring until the caller gives up: CANCEL gets 200, the INVITE 487.
-        print(json.dumps({"type": "ringing"}), flush=True)
+        print(json.dumps({"type": "ringing", "webrtc": "UDP/TLS/RTP/SAVPF" in invite and "a=fingerprint:" in invite}), flush=True)
         while True:
             msg = await asyncio.wait_for(ws.recv(), timeout=30)
             if method(msg) == "CANCEL":

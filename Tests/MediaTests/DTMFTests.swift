@@ -116,6 +116,17 @@ import Testing
         #expect(events.allSatisfy { $0.ends == [800, 800, 800] })
     }
 
+    @Test func chromeSendingOnTheOtherAgreedFormatIsStillHeard() throws {
+        // We offered both; Chrome answered both and sends on 8 kHz while we send on 48 kHz.
+        var browser = Legs.browser(te: TelephoneEventFormat(payloadType: 110, clockRate: 48_000))
+        browser.otherTelephoneEvent = TelephoneEventFormat(payloadType: 126, clockRate: 8_000)
+        let h = try Harness(a: browser, b: Legs.phone(te: TelephoneEventFormat(payloadType: 101, clockRate: 8_000), dtmf: .rfc4733))
+        run(h, Self.chromeSequence("123#", eventPT: 126, eventClock: 8_000), from: .a)
+        let events = Self.events(in: h.rtp(to: .b), pt: 101)
+        #expect(events.map(\.digit) == ["1", "2", "3", "#"])
+        #expect(events.allSatisfy { $0.ends == [800, 800, 800] }, "durations read at the format's own 8 kHz clock")
+    }
+
     @Test func phone8kEventsBecome48kEventsTowardABrowserThatTakesThem() throws {
         let h = try Harness(a: Legs.browser(te: TelephoneEventFormat(payloadType: 110, clockRate: 48_000), dtmf: .rfc4733),
                             b: Legs.phone(te: TelephoneEventFormat(payloadType: 101, clockRate: 8_000), dtmf: .rfc4733))

@@ -25,6 +25,8 @@ struct CallAdmission {
     /// Where `<playback file>` looks.
     var soundsDirectory: String
     var limits = GatewayConfig.Limits()
+    /// The context each user's calls are routed in (`users[].context`); `from-browser` when unnamed.
+    var userContexts: [String: String] = [:]
     /// How a user's current bindings take media, for the plan's user targets.
     var reach: (String) -> UserReach = { _ in [] }
 
@@ -167,7 +169,7 @@ struct CallAdmission {
         }
         let callerName: String, context: String, source: CallFields.Source, callerTrunk: GatewayConfig.Trunk?
         switch caller {
-        case .user(let user): (callerName, context, source, callerTrunk) = (user, "from-browser", .user(user), nil)
+        case .user(let user): (callerName, context, source, callerTrunk) = (user, userContexts[user] ?? "from-browser", .user(user), nil)
         case .trunk(let trunk): (callerName, context, source, callerTrunk) = (from?.uri.sipURI?.user ?? "", "from-trunk", .trunk(trunk.name), trunk)
         }
         let routing = plan.evaluate(call: CallFields(

@@ -92,6 +92,6 @@ struct LegAgreement {
     }
 
     static func payloadTypes(_ agreed: AcceptedMedia) -> Set<UInt8> {
-        Set(agreed.codecs.map(\.payloadType) + [agreed.telephoneEvent?.payloadType, agreed.comfortNoise?.payloadType].compactMap { $0 })
+        Set(agreed.codecs.map(\.payloadType) + [agreed.telephoneEvent, agreed.otherTelephoneEvent, agreed.comfortNoise].compactMap { $0?.payloadType })
     }
 }

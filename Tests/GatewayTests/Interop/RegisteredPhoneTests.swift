@@ -22,10 +22,10 @@ import TestSupport
         ["udp", "tcp"].flatMap { transport in Direction.allCases.map { (library, transport, $0) } }
     }
 
-    /// One call per case, with a fresh phone (baresip records only the first call of its process)
-    /// and a fresh page. The phone's ears are checked on its recording of the call up to the hold.
-    @Test(.enabled(if: librariesPresent, "JsSIP and SIP.js bundles are not in ../shared/browser-libs"), arguments: cases)
-    func browserAndRegisteredPhone(library: String, transport: String, direction: Direction) async throws {
+    /// A gateway on the shipped dialplan serving the library page, baresip registered as bob over
+    /// `transport`, and the page registered as alice; `body` gets them, everything is stopped after.
+    func office(library: String, transport: String,
+                _ body: (_ gateway: TestGateway, _ phone: PeerProcess, _ browser: PeerProcess, _ sipPort: Int) async throws -> Void) async throws {
         let page = NSTemporaryDirectory() + "sip-library-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: page, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: page) }
@@ -33,7 +33,6 @@ import TestSupport
             try FileManager.default.copyItem(atPath: repositoryRoot + "/Tests/Interop/sip-library-page/" + file, toPath: page + "/" + file)
         }
         try FileManager.default.copyItem(atPath: Self.libraries + "/" + Self.bundles[library]!, toPath: page + "/library.js")
-
         let gateway = TestGateway {
             $0.webPhone.directory = page
             $0.listen.sipTCP = ListenAddress(host: "127.0.0.1", port: 0)
@@ -41,42 +40,73 @@ import TestSupport
         }
         try await gateway.start()
         do {
-            try await call(gateway, library: library, transport: transport, direction: direction)
+            let sipPort = gateway.server.boundAddresses[transport == "tcp" ? "sip-tcp" : "sip-udp"]?.port ?? 0
+            let httpPort = gateway.server.boundAddresses["http+ws"]?.port ?? 0
+            let phoneWork = NSTemporaryDirectory() + "baresip-\(UUID().uuidString)"
+            defer { try? FileManager.default.removeItem(atPath: phoneWork) }
+            let phone = try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/baresip_phone.py", phoneWork, "440", "PCMU",
+                                                       "127.0.0.1:\(sipPort)", "bob:b", transport])
+            defer { phone.stop() }
+            #expect(await offPool { LoopTransferJSON(phone.readJSON(timeout: 20)) }.value?["type"] as? String == "ready")
+            #expect(await Self.registered("bob", transport: transport, httpPort: httpPort), "the phone registered over \(transport)")
+
+            let browserWork = NSTemporaryDirectory() + "chromium-\(UUID().uuidString)"
+            defer { try? FileManager.default.removeItem(atPath: browserWork) }
+            let browser = try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/chromium_sip_library.py",
+                                                         "http://127.0.0.1:\(httpPort)/index.html?lib=\(library)", "1000", browserWork])
+            defer { browser.stop() }
+            let ready = await offPool { LoopTransferJSON(browser.readJSON(timeout: 30)) }.value
+            try #require(ready?["library"] as? Bool == true, "the page loaded \(library): \(ready ?? [:]) \(browser.stderr.suffix(2000))")
+            let registration = try await Self.ask(browser, ["cmd": "register", "ws": gateway.webSocketURL, "user": "alice",
+                                                            "password": "wonderland"])
+            try #require(registration["ok"] as? Bool == true, "\(registration)")
+            try await body(gateway, phone, browser, sipPort)
         } catch {
             await gateway.stop()
             throw error
         }
         await gateway.stop()
-        let record = gateway.records().first
-        #expect(gateway.records().count == 1 && record?["status"] as? Int == 200 && record?["hangupSide"] as? String == "caller",
-                "\(gateway.records())")
-        let legs = direction == .browserCallsPhone ? ("webrtc", "rtp") : ("rtp", "webrtc")
-        #expect((record?["legA"] as? [String: Any])?["kind"] as? String == legs.0
-                && (record?["legB"] as? [String: Any])?["kind"] as? String == legs.1, "each side got the media it takes: \(gateway.records())")
     }
 
-    func call(_ gateway: TestGateway, library: String, transport: String, direction: Direction) async throws {
-        let sipPort = gateway.server.boundAddresses[transport == "tcp" ? "sip-tcp" : "sip-udp"]?.port ?? 0
-        let httpPort = gateway.server.boundAddresses["http+ws"]?.port ?? 0
+    /// One call per case, with a fresh phone (baresip records only the first call of its process)
+    /// and a fresh page. The phone's ears are checked on its recording of the call up to the hold.
+    @Test(.enabled(if: librariesPresent, "JsSIP and SIP.js bundles are not in ../shared/browser-libs"), arguments: cases)
+    func browserAndRegisteredPhone(library: String, transport: String, direction: Direction) async throws {
+        try await office(library: library, transport: transport) { gateway, phone, browser, sipPort in
+            try await Self.call(phone, browser, sipPort: sipPort, transport: transport, direction: direction)
+            await gateway.stop()
+            let record = gateway.records().first
+            #expect(gateway.records().count == 1 && record?["status"] as? Int == 200 && record?["hangupSide"] as? String == "caller",
+                    "\(gateway.records())")
+            let legs = direction == .browserCallsPhone ? ("webrtc", "rtp") : ("rtp", "webrtc")
+            #expect((record?["legA"] as? [String: Any])?["kind"] as? String == legs.0
+                    && (record?["legB"] as? [String: Any])?["kind"] as? String == legs.1, "each side got the media it takes: \(gateway.records())")
+        }
+    }
 
-        let phoneWork = NSTemporaryDirectory() + "baresip-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: phoneWork) }
-        let phone = try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/baresip_phone.py", phoneWork, "440", "PCMU",
-                                                   "127.0.0.1:\(sipPort)", "bob:b", transport])
-        defer { phone.stop() }
-        #expect(await offPool { LoopTransferJSON(phone.readJSON(timeout: 20)) }.value?["type"] as? String == "ready")
-        #expect(await Self.registered("bob", transport: transport, httpPort: httpPort), "the phone registered over \(transport)")
+    /// Bob on the desk phone and in a browser at once: both ring, each with its own offer (plain RTP
+    /// to the phone, DTLS-SRTP to the browser); the phone answers, the browser branch is cancelled,
+    /// and alice hears the phone.
+    @Test(.enabled(if: librariesPresent, "JsSIP and SIP.js bundles are not in ../shared/browser-libs"))
+    func aUserOnAPhoneAndInABrowserRingsBoth() async throws {
+        try await office(library: "jssip", transport: "udp") { gateway, phone, browser, _ in
+            let bobInBrowser = try BridgeCallTests.browser("webrtc_sip_callee.py", [gateway.webSocketURL, "tandem", "bob", "b", "5", "1000", "ring"])
+            defer { bobInBrowser.stop() }
+            #expect(await BridgeCallTests.line(bobInBrowser, "registered")["status"] as? Int == 200)
+            let answered = try await Self.ask(browser, ["cmd": "call", "to": "1002"])
+            #expect(answered["state"] as? String == "active", "\(answered)")
+            #expect(await BridgeCallTests.line(bobInBrowser, "ringing")["webrtc"] as? Bool == true, "the browser branch got a WebRTC offer")
+            #expect(await BridgeCallTests.line(bobInBrowser, "result")["cancelled"] as? Bool == true, "the browser branch was cancelled")
+            let tone = try await Self.ask(browser, ["cmd": "tone", "expect": 440, "seconds": 5])
+            #expect(abs((tone["frequency"] as? Double ?? 0) - 440) < 15, "alice heard the phone: \(tone)")
+            _ = try await Self.ask(browser, ["cmd": "hangup"])
+            #expect(await Self.phoneEvent(phone, "CALL_CLOSED") != nil)
+            await gateway.stop()
+            #expect((gateway.records().first?["legB"] as? [String: Any])?["kind"] as? String == "rtp", "\(gateway.records())")
+        }
+    }
 
-        let browserWork = NSTemporaryDirectory() + "chromium-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: browserWork) }
-        let browser = try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/chromium_sip_library.py",
-                                                     "http://127.0.0.1:\(httpPort)/index.html?lib=\(library)", "1000", browserWork])
-        defer { browser.stop() }
-        let ready = await offPool { LoopTransferJSON(browser.readJSON(timeout: 30)) }.value
-        try #require(ready?["library"] as? Bool == true, "the page loaded \(library): \(ready ?? [:]) \(browser.stderr.suffix(2000))")
-        let registration = try await Self.ask(browser, ["cmd": "register", "ws": gateway.webSocketURL, "user": "alice", "password": "wonderland"])
-        try #require(registration["ok"] as? Bool == true, "\(registration)")
-
+    static func call(_ phone: PeerProcess, _ browser: PeerProcess, sipPort: Int, transport: String, direction: Direction) async throws {
         switch direction {
         case .browserCallsPhone:
             let answered = try await Self.ask(browser, ["cmd": "call", "to": "1002"])
