@@ -74,12 +74,16 @@ public struct GatewayConfig: Sendable, Equatable {
         public var password: String?
         /// The dialplan context the user's calls are routed in.
         public var context: String
+        /// How digits go to the user's legs; nil is `auto` (RFC 4733 when negotiated, tones otherwise).
+        public var dtmf: Trunk.DTMFMode?
 
-        public init(name: String, ha1: String? = nil, password: String? = nil, context: String = "from-browser") {
+        public init(name: String, ha1: String? = nil, password: String? = nil, context: String = "from-browser",
+                    dtmf: Trunk.DTMFMode? = nil) {
             self.name = name
             self.ha1 = ha1
             self.password = password
             self.context = context
+            self.dtmf = dtmf
         }
     }
 

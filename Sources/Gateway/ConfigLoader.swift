@@ -95,12 +95,14 @@ public enum ConfigLoader {
             case "users":
                 config.users = try r.sequence(value, path: path) { item, path throws(ConfigError) in
                     var name: String?, ha1: String?, password: String?, context = "from-browser"
+                    var dtmf: GatewayConfig.Trunk.DTMFMode?
                     try r.mapping(item, path: path) { key, value, path throws(ConfigError) in
                         switch key {
                         case "name": name = try r.string(value, path: path)
                         case "ha1": ha1 = try r.string(value, path: path)
                         case "password": password = try r.string(value, path: path)
                         case "context": context = try r.string(value, path: path)
+                        case "dtmf": dtmf = try r.choice(value, path: path)
                         default: throw r.unknown(value, path)
                         }
                     }
@@ -111,7 +113,7 @@ public enum ConfigLoader {
                     if let ha1, ha1.count != 32 || !ha1.allSatisfy(\.isHexDigit) {
                         throw r.error(item, path + ".ha1", "expected 32 hex digits (MD5 of user:realm:password)")
                     }
-                    return GatewayConfig.User(name: name, ha1: ha1, password: password, context: context)
+                    return GatewayConfig.User(name: name, ha1: ha1, password: password, context: context, dtmf: dtmf)
                 }
             case "limits":
                 try r.mapping(value, path: path) { key, value, path throws(ConfigError) in

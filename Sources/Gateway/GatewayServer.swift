@@ -120,10 +120,11 @@ public final class GatewayServer: @unchecked Sendable {
                 ports: MediaPortAllocator(range: config.media.portRange), mediaLoops: group,
                 advertise: config.media.candidateAddresses(fallback: host),
                 bindHost: config.media.localAddresses.isEmpty ? host : "0.0.0.0", trunks: config.trunks,
-                cdr: config.cdrPath.map(CDRWriter.init(path:)), logger: logger, settings: settings, metrics: metrics, load: load)
+                cdr: config.cdrPath.map(CDRWriter.init(path:)), logger: logger, settings: settings, metrics: metrics, load: load,
+                users: Dictionary(config.users.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a }))
             core.calls = CallController(services: services, soundsDirectory: config.soundsDirectory)
             core.calls?.admission.limits = config.limits
-            core.calls?.admission.userContexts = Dictionary(config.users.map { ($0.name, $0.context) }, uniquingKeysWith: { a, _ in a })
+            core.calls?.admission.users = services.users
         }
         let listen = config.listen
         var tls: (@Sendable (Channel) throws -> Void)?

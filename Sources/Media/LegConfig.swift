@@ -70,8 +70,8 @@ public enum DTMFMode: String, Sendable, Hashable, CaseIterable {
     case info
     /// Tones in the audio: detected on input, generated into the output.
     case inband
-    /// RFC 4733 when negotiated, else in-band; toward a browser always in-band, because browsers do
-    /// not play received telephone-events.
+    /// RFC 4733 when negotiated, else in-band; browsers too (libwebrtc's NetEq plays received
+    /// telephone-events as tones, and aiortc, Pion or libwebrtc-native applications read them).
     case auto
 }
 
@@ -140,14 +140,12 @@ public struct MediaLegConfig: Sendable, Hashable {
     public var ssrc: UInt32
     /// Our RTCP CNAME on this leg.
     public var cname: String
-    /// A browser leg: `auto` DTMF toward it is generated in-band.
-    public var isBrowser: Bool
     public var direction: MediaDirection
     public var opus: OpusSettings
 
     public init(codec: AudioCodec, payloadType: UInt8? = nil, ptime: Int = 20, telephoneEvent: TelephoneEventFormat? = nil,
                 comfortNoisePayloadType: UInt8? = nil, dtmfMode: DTMFMode = .auto, ssrc: UInt32, cname: String = "tandem",
-                isBrowser: Bool = false, direction: MediaDirection = .sendReceive, opus: OpusSettings = OpusSettings()) {
+                direction: MediaDirection = .sendReceive, opus: OpusSettings = OpusSettings()) {
         self.codec = codec
         self.payloadType = payloadType ?? codec.staticPayloadType ?? 111
         self.ptime = ptime
@@ -156,7 +154,6 @@ public struct MediaLegConfig: Sendable, Hashable {
         self.dtmfMode = dtmfMode
         self.ssrc = ssrc
         self.cname = cname
-        self.isBrowser = isBrowser
         self.direction = direction
         self.opus = opus
     }
@@ -186,7 +183,7 @@ public struct MediaLegConfig: Sendable, Hashable {
         case .rfc4733: telephoneEvent == nil ? .inband : .rfc4733
         case .info: .info
         case .inband: .inband
-        case .auto: isBrowser || telephoneEvent == nil ? .inband : .rfc4733
+        case .auto: telephoneEvent == nil ? .inband : .rfc4733
         }
     }
 

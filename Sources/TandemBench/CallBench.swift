@@ -54,7 +54,7 @@ private func callBenchmarks(calls: Int, seconds: Int, loop: EventLoop) async thr
     let phoneAddress = try SocketAddress(ipAddress: "127.0.0.1", port: Int(phones.port))
     // Both legs negotiated telephone-event, as Chrome and nearly every phone do (no in-band DTMF watch).
     let configA = MediaLegConfig(codec: .opus, payloadType: 111, telephoneEvent: TelephoneEventFormat(payloadType: 126, clockRate: 8_000),
-                                 ssrc: 0xA, isBrowser: true)
+                                 ssrc: 0xA)
     let configB = MediaLegConfig(codec: .pcmu, telephoneEvent: TelephoneEventFormat(payloadType: 101, clockRate: 8_000), ssrc: 0xB)
 
     // Everything this side keeps per call, allocated before the first resident-memory reading.

@@ -120,9 +120,9 @@ func mediaBenchmarks() throws -> [Measurement] {
     }
 
     let browserOpus = MediaLegConfig(codec: .opus, payloadType: 111, telephoneEvent: TelephoneEventFormat(payloadType: 110, clockRate: 48_000),
-                                     dtmfMode: .auto, ssrc: 0xA, isBrowser: true)
+                                     dtmfMode: .auto, ssrc: 0xA)
     let browserPCMU = MediaLegConfig(codec: .pcmu, telephoneEvent: TelephoneEventFormat(payloadType: 126, clockRate: 8_000),
-                                     dtmfMode: .auto, ssrc: 0xA, isBrowser: true)
+                                     dtmfMode: .auto, ssrc: 0xA)
     let phone = MediaLegConfig(codec: .pcmu, telephoneEvent: TelephoneEventFormat(payloadType: 101, clockRate: 8_000), dtmfMode: .rfc4733, ssrc: 0xB)
 
     for (label, payloads, decode) in [("fullband", browserPayloads, decodeFullband), ("narrowband", narrowbandPayloads, decodeNarrowband)] {

@@ -151,10 +151,14 @@ import Testing
         #expect(!phoneToPhone.transcodes, "phone to phone passes G.711 through")
     }
 
-    @Test mutating func aUsersContextRoutesItsCalls() throws {
-        admission.userContexts = ["alice": "from-trunk"]
-        let call = try admitted(decide(try authorized(Self.invite(to: "1001"))))
-        #expect(call.routing.matchedRoutes.last == "to-alice", "alice's calls start in from-trunk: \(call.routing.matchedRoutes)")
+    @Test mutating func aUsersContextAndDTMFModeAreItsOwn() throws {
+        #expect(refusal(decide(try authorized(Self.invite(to: "1001", callID: "u1")))) == .status(404, "Not Found"),
+                "from-browser has no route for 1001")
+        #expect(try admitted(decide(try authorized(Self.invite(to: "9196", callID: "u0")))).dtmf == .auto)
+        admission.users = ["alice": GatewayConfig.User(name: "alice", password: Self.password, context: "from-trunk", dtmf: .info)]
+        let own = try admitted(decide(try authorized(Self.invite(to: "1001", callID: "u2"))))
+        #expect(own.routing.matchedRoutes.last == "to-alice", "alice's calls start in from-trunk: \(own.routing.matchedRoutes)")
+        #expect(own.dtmf == .info, "digits go to alice as her dtmf says, not as the route's <media dtmf> for the leg it dials")
     }
 
     @Test mutating func aTrunkIsKnownByItsAddressAndItsCalleeReadFromTo() throws {

@@ -44,7 +44,7 @@ import Testing
         token_secret: s3cret
         users:
           - {name: alice, ha1: 0123456789abcdef0123456789abcdef}
-          - {name: desk-12, password: p, context: from-desk-phones}
+          - {name: desk-12, password: p, context: from-desk-phones, dtmf: info}
         trunks:
           - name: pbx
             address: pbx.example.org:5060
@@ -89,7 +89,7 @@ import Testing
         #expect(c.media.rtpTimeoutSeconds == 0 && c.media.consentTimeoutSeconds == 10)
         #expect(c.tokenSecret == "s3cret")
         #expect(c.users == [GatewayConfig.User(name: "alice", ha1: "0123456789abcdef0123456789abcdef", password: nil),
-                            GatewayConfig.User(name: "desk-12", password: "p", context: "from-desk-phones")])
+                            GatewayConfig.User(name: "desk-12", password: "p", context: "from-desk-phones", dtmf: .info)])
         #expect(c.trunks.first?.transport == .tcp)
         #expect(c.trunks.first?.register == true)
         #expect(c.trunks.first?.dtmf == .info)

@@ -25,7 +25,7 @@ import WebRTC
         let offer = try Self.sdp(Self.chromeOffer)
         let agreement = try LegAgreement.answering(browser: offer, with: Self.browserTemplate, narrowband: false).get()
         #expect(agreement.config.codec == .opus)
-        #expect(agreement.config.isBrowser)
+        #expect(agreement.config.dtmfMode == .auto)
         #expect(agreement.config.telephoneEvent != nil)
         #expect(agreement.dtls?.fingerprint.description == Self.chromeFingerprint)
         #expect(agreement.dtls?.role == WebRTCSessionTemplate.dtlsRole(remoteSetup: .actpass))

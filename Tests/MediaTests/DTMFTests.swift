@@ -151,11 +151,21 @@ import Testing
         #expect(back.allSatisfy { $0.ends == [4800, 4800, 4800] })
     }
 
-    @Test func eventsTowardAnAutoBrowserLegArePlayedAsTones() throws {
+    @Test func eventsTowardAnAutoBrowserLegStayEventsOnItsPayloadType() throws {
+        // libwebrtc's NetEq plays received telephone-events; aiortc and Pion applications read them.
         let h = try Harness(a: Legs.browser(dtmf: .auto), b: Legs.phone(dtmf: .rfc4733))
         run(h, Self.chromeSequence("123#", eventPT: 101, eventClock: 8_000, audioPT: 0, audioClock: 8_000), from: .b)
+        let events = Self.events(in: h.rtp(to: .a), pt: 110)
+        #expect(events.map(\.digit) == ["1", "2", "3", "#"])
+        #expect(events.allSatisfy { $0.ends == [4800, 4800, 4800] }, "100 ms at 48 kHz, the end sent three times")
+        expectSequenceContinuity(h.rtp(to: .a))
+    }
+
+    @Test func eventsTowardAnInbandBrowserLegArePlayedAsTones() throws {
+        let h = try Harness(a: Legs.browser(dtmf: .inband), b: Legs.phone(dtmf: .rfc4733))
+        run(h, Self.chromeSequence("123#", eventPT: 101, eventClock: 8_000, audioPT: 0, audioClock: 8_000), from: .b)
         let toBrowser = h.rtp(to: .a)
-        #expect(toBrowser.allSatisfy { $0.header?.payloadType == 111 }, "no telephone-events toward a browser")
+        #expect(toBrowser.allSatisfy { $0.header?.payloadType == 111 }, "no telephone-events toward a browser that wants tones")
         let decoder = try OpusDecoderContext(sampleRate: 8_000)
         let detector = DTMFToneDetector()
         var pcm = [Int16](repeating: 0, count: 960)

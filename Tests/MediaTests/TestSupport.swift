@@ -129,7 +129,7 @@ enum Legs {
     static func browser(te: TelephoneEventFormat? = TelephoneEventFormat(payloadType: 110, clockRate: 48_000),
                         dtmf: DTMFMode = .auto, codec: AudioCodec = .opus, pt: UInt8? = nil) -> MediaLegConfig {
         MediaLegConfig(codec: codec, payloadType: pt ?? (codec == .opus ? 111 : nil), telephoneEvent: te,
-                       dtmfMode: dtmf, ssrc: 0xB0B0_0001, cname: "browser-leg", isBrowser: true)
+                       dtmfMode: dtmf, ssrc: 0xB0B0_0001, cname: "browser-leg")
     }
 
     static func phone(te: TelephoneEventFormat? = TelephoneEventFormat(payloadType: 101, clockRate: 8_000),

@@ -25,8 +25,9 @@ struct CallAdmission {
     /// Where `<playback file>` looks.
     var soundsDirectory: String
     var limits = GatewayConfig.Limits()
-    /// The context each user's calls are routed in (`users[].context`); `from-browser` when unnamed.
-    var userContexts: [String: String] = [:]
+    /// The configured users by name: the context their calls are routed in and how digits go to
+    /// them. A token user not in the config gets `from-browser` and `auto`.
+    var users: [String: GatewayConfig.User] = [:]
     /// How a user's current bindings take media, for the plan's user targets.
     var reach: (String) -> UserReach = { _ in [] }
 
@@ -167,10 +168,10 @@ struct CallAdmission {
             // Sent to the contact we registered at the trunk: who is called is in To, as PBXs put it.
             destination = called
         }
-        let callerName: String, context: String, source: CallFields.Source, callerTrunk: GatewayConfig.Trunk?
+        let callerName: String, context: String, source: CallFields.Source
         switch caller {
-        case .user(let user): (callerName, context, source, callerTrunk) = (user, userContexts[user] ?? "from-browser", .user(user), nil)
-        case .trunk(let trunk): (callerName, context, source, callerTrunk) = (from?.uri.sipURI?.user ?? "", "from-trunk", .trunk(trunk.name), trunk)
+        case .user(let user): (callerName, context, source) = (user, users[user]?.context ?? "from-browser", .user(user))
+        case .trunk(let trunk): (callerName, context, source) = (from?.uri.sipURI?.user ?? "", "from-trunk", .trunk(trunk.name))
         }
         let routing = plan.evaluate(call: CallFields(
             destination: destination, caller: callerName, callerName: from?.displayName ?? "", source: source,
@@ -218,7 +219,7 @@ struct CallAdmission {
         return .admit(Admitted(
             caller: caller, callID: callID, destination: destination, callerName: callerName, source: source, offer: offer,
             isBrowser: isBrowser, routing: routing, app: app, step: step, codecs: callerCodecs(caller, routing.media),
-            dtmf: Self.dtmfMode(trunk: callerTrunk, policy: routing.media), narrowband: step.map(isNarrowband) ?? false,
+            dtmf: callerDTMF(caller, routing.media), narrowband: step.map(isNarrowband) ?? false,
             maxDuration: step?.maxDuration ?? routing.maxDuration, transcodes: transcodes))
     }
 
@@ -241,10 +242,19 @@ struct CallAdmission {
         return matching.first { $0.port == remote.port } ?? matching.first
     }
 
-    /// How DTMF goes to a SIP leg: the route's `<media dtmf>`, else the trunk's `dtmf`, else `auto`
-    /// (RFC 4733 when negotiated, tones otherwise).
-    static func dtmfMode(trunk: GatewayConfig.Trunk?, policy: MediaPolicy?) -> DTMFMode {
-        switch policy?.dtmf.map(\.rawValue) ?? trunk?.dtmf.rawValue {
+    /// How digits go toward the caller: a trunk's as the route's `<media dtmf>` or the trunk's `dtmf`
+    /// say; a user's as its `dtmf` says (the route's is for the legs it dials).
+    func callerDTMF(_ caller: Caller, _ policy: MediaPolicy) -> DTMFMode {
+        switch caller {
+        case .trunk(let trunk): Self.dtmfMode(policy: policy, fallback: trunk.dtmf)
+        case .user(let user): Self.dtmfMode(policy: nil, fallback: users[user]?.dtmf)
+        }
+    }
+
+    /// How DTMF goes to a leg: the route's `<media dtmf>`, else the trunk's or user's `dtmf`, else
+    /// `auto` (RFC 4733 when negotiated, tones otherwise).
+    static func dtmfMode(policy: MediaPolicy?, fallback: GatewayConfig.Trunk.DTMFMode?) -> DTMFMode {
+        switch policy?.dtmf.map(\.rawValue) ?? fallback?.rawValue {
         case "rfc4733": .rfc4733
         case "info": .info
         case "inband": .inband

@@ -37,6 +37,8 @@ struct CallServices: @unchecked Sendable {
     let settings: CallSettings
     let metrics: GatewayMetrics
     let load: LoadMonitor
+    /// The configured users by name (their context and DTMF mode).
+    let users: [String: GatewayConfig.User]
 
     var requests: RequestBuilder { RequestBuilder(userAgent: endpoint.userAgent, allow: SignallingCore.allow) }
 

@@ -57,6 +57,18 @@ struct Dialler: CallPart {
         }
     }
 
+    /// How digits go toward a target's leg: the route's `<media dtmf>`, else the trunk's or the
+    /// user's `dtmf`, else `auto`.
+    func dtmfMode(toward target: BridgeTarget, step: BridgeStep?) -> DTMFMode {
+        let fallback: GatewayConfig.Trunk.DTMFMode?
+        switch target {
+        case .trunk(let name, _): fallback = services.trunks.first { $0.name == name }?.dtmf
+        case .user(let user): fallback = services.users[user]?.dtmf
+        case .users, .uri: fallback = nil
+        }
+        return CallAdmission.dtmfMode(policy: step?.media, fallback: fallback)
+    }
+
     /// Sends one kind of target's INVITEs (or settles its failure), on the SIP loop.
     typealias Ringing = () -> Void
 
@@ -102,7 +114,8 @@ struct Dialler: CallPart {
             call.record.legB = CallRecord.Leg(kind: "webrtc")
             for (user, binding) in bindings {
                 self.sendInvite(call, to: binding.contact.uri, peer: binding.peer, target: .user(user), isBrowser: true, body: body,
-                                context: .browser(template: template, ice: ice, narrowband: narrowband))
+                                context: .browser(template: template, ice: ice, narrowband: narrowband,
+                                                  dtmf: self.dtmfMode(toward: .user(user), step: call.step)))
             }
             controller.timers.armRingTimer(call, leg)
             self.dialSettled(call)
@@ -123,7 +136,9 @@ struct Dialler: CallPart {
             for (destination, uri, peer) in reachable {
                 let template = RTPSessionTemplate(address: services.rtpAddress, port: port, codecs: destination.codecs)
                 self.sendInvite(call, to: uri, peer: peer, target: destination.target, isBrowser: false,
-                                body: template.offer().serializedBytes(), context: .phone(trunk: destination.trunk, template: template))
+                                body: template.offer().serializedBytes(),
+                                context: .phone(trunk: destination.trunk, template: template,
+                                                dtmf: self.dtmfMode(toward: destination.target, step: call.step)))
             }
             controller.timers.armRingTimer(call, leg)
             self.dialSettled(call)
@@ -156,7 +171,7 @@ struct Dialler: CallPart {
         let callerUser = call.record.caller
         var fromURI = SIPURI(user: callerUser.isEmpty ? "anonymous" : callerUser, host: services.registrar.credentials.realm)
         var trunk: GatewayConfig.Trunk?
-        if case .phone(let t?, _) = context { trunk = t }
+        if case .phone(let t?, _, _) = context { trunk = t }
         if let trunk { fromURI.host = trunk.host }
         // The route's caller ID, else the trunk's, else the caller's own.
         let name = call.step?.callerID?.name ?? trunk?.callerIDName ?? inviteFrom?.displayName
@@ -225,7 +240,7 @@ struct Dialler: CallPart {
         }
         let ringing = call.machine.isRinging(branch.id)
         // A final failure. 401/407 from a trunk: answer the challenge once.
-        if (response.statusCode == 401 || response.statusCode == 407), !branch.authorized, case .phone(let trunk?, _) = context,
+        if (response.statusCode == 401 || response.statusCode == 407), !branch.authorized, case .phone(let trunk?, _, _) = context,
            let username = trunk.username, let password = trunk.password, ringing, !branch.cancelled {
             var digest = DigestClient(username: username, password: password)
             if retry(branch, of: call, context: context, { digest.authorize(&$0, for: response) }) {
@@ -318,22 +333,22 @@ struct SIPDestination {
 
 /// What the outbound INVITE needs beyond its target: how to read the answer.
 enum OfferContext {
-    case browser(template: WebRTCSessionTemplate, ice: ICELiteAgent, narrowband: Bool)
-    case phone(trunk: GatewayConfig.Trunk?, template: RTPSessionTemplate)
+    case browser(template: WebRTCSessionTemplate, ice: ICELiteAgent, narrowband: Bool, dtmf: DTMFMode)
+    case phone(trunk: GatewayConfig.Trunk?, template: RTPSessionTemplate, dtmf: DTMFMode)
 
     /// The side b socket the offer names.
     var port: Int {
         switch self {
-        case .browser(let template, _, _): Int(template.port)
-        case .phone(_, let template): Int(template.port)
+        case .browser(let template, _, _, _): Int(template.port)
+        case .phone(_, let template, _): Int(template.port)
         }
     }
 
     /// The leg's SDP from now on, once this offer is the one answered.
     var sdp: LegSDP {
         switch self {
-        case .browser(let template, _, let narrowband): .browser(template, narrowband: narrowband)
-        case .phone(_, let template): .phone(template)
+        case .browser(let template, _, let narrowband, _): .browser(template, narrowband: narrowband)
+        case .phone(_, let template, _): .phone(template)
         }
     }
 }

@@ -129,7 +129,7 @@ struct InDialogRequests: CallPart {
         }
         let current = call.config(side)
         guard var config = MediaLegConfig(agreed: agreed, ssrc: current?.ssrc ?? UInt32.random(in: 1...UInt32.max),
-                                          cname: current?.cname ?? "tandem", isBrowser: current?.isBrowser ?? false,
+                                          cname: current?.cname ?? "tandem",
                                           dtmfMode: current?.dtmfMode ?? call.callerDTMF,
                                           ptime: section.packetTime.map(Int.init)) else {
             return fail(call, code: 488, reason: "No common codec", side: "gateway")

@@ -33,12 +33,12 @@ struct LegAgreement {
 
     /// Our answer to a browser's offer (DTLS-SRTP, ICE-lite, BUNDLE on our one port).
     static func answering(browser offer: SessionDescription, with template: WebRTCSessionTemplate,
-                          narrowband: Bool) -> Result<LegAgreement, Failure> {
+                          narrowband: Bool, dtmf: DTMFMode = .auto) -> Result<LegAgreement, Failure> {
         guard let remote = offer.media.first(where: { $0.media == "audio" }) else { return .failure(.noAudio) }
         let answer = template.answer(offer, codecs: WebRTCSessionTemplate.codecs(narrowband: narrowband))
         guard let fingerprint = offer.fingerprint(for: remote) else { return .failure(.noFingerprint) }
         guard let agreed = answer.accepted(),
-              let config = MediaLegConfig(agreed: agreed, ssrc: template.ssrc, cname: template.cname, isBrowser: true) else {
+              let config = MediaLegConfig(agreed: agreed, ssrc: template.ssrc, cname: template.cname, dtmfMode: dtmf) else {
             return .failure(.noCommonCodec)
         }
         return .success(LegAgreement(
@@ -51,7 +51,7 @@ struct LegAgreement {
         guard let remote = offer.media.first(where: { $0.media == "audio" }) else { return .failure(.noAudio) }
         let answer = template.answer(offer)
         guard let agreed = answer.accepted(),
-              let config = MediaLegConfig(agreed: agreed, ssrc: UInt32.random(in: 1...UInt32.max), cname: "tandem", isBrowser: false,
+              let config = MediaLegConfig(agreed: agreed, ssrc: UInt32.random(in: 1...UInt32.max), cname: "tandem",
                                           dtmfMode: dtmf, ptime: remote.packetTime.map(Int.init)) else {
             return .failure(.noCommonCodec)
         }
@@ -62,10 +62,10 @@ struct LegAgreement {
     }
 
     /// What a browser's answer to our offer agreed.
-    static func answered(browser sdp: SessionDescription, to template: WebRTCSessionTemplate) -> Result<LegAgreement, Failure> {
+    static func answered(browser sdp: SessionDescription, to template: WebRTCSessionTemplate, dtmf: DTMFMode = .auto) -> Result<LegAgreement, Failure> {
         guard let agreed = sdp.acceptedByAnswer() else { return .failure(.noAudio) }
         guard let section = sdp.media.first, let fingerprint = sdp.fingerprint(for: section) else { return .failure(.noFingerprint) }
-        guard let config = MediaLegConfig(agreed: agreed, ssrc: template.ssrc, cname: template.cname, isBrowser: true) else {
+        guard let config = MediaLegConfig(agreed: agreed, ssrc: template.ssrc, cname: template.cname, dtmfMode: dtmf) else {
             return .failure(.noCommonCodec)
         }
         return .success(LegAgreement(
@@ -77,7 +77,7 @@ struct LegAgreement {
     /// What a phone's answer to our offer agreed.
     static func answered(phone sdp: SessionDescription, dtmf: DTMFMode) -> Result<LegAgreement, Failure> {
         guard let agreed = sdp.acceptedByAnswer() else { return .failure(.noAudio) }
-        guard let config = MediaLegConfig(agreed: agreed, ssrc: UInt32.random(in: 1...UInt32.max), cname: "tandem", isBrowser: false,
+        guard let config = MediaLegConfig(agreed: agreed, ssrc: UInt32.random(in: 1...UInt32.max), cname: "tandem",
                                           dtmfMode: dtmf, ptime: sdp.media.first?.packetTime.map(Int.init)) else {
             return .failure(.noCommonCodec)
         }

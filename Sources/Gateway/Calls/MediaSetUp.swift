@@ -38,7 +38,8 @@ struct MediaSetUp: CallPart {
             let template = WebRTCSessionTemplate(ufrag: ice.localUfrag, password: ice.localPassword, fingerprint: services.dtls.identity.fingerprint,
                                                  candidateAddresses: services.advertise, port: UInt16(media.port(.a) ?? 0))
             sdp = .browser(template, narrowband: narrowband)
-            guard case .success(let agreement) = LegAgreement.answering(browser: offer, with: template, narrowband: narrowband),
+            guard case .success(let agreement) = LegAgreement.answering(browser: offer, with: template, narrowband: narrowband,
+                                                                                   dtmf: call.callerDTMF),
                   let keys = agreement.dtls else { return await refuse() }
             (config, body) = (agreement.config, agreement.answer ?? [])
             let dtlsT = LoopTransfer(try DTLSEndpoint(context: services.dtls, role: keys.role, expectedFingerprint: keys.fingerprint))
@@ -116,8 +117,8 @@ struct MediaSetUp: CallPart {
         let mediaT = LoopTransfer(media), callT = LoopTransfer(call), thenT = LoopTransfer(then)
         let result: Result<LegAgreement, LegAgreement.Failure>
         switch context {
-        case .browser(let template, _, _): result = LegAgreement.answered(browser: sdp, to: template)
-        case .phone(let trunk, _): result = LegAgreement.answered(phone: sdp, dtmf: CallAdmission.dtmfMode(trunk: trunk, policy: call.step?.media))
+        case .browser(let template, _, _, let dtmf): result = LegAgreement.answered(browser: sdp, to: template, dtmf: dtmf)
+        case .phone(_, _, let dtmf): result = LegAgreement.answered(phone: sdp, dtmf: dtmf)
         }
         let agreement: LegAgreement
         switch result {
@@ -125,7 +126,7 @@ struct MediaSetUp: CallPart {
         case .failure(let failure): return fail(call, code: 488, reason: failure.description, side: "callee")
         }
         var dtlsEndpoint: DTLSEndpoint?
-        if case .browser(_, let ice, _) = context, let keys = agreement.dtls {
+        if case .browser(_, let ice, _, _) = context, let keys = agreement.dtls {
             guard let endpoint = try? DTLSEndpoint(context: services.dtls, role: keys.role, expectedFingerprint: keys.fingerprint) else {
                 return fail(call, code: 500, reason: "DTLS set-up failed", side: "gateway")
             }
@@ -133,7 +134,7 @@ struct MediaSetUp: CallPart {
             ice.setRemoteUfrag(agreement.remoteUfrag)
         }
         let configB = agreement.config
-        let kind = configB.isBrowser ? "webrtc" : "rtp"
+        let kind = agreement.dtls != nil ? "webrtc" : "rtp"
         if call.record.legB?.kind != kind { call.record.legB = CallRecord.Leg(kind: kind) }
         call.record.legB?.codec = configB.codec.encodingName
         call.configB = configB

@@ -76,7 +76,9 @@ struct Transfers: CallPart {
                 for (destination, uri, peer) in dialled.value {
                     let template = RTPSessionTemplate(address: self.services.rtpAddress, port: port, codecs: destination.codecs)
                     dialler.sendInvite(call, to: uri, peer: peer, target: destination.target, isBrowser: false,
-                                    body: template.offer().serializedBytes(), context: .phone(trunk: destination.trunk, template: template),
+                                    body: template.offer().serializedBytes(),
+                                    context: .phone(trunk: destination.trunk, template: template,
+                                                    dtmf: dialler.dtmfMode(toward: destination.target, step: call.step)),
                                     replacingCaller: true)
                 }
                 if let leg = legs.first { self.controller.timers.armRingTimer(call, leg) }
@@ -87,10 +89,9 @@ struct Transfers: CallPart {
 
     /// Side a's media config from the answer of a target of the caller's transfer; nil when unusable.
     func sideAConfig(_ call: Call, _ response: SIPResponse, _ context: OfferContext) -> (MediaLegConfig, AcceptedMedia)? {
-        guard case .phone(let trunk, _) = context, let sdp = try? SessionDescription(parsing: response.body),
+        guard case .phone(_, _, let dtmf) = context, let sdp = try? SessionDescription(parsing: response.body),
               let agreed = sdp.acceptedByAnswer(),
-              let config = MediaLegConfig(agreed: agreed, ssrc: call.configA?.ssrc ?? UInt32.random(in: 1...UInt32.max), cname: "tandem",
-                                          isBrowser: false, dtmfMode: CallAdmission.dtmfMode(trunk: trunk, policy: call.step?.media),
+              let config = MediaLegConfig(agreed: agreed, ssrc: call.configA?.ssrc ?? UInt32.random(in: 1...UInt32.max), cname: "tandem", dtmfMode: dtmf,
                                           ptime: sdp.media.first?.packetTime.map(Int.init)) else { return nil }
         return (config, agreed)
     }

@@ -78,7 +78,7 @@ import WebRTC
         let dtls = try DTLSEndpoint(context: context,
                                     role: WebRTCSessionTemplate.dtlsRole(remoteSetup: offer.setupRole(for: remote)),
                                     expectedFingerprint: CertificateFingerprint(bytes: try #require(offer.fingerprint(for: remote)).bytes))
-        let browserConfig = try #require(MediaLegConfig(agreed: agreed, ssrc: template.ssrc, cname: template.cname, isBrowser: true))
+        let browserConfig = try #require(MediaLegConfig(agreed: agreed, ssrc: template.ssrc, cname: template.cname))
         let phoneConfig = MediaLegConfig(codec: phoneCodec == "PCMU" ? .pcmu : .pcma, ptime: 20,
                                          telephoneEvent: TelephoneEventFormat(payloadType: 101, clockRate: 8000),
                                          dtmfMode: .rfc4733, ssrc: 0x7A4D_0001, cname: template.cname)

@@ -24,7 +24,7 @@ import TestSupport
 
     /// A gateway on the shipped dialplan serving the library page, baresip registered as bob over
     /// `transport`, and the page registered as alice; `body` gets them, everything is stopped after.
-    func office(library: String, transport: String,
+    func office(library: String, transport: String, aliceDTMF: GatewayConfig.Trunk.DTMFMode? = nil,
                 _ body: (_ gateway: TestGateway, _ phone: PeerProcess, _ browser: PeerProcess, _ sipPort: Int) async throws -> Void) async throws {
         let page = NSTemporaryDirectory() + "sip-library-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: page, withIntermediateDirectories: true)
@@ -33,7 +33,8 @@ import TestSupport
             try FileManager.default.copyItem(atPath: repositoryRoot + "/Tests/Interop/sip-library-page/" + file, toPath: page + "/" + file)
         }
         try FileManager.default.copyItem(atPath: Self.libraries + "/" + Self.bundles[library]!, toPath: page + "/library.js")
-        let gateway = TestGateway {
+        let users = [GatewayConfig.User(name: "alice", password: "wonderland", dtmf: aliceDTMF), GatewayConfig.User(name: "bob", password: "b")]
+        let gateway = TestGateway(users: users) {
             $0.webPhone.directory = page
             $0.listen.sipTCP = ListenAddress(host: "127.0.0.1", port: 0)
             $0.admin.token = "admin"
@@ -103,6 +104,23 @@ import TestSupport
             #expect(await Self.phoneEvent(phone, "CALL_CLOSED") != nil)
             await gateway.stop()
             #expect((gateway.records().first?["legB"] as? [String: Any])?["kind"] as? String == "rtp", "\(gateway.records())")
+        }
+    }
+
+    /// A user whose `dtmf` is `info` gets the phone's digits as SIP INFO (`application/dtmf-relay`),
+    /// which the library hands the application as events.
+    @Test(.enabled(if: librariesPresent, "JsSIP and SIP.js bundles are not in ../shared/browser-libs"), arguments: ["jssip", "sipjs"])
+    func aUserWhoseDTMFIsInfoGetsThePhonesDigitsAsSIPINFO(library: String) async throws {
+        try await office(library: library, transport: "udp", aliceDTMF: .info) { _, phone, browser, sipPort in
+            try phone.writeJSON(["cmd": "dial", "uri": "sip:1001@127.0.0.1:\(sipPort)"])
+            #expect(try await Self.ask(browser, ["cmd": "wait", "state": "incoming"])["state"] as? String == "incoming")
+            #expect(try await Self.ask(browser, ["cmd": "answer"])["state"] as? String == "active")
+            #expect(await Self.phoneEvent(phone, "CALL_ESTABLISHED") != nil)
+            try phone.writeJSON(["cmd": "dtmf", "digits": "45*"])
+            let digits = try await Self.ask(browser, ["cmd": "digits", "count": 3, "seconds": 10])
+            #expect(digits["info"] as? String == "45*" && digits["heard"] as? String == "", "INFO, not tones or events: \(digits)")
+            try phone.writeJSON(["cmd": "hangup"])
+            #expect(try await Self.ask(browser, ["cmd": "wait", "state": "ended"])["state"] as? String == "ended")
         }
     }
 

@@ -162,7 +162,7 @@ extension SippTrunkTests {
         })
         #expect(result["status"] as? Int == 200 && result["bye"] as? Int == 200, "\(result)")
         #expect(sipp.first?.0 == 0, "the trunk got INFO 1 2 3 # in order: \(sipp)")
-        #expect(result["inband"] as? String == "57", "the trunk's INFO digits reached the browser as tones: \(result)")
+        #expect(result["digits"] as? String == "57", "the trunk's INFO digits reached the browser as telephone-events: \(result)")
     }
 
     @Test func silentPhoneIsHungUpAfterTheRTPTimeout() async throws {
@@ -420,6 +420,16 @@ extension SippTrunkTests {
         #expect(sipp.first?.status == 0, "the PBX's call went through and its BYE was answered: \(sipp)")
         #expect(sipp.last?.status == 0, "the phone got INFO 1 2 3 # in order: \(sipp)")
         #expect(records.first?["route"] as? String == "to-phone", "\(records)")
+    }
+
+    /// However a PBX sends digits (tones in its audio, detected with spandsp, or SIP INFO), they reach
+    /// a browser callee as RFC 4733 events on the payload type it answered (aiortc reads them).
+    @Test(arguments: [("inband_dtmf_caller", GatewayConfig.Trunk.DTMFMode.inband, "123#"), ("info_dtmf_caller", .info, "45*")])
+    func digitsFromAPBXReachABrowserAsEvents(scenario: String, pbxDTMF: GatewayConfig.Trunk.DTMFMode, digits: String) async throws {
+        let (sipp, callee, _) = try await fromPBX(scenario, service: "bob", pbxDTMF: pbxDTMF, echo: false, callee: ["8", "1000", "wait"])
+        #expect(sipp.first?.status == 0, "the PBX's call went through and its BYE was answered: \(sipp)")
+        #expect(callee["digits"] as? String == digits, "the PBX's \(pbxDTMF) digits arrived as telephone-events: \(callee)")
+        #expect(callee["hangup"] as? String == "remote", "\(callee)")
     }
 }
 
