@@ -70,4 +70,18 @@ import Testing
         // The audio itself went through untouched.
         #expect(h.rtp(to: .a).filter { $0.header?.payloadType == 0 }.count == 40)
     }
+
+    @Test func phoneEventsReachAPassThroughBrowserAsItsOwnEvents() throws {
+        let h = try Harness(a: Legs.browser(te: TelephoneEventFormat(payloadType: 126, clockRate: 8_000), dtmf: .auto, codec: .pcmu),
+                            b: Legs.phone())
+        #expect(h.bridge.isPassThrough(into: .a))
+        for p in DTMFRelayTests.chromeSequence("5#", eventPT: 101, eventClock: 8_000, audioPT: 0, audioClock: 8_000) {
+            h.receive(from: .b, p)
+            h.advance(ms: 20)
+        }
+        for _ in 0..<10 { h.advance(ms: 20) }
+        let events = DTMFRelayTests.events(in: h.rtp(to: .a), pt: 126)
+        #expect(events.map(\.digit) == ["5", "#"])
+        #expect(events.allSatisfy { $0.ends == [800, 800, 800] })
+    }
 }
