@@ -9,7 +9,7 @@ FUZZ_FLAGS := -c debug --sanitize=fuzzer --sanitize=address \
 	-Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp --scratch-path $(FUZZ_SCRATCH)
 
 # Build: compilers' C libraries. Tests and peers: SIP phones, proxy, capture.
-DEB_BUILD := pkg-config libssl-dev libsrtp2-dev libopus-dev libspandsp-dev libtiff-dev libxml2-dev
+DEB_BUILD := pkg-config libssl-dev libsrtp2-dev libopus-dev libspandsp-dev libtiff-dev libxml2-dev libre2-dev
 DEB_PEERS := sip-tester baresip kamailio tcpdump espeak-ng sox python3-venv python3-pip chromium chromium-driver prometheus
 VENV := .venv
 DEB_PACKAGES := $(DEB_BUILD) $(DEB_PEERS)

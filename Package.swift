@@ -26,6 +26,8 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl"),
         .target(name: "COpenSSLShim", dependencies: ["COpenSSL"]),
         .target(name: "COpusShim", dependencies: ["COpus"]),
+        // RE2 (C++) behind a C face: linear-time matching for dialplan patterns.
+        .target(name: "CRE2Shim", linkerSettings: [.linkedLibrary("re2")]),
         // Digests and HMACs through OpenSSL.
         .target(name: "Hashing", dependencies: ["COpenSSL"]),
         // Byte classes, bounded numbers and IP address literals every text parser shares.
@@ -39,7 +41,7 @@ let package = Package(
         // Media and control.
         .target(name: "WebRTC", dependencies: ["RTP", "ByteText", "Hashing", "COpenSSL", "COpenSSLShim", "CSRTP"]),
         .target(name: "Media", dependencies: ["RTP", "WebRTC", "COpus", "COpusShim", "CSpanDSP"]),
-        .target(name: "Dialplan", dependencies: ["ByteText", "CLibXML2"]),
+        .target(name: "Dialplan", dependencies: ["ByteText", "CLibXML2", "CRE2Shim"]),
         // Media sockets of a call: UDP channels, symmetric-RTP latching, media ports, the 10 ms tick.
         .target(name: "MediaTransport", dependencies: [
             "Media", "RTP", "WebRTC",
@@ -117,5 +119,6 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
     ],
-    swiftLanguageModes: [.v6]
+    swiftLanguageModes: [.v6],
+    cxxLanguageStandard: .cxx17
 )

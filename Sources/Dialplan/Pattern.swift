@@ -1,16 +1,18 @@
+import CRE2Shim
 import Foundation
 
-/// A compiled regular expression from a `pattern` attribute (ICU syntax, as NSRegularExpression
-/// reads it). Patterns that are an anchored literal (`^9196$`) or literal prefix (`^00`) are answered
-/// by comparing bytes, and every other anchored pattern first checks its literal prefix, so in a
-/// large plan most routes are rejected without entering the regex engine.
+/// A compiled regular expression from a `pattern` attribute, matched by RE2: in time linear in the
+/// subject whatever the pattern, so no dialplan and no caller can make routing backtrack. Patterns
+/// that are an anchored literal (`^9196$`) or literal prefix (`^00`) are answered by comparing bytes,
+/// and every other anchored pattern first checks its literal prefix, so in a large plan most routes
+/// are rejected without entering the regex engine. What RE2 cannot match in linear time
+/// (backreferences, lookaround, atomic groups) is refused when the plan loads.
 public struct Pattern: Sendable, CustomStringConvertible {
     /// How a subject is tested.
-    enum Kind: @unchecked Sendable {
-        // NSRegularExpression is immutable after init and its matching is thread-safe.
+    enum Kind: Sendable {
         case exact([UInt8])
         case prefix([UInt8])
-        case regex(NSRegularExpression, requiredPrefix: [UInt8])
+        case regex(CompiledPattern, requiredPrefix: [UInt8])
     }
 
     /// The pattern as written.
@@ -27,27 +29,19 @@ public struct Pattern: Sendable, CustomStringConvertible {
         self.source = source
         self.ignoreCase = ignoreCase
         guard !source.isEmpty else { throw PatternError(reason: "the pattern is empty (\".*\" matches anything)") }
-        let icu = Self.rewriteQuotedNames(source)
-        let analysis = Self.analyse(icu)
-        groupNames = analysis.names
+        let analysis = Self.analyse(source)
         if !ignoreCase, let literal = analysis.exact {
-            kind = .exact(literal)
-            groupCount = 0
+            (kind, groupCount, groupNames) = (.exact(literal), 0, [])
             return
         }
         if !ignoreCase, let literal = analysis.prefixOnly {
-            kind = .prefix(literal)
-            groupCount = 0
+            (kind, groupCount, groupNames) = (.prefix(literal), 0, [])
             return
         }
-        let regex: NSRegularExpression
-        do {
-            regex = try NSRegularExpression(pattern: icu, options: ignoreCase ? [.caseInsensitive] : [])
-        } catch {
-            throw PatternError(reason: Self.explain(icu))
-        }
-        groupCount = regex.numberOfCaptureGroups
-        kind = .regex(regex, requiredPrefix: ignoreCase ? [] : analysis.requiredPrefix)
+        let compiled = try CompiledPattern(Self.rewriteGroupNames(source), ignoreCase: ignoreCase, as: source)
+        groupCount = compiled.groupCount
+        groupNames = compiled.names.map(\.name)
+        kind = .regex(compiled, requiredPrefix: ignoreCase ? [] : analysis.requiredPrefix)
     }
 
     public var description: String { "/\(source)/" + (ignoreCase ? "i" : "") }
@@ -63,36 +57,20 @@ public struct Pattern: Sendable, CustomStringConvertible {
             guard subject.utf8.starts(with: literal) else { return false }
             captures.set(numbered: [String(decoding: literal, as: UTF8.self)], named: [])
             return true
-        case .regex(let regex, let required):
+        case .regex(let compiled, let required):
             if !required.isEmpty && !subject.utf8.starts(with: required) { return false }
-            let utf16 = subject.utf16
-            guard let m = regex.firstMatch(in: subject, options: [], range: NSRange(location: 0, length: utf16.count)) else {
-                return false
-            }
-            var numbered: [String] = []
-            numbered.reserveCapacity(m.numberOfRanges)
-            for i in 0..<m.numberOfRanges {
-                numbered.append(Self.substring(subject, m.range(at: i)))
-            }
-            var named: [(String, String)] = []
-            for name in groupNames {
-                let r = m.range(withName: name)
-                if r.location != NSNotFound { named.append((name, Self.substring(subject, r))) }
-            }
-            captures.set(numbered: numbered, named: named)
+            guard let groups = compiled.match(subject) else { return false }
+            let named = compiled.names.map { ($0.name, groups[$0.group]) }
+            captures.set(numbered: groups, named: named)
             return true
         }
     }
 
-    private static func substring(_ s: String, _ r: NSRange) -> String {
-        guard r.location != NSNotFound, let range = Range(r, in: s) else { return "" }
-        return String(s[range])
-    }
-
-    /// `(?'name'...)` is the same group as `(?<name>...)`, which an XML attribute can only hold as
-    /// `(?&lt;name>...)`; ICU knows only the second form, so the first is rewritten to it.
-    static func rewriteQuotedNames(_ p: String) -> String {
-        guard p.contains("(?'") else { return p }
+    /// `(?'name'...)` and `(?<name>...)` (which an XML attribute can only hold as `(?&lt;name>...)`)
+    /// are the same group as RE2's `(?P<name>...)`; both are rewritten to it. Lookbehind `(?<=`,
+    /// `(?<!` is left for RE2 to refuse.
+    static func rewriteGroupNames(_ p: String) -> String {
+        guard p.contains("(?'") || p.contains("(?<") else { return p }
         let chars = Array(p.unicodeScalars)
         var out = String.UnicodeScalarView()
         var i = 0
@@ -109,9 +87,10 @@ public struct Pattern: Sendable, CustomStringConvertible {
                 if c == "]" { inClass = false }
             } else if c == "[" {
                 inClass = true
-            } else if c == "(", i + 2 < chars.count, chars[i + 1] == "?", chars[i + 2] == "'",
-                      let close = chars[(i + 3)...].firstIndex(of: "'") {
-                out.append(contentsOf: "(?<".unicodeScalars)
+            } else if c == "(", i + 3 < chars.count, chars[i + 1] == "?", chars[i + 2] == "'" || chars[i + 2] == "<",
+                      chars[i + 3] != "=", chars[i + 3] != "!",
+                      let close = chars[(i + 3)...].firstIndex(of: chars[i + 2] == "'" ? "'" : ">") {
+                out.append(contentsOf: "(?P<".unicodeScalars)
                 out.append(contentsOf: chars[(i + 3)..<close])
                 out.append(">")
                 i = close + 1
@@ -127,15 +106,14 @@ public struct Pattern: Sendable, CustomStringConvertible {
         var exact: [UInt8]?
         var prefixOnly: [UInt8]?
         var requiredPrefix: [UInt8] = []
-        var names: [String] = []
     }
 
-    /// Reads the literal text after a leading `^`, and the group names. Conservative: anything it does
-    /// not understand ends the literal, which only costs speed.
+    /// Reads the literal text after a leading `^`. Conservative: anything it does not understand ends
+    /// the literal, which only costs speed.
     static func analyse(_ p: String) -> Analysis {
         var a = Analysis()
         let chars = Array(p.unicodeScalars)
-        // Group names, and whether a top-level '|' makes the leading '^' apply to one branch only.
+        // Whether a top-level '|' makes the leading '^' apply to one branch only.
         var depth = 0
         var inClass = false
         var topLevelAlternation = false
@@ -152,16 +130,6 @@ public struct Pattern: Sendable, CustomStringConvertible {
                 inClass = true
             } else if c == "(" {
                 depth += 1
-                if i + 2 < chars.count, chars[i + 1] == "?", chars[i + 2] == "<",
-                   i + 3 < chars.count, chars[i + 3] != "=", chars[i + 3] != "!" {
-                    var j = i + 3
-                    var name = ""
-                    while j < chars.count, chars[j] != ">" {
-                        name.unicodeScalars.append(chars[j])
-                        j += 1
-                    }
-                    if !name.isEmpty && !a.names.contains(name) { a.names.append(name) }
-                }
             } else if c == ")" {
                 depth -= 1
             } else if c == "|" && depth == 0 {
@@ -209,15 +177,73 @@ public struct Pattern: Sendable, CustomStringConvertible {
         return a
     }
 
-    /// ICU only says a pattern is invalid; Swift's regex parser, which reads nearly the same syntax,
-    /// says why.
-    private static func explain(_ source: String) -> String {
-        do {
-            _ = try Regex(source)
-            return "not a valid ICU regular expression"
-        } catch {
-            return "\(error)"
+}
+
+/// One RE2 pattern, owned: freed with the last reference. A compiled RE2 is immutable and safe to
+/// match from any thread.
+final class CompiledPattern: @unchecked Sendable {
+    private let handle: OpaquePointer
+    let groupCount: Int
+    let names: [(name: String, group: Int)]
+
+    /// Compiles `re2Source`; `written` is the pattern as the plan has it, for the reason of a refusal.
+    init(_ re2Source: String, ignoreCase: Bool, as written: String) throws(PatternError) {
+        var error = [CChar](repeating: 0, count: 256)
+        let compiled = re2Source.utf8CString.withUnsafeBufferPointer { text in
+            tandem_re2_compile(text.baseAddress, text.count - 1, ignoreCase ? 1 : 0, &error, error.count)
         }
+        guard let compiled else {
+            var reason = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            // RE2 says "missing ): <the whole pattern>"; the pattern is already in the message.
+            if reason.hasSuffix(": " + re2Source) { reason.removeLast(re2Source.utf8.count + 2) }
+            throw PatternError(reason: Self.explain(written, re2: reason))
+        }
+        handle = compiled
+        groupCount = Int(tandem_re2_group_count(compiled))
+        names = (0..<tandem_re2_name_count(compiled)).compactMap { i in
+            var group: Int32 = 0
+            guard let name = tandem_re2_name(compiled, i, &group) else { return nil }
+            return (String(cString: name), Int(group))
+        }
+    }
+
+    deinit { tandem_re2_free(handle) }
+
+    /// `$0...$N` of the first match in `subject`, "" for a group that took no part; nil when none.
+    func match(_ subject: String) -> [String]? {
+        var subject = subject
+        var spans = [Int](repeating: -1, count: 2 * (groupCount + 1))
+        return subject.withUTF8 { bytes -> [String]? in
+            let found = bytes.withMemoryRebound(to: CChar.self) { text in
+                tandem_re2_match(handle, text.baseAddress, text.count, &spans, Int32(groupCount + 1))
+            }
+            guard found == 1 else { return nil }
+            return (0...groupCount).map { g in
+                let (start, end) = (spans[2 * g], spans[2 * g + 1])
+                return start < 0 ? "" : String(decoding: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start..<end]), as: UTF8.self)
+            }
+        }
+    }
+
+    /// RE2's reason, said for a dialplan's author: what RE2 cannot do in linear time is named as such.
+    static func explain(_ source: String, re2 reason: String) -> String {
+        let linear = "Tandem matches patterns with RE2, in time linear in the number, which "
+        if source.range(of: #"\\[1-9]|\\k<"#, options: .regularExpression) != nil {
+            return "backreferences (\\1, \\k<name>) are not supported: " + linear + "rules them out"
+        }
+        if ["(?=", "(?!", "(?<=", "(?<!"].contains(where: source.contains) {
+            return "lookahead and lookbehind ((?=, (?!, (?<=, (?<!) are not supported: " + linear + "rules them out"
+        }
+        if source.contains("(?>") || source.range(of: #"[*+?}]\+"#, options: .regularExpression) != nil {
+            return "atomic groups and possessive quantifiers ((?>...), a*+) are not supported: " + linear + "does not need them"
+        }
+        if reason.contains("invalid repetition size") {
+            return "counted repetitions may not pass 1000 in all, nested ones multiplied ((a{100}){100} is 10,000)"
+        }
+        if reason.contains("pattern too large") {
+            return "the pattern is too large to compile (counted repetitions multiply: (a{100}){100} is 10,000 states)"
+        }
+        return "not a valid regular expression: \(reason)"
     }
 }
 

@@ -127,7 +127,23 @@ import Testing
               </context>
             </dialplan>
             """
-        #expect(errors(text) == [#"d.xml:5:14: invalid pattern "^(2\d{3}$": expected ')'"#])
+        #expect(errors(text) == [#"d.xml:5:14: invalid pattern "^(2\d{3}$": not a valid regular expression: missing )"#])
+    }
+
+    @Test(arguments: [
+        (#"^(\d)\1$"#, "backreferences"), ("^(?=1)", "lookahead and lookbehind"), ("^(?&lt;!0)1", "lookahead and lookbehind"),
+        ("^(?>12)", "atomic groups"), ("^1(a{1000}){1000}", "1000"),
+    ])
+    func whatRE2CannotMatchInLinearTimeIsRefusedAtItsPlace(pattern: String, says: String) {
+        let text = """
+            <dialplan>
+              <context name="c">
+                <route name="r"><match field="destination" pattern="\(pattern)"/><echo/></route>
+              </context>
+            </dialplan>
+            """
+        let found = errors(text)
+        #expect(found.count == 1 && found[0].hasPrefix("d.xml:3:") && found[0].contains(says), "\(found)")
     }
 
     @Test func schemaErrorsEachWithTheirPlace() {

@@ -165,3 +165,33 @@ import Testing
         #expect(a.traceText() == b.traceText())
     }
 }
+
+/// Routing takes time linear in its input whatever the pattern: RE2, not a backtracking engine.
+@Suite struct LinearRoutingTests {
+    /// `(a+)+$` against `aaa…ab` is the classic catastrophic backtracking case: on ICU it ran for
+    /// more than twelve minutes on 10,000 characters. The bound is generous (this is no speed goal,
+    /// `make bench` measures routing): a backtracking engine could not finish in it.
+    @Test(.timeLimit(.minutes(1))) func nestedQuantifiersAgainstA100kBInputAnswerAtOnce() throws {
+        let plan = try Support.plan(Support.context("""
+            <route name="evil"><match field="destination" pattern="(a+)+$"/><bridge><target user="x"/></bridge></route>
+            <route name="also"><match field="destination" pattern="^(a|a)*b$"/><bridge><target user="y"/></bridge></route>
+            """))
+        let started = ContinuousClock.now
+        let endsInB = Support.route(plan, CallFields(destination: String(repeating: "a", count: 100_000) + "b"))
+        let onlyA = Support.route(plan, CallFields(destination: String(repeating: "a", count: 100_000)))
+        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(endsInB.matchedRoutes == ["also"], "\(endsInB.matchedRoutes)")
+        #expect(onlyA.matchedRoutes == ["evil"], "\(onlyA.matchedRoutes)")
+    }
+
+    @Test func capturesAndNamedGroupsComeFromRE2() throws {
+        let plan = try Support.plan(Support.context("""
+            <route name="r"><match field="destination" pattern="^(?&lt;country>\\+\\d{2})(\\d+)$"/>
+              <set var="cc" value="${country}"/><bridge><target user="$2"/></bridge></route>
+            """))
+        let result = Support.route(plan, CallFields(destination: "+4930123"))
+        #expect(result.matchedRoutes == ["r"])
+        #expect(result.variables["cc"] == "+49", "\(result.variables)")
+        #expect(result.firstBridge?.legs.first?.target == .user("30123"))
+    }
+}

@@ -151,6 +151,15 @@ import Testing
         #expect(!phoneToPhone.transcodes, "phone to phone passes G.711 through")
     }
 
+    @Test mutating func valuesTooLongToRouteAreRefusedBeforeAnyPattern() throws {
+        let long = String(repeating: "7", count: CallAdmission.maxRoutedLength + 1)
+        #expect(refusal(decide(try authorized(Self.invite(to: long, callID: "l1")))) == .status(400, "Destination longer than 256 bytes"))
+        let header = "X-Account: " + String(repeating: "x", count: CallAdmission.maxRoutedHeaderLength + 1) + "\r\n"
+        #expect(refusal(decide(try authorized(Self.invite(to: "9196", callID: "l2", extra: header))))
+                == .status(400, "X-Account header longer than 1024 bytes"))
+        _ = try admitted(decide(try authorized(Self.invite(to: "9196", callID: "l3", extra: "X-Account: " + String(repeating: "x", count: 1024) + "\r\n"))))
+    }
+
     @Test mutating func aUsersContextAndDTMFModeAreItsOwn() throws {
         #expect(refusal(decide(try authorized(Self.invite(to: "1001", callID: "u1")))) == .status(404, "Not Found"),
                 "from-browser has no route for 1001")

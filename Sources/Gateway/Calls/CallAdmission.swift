@@ -173,6 +173,10 @@ struct CallAdmission {
         case .user(let user): (callerName, context, source) = (user, users[user]?.context ?? "from-browser", .user(user))
         case .trunk(let trunk): (callerName, context, source) = (from?.uri.sipURI?.user ?? "", "from-trunk", .trunk(trunk.name))
         }
+        if let refusal = Self.tooLongToRoute(destination: destination, caller: callerName, callerName: from?.displayName ?? "",
+                                             headers: request.headers) {
+            return .refuse(refusal)
+        }
         let routing = plan.evaluate(call: CallFields(
             destination: destination, caller: callerName, callerName: from?.displayName ?? "", source: source,
             sourceIP: remote.ipAddress ?? "", transport: transport.rawValue.lowercased(),
@@ -221,6 +225,24 @@ struct CallAdmission {
             isBrowser: isBrowser, routing: routing, app: app, step: step, codecs: callerCodecs(caller, routing.media),
             dtmf: callerDTMF(caller, routing.media), narrowband: step.map(isNarrowband) ?? false,
             maxDuration: step?.maxDuration ?? routing.maxDuration, transcodes: transcodes))
+    }
+
+    /// The longest destination, caller or display name routing reads (E.164 numbers have 15 digits,
+    /// SIP user names rarely pass 64), and the longest header value a `<match field="header:...">`
+    /// sees. Patterns match in linear time whatever the input; these bounds keep that time small.
+    static let maxRoutedLength = 256
+    static let maxRoutedHeaderLength = 1024
+
+    /// A 400 naming the field, when a value the dialplan would read is past its bound.
+    static func tooLongToRoute(destination: String, caller: String, callerName: String, headers: SIPHeaders) -> Refusal? {
+        for (field, value) in [("Destination", destination), ("Caller", caller), ("Display name", callerName)]
+        where value.utf8.count > maxRoutedLength {
+            return .status(400, "\(field) longer than \(maxRoutedLength) bytes")
+        }
+        if let long = headers.first(where: { $0.value.utf8.count > maxRoutedHeaderLength }) {
+            return .status(400, "\(long.name.name) header longer than \(maxRoutedHeaderLength) bytes")
+        }
+        return nil
     }
 
     /// Whether a bridge joins a browser to a phone: a browser leg is Opus, a phone leg G.711 or G.722.
