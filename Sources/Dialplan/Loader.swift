@@ -5,6 +5,7 @@ public protocol DialplanFileSystem: Sendable {
     func read(_ path: String) throws -> [UInt8]
     /// The `*.xml` files directly inside `directory`, as paths (`directory/name.xml`), sorted.
     func xmlFiles(in directory: String) throws -> [String]
+    func isDirectory(_ path: String) -> Bool
 }
 
 /// The local disk.
@@ -20,6 +21,11 @@ public struct LocalFileSystem: DialplanFileSystem {
             .filter { $0.hasSuffix(".xml") && !$0.hasPrefix(".") }
             .sorted()
             .map { DialplanPath.join(directory, $0) }
+    }
+
+    public func isDirectory(_ path: String) -> Bool {
+        var directory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue
     }
 }
 
@@ -45,6 +51,11 @@ public struct InMemoryFileSystem: DialplanFileSystem {
     public func xmlFiles(in directory: String) throws -> [String] {
         let prefix = directory.hasSuffix("/") ? directory : directory + "/"
         return files.keys.filter { $0.hasPrefix(prefix) && $0.hasSuffix(".xml") && !$0.dropFirst(prefix.count).contains("/") }.sorted()
+    }
+
+    public func isDirectory(_ path: String) -> Bool {
+        let prefix = path.hasSuffix("/") ? path : path + "/"
+        return files.keys.contains { $0.hasPrefix(prefix) }
     }
 }
 
@@ -96,6 +107,15 @@ public struct DialplanLoadResult: Sendable {
 /// Reads, compiles and checks dialplan files: a folder's `*.xml` (not its subfolders, which hold
 /// files meant for `<include>`), following includes, then the checker's cross-references.
 public enum DialplanLoader {
+    /// Loads a folder's `*.xml` (a folder is what a running node serves), or one file and what it
+    /// includes (`tandem dialplan check FILE`).
+    public static func load(path: String, environment: DialplanEnvironment = .unchecked,
+                            fileSystem: any DialplanFileSystem = LocalFileSystem()) -> DialplanLoadResult {
+        fileSystem.isDirectory(path)
+            ? load(directory: path, environment: environment, fileSystem: fileSystem)
+            : load(files: [path], environment: environment, fileSystem: fileSystem)
+    }
+
     /// Loads every `*.xml` in `directory`.
     public static func load(directory: String, environment: DialplanEnvironment = .unchecked,
                             fileSystem: any DialplanFileSystem = LocalFileSystem()) -> DialplanLoadResult {
@@ -173,8 +193,15 @@ public enum DialplanLoader {
         load(files: [file], environment: environment, fileSystem: InMemoryFileSystem([file: text]))
     }
 
+    /// What went wrong reading, in words: the system's own for an errno, never a Foundation code.
     static func describe(_ error: any Error) -> String {
+        let ns = error as NSError
         if let e = error as? CocoaError, e.code == .fileNoSuchFile || e.code == .fileReadNoSuchFile { return "no such file" }
-        return (error as NSError).localizedDescription
+        if let e = error as? CocoaError, e.code == .fileReadNoPermission { return "permission denied" }
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+        return "unreadable"
     }
 }

@@ -48,10 +48,10 @@ struct DialplanCommand: ParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Validate every file of a dialplan folder: schema, patterns, references, unreachable routes.",
+            abstract: "Validate a dialplan folder or file: schema, patterns, references, unreachable routes.",
             discussion: "Errors are printed as file:line:column: message. Exit status 1 when there is any error.")
 
-        @Argument(help: "The dialplan folder.")
+        @Argument(help: "The dialplan folder, or one file.")
         var directory = "dialplans"
 
         @OptionGroup var names: Names
@@ -59,7 +59,7 @@ struct DialplanCommand: ParsableCommand {
         func run() throws {
             let env = try names.environment()
             names.noteUnchecked(env)
-            let result = DialplanLoader.load(directory: directory, environment: env)
+            let result = DialplanLoader.load(path: directory, environment: env)
             for d in result.diagnostics { print(d) }
             guard let plan = result.dialplan else {
                 let n = result.errors.count
@@ -73,10 +73,10 @@ struct DialplanCommand: ParsableCommand {
 
     struct Test: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run the <test> cases of a dialplan folder.",
+            abstract: "Run the <test> cases of a dialplan folder or file.",
             discussion: "Prints each case's result, and the trace of each failing one. Exit status 1 if any case fails.")
 
-        @Argument(help: "The dialplan folder.")
+        @Argument(help: "The dialplan folder, or one file.")
         var directory = "dialplans"
 
         @OptionGroup var names: Names
@@ -87,7 +87,7 @@ struct DialplanCommand: ParsableCommand {
         func run() throws {
             let env = try names.environment()
             names.noteUnchecked(env)
-            let result = DialplanLoader.load(directory: directory, environment: env)
+            let result = DialplanLoader.load(path: directory, environment: env)
             for d in result.diagnostics { print(d) }
             guard let plan = result.dialplan else { throw ExitCode(1) }
             let outcomes = DialplanTestRunner.run(plan)
@@ -163,7 +163,7 @@ struct DialplanCommand: ParsableCommand {
 
         func run() throws {
             let env = try names.environment()
-            let result = DialplanLoader.load(directory: dir, environment: env)
+            let result = DialplanLoader.load(path: dir, environment: env)
             for d in result.diagnostics { standardError(d.description) }
             guard let plan = result.dialplan else { throw ExitCode(1) }
             let source: CallFields.Source = sourceUser.map { .user($0) } ?? sourceTrunk.map { .trunk($0) } ?? .other

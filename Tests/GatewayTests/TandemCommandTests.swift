@@ -48,6 +48,28 @@ import TestSupport
         #expect(tandem.text.contains("bad.yaml:3: media.rtp_port: unknown key"), "output: \(tandem.text)")
     }
 
+    @Test func dialplanCheckTakesAFileOrAFolder() throws {
+        for path in [repositoryRoot + "/dialplans/default.xml", repositoryRoot + "/dialplans"] {
+            let check = try ChildProcess(tandemBinary, ["dialplan", "check", path])
+            defer { check.stop() }
+            #expect(check.waitForExit() == 0, "\(check.text)")
+            #expect(check.text.contains("1 file, 2 contexts"), "\(check.text)")
+        }
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "<dialplan>\n  <context name=\"c\"><route name=\"r\"><match field=\"destination\" pattern=\"^(\\d)\\1$\"/><echo/></route></context>\n</dialplan>\n"
+            .write(toFile: dir + "/bad.xml", atomically: true, encoding: .utf8)
+        let bad = try ChildProcess(tandemBinary, ["dialplan", "check", dir + "/bad.xml"])
+        defer { bad.stop() }
+        #expect(bad.waitForExit() == 1)
+        #expect(bad.text.contains("bad.xml:2:") && bad.text.contains("backreferences"), "\(bad.text)")
+        let missing = try ChildProcess(tandemBinary, ["dialplan", "check", dir + "/none.xml"])
+        defer { missing.stop() }
+        #expect(missing.waitForExit() == 1)
+        #expect(missing.text.contains("none.xml:0: cannot read") && missing.text.contains("no such file") && !missing.text.contains("NSCocoa"),
+                "\(missing.text)")
+    }
+
     @Test func certsGeneratePrintsFingerprints() throws {
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
