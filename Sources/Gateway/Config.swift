@@ -167,6 +167,10 @@ public struct GatewayConfig: Sendable, Equatable {
     public enum LogFormat: String, Sendable, CaseIterable { case text, json }
 
     public var listen = Listeners()
+    /// Answer every UDP request at the address and port it came from, as if it asked with `rport`
+    /// (RFC 3581): what phones behind NAT need, as Asterisk's `force_rport` and Kamailio's
+    /// `force_rport()` do. Off: the Via's sent-by port, as RFC 3261 §18.2.2 has it.
+    public var forceRport = true
     public var limits = Limits()
     public var admin = Admin()
     public var logFormat = LogFormat.text

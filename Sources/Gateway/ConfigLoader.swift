@@ -57,6 +57,13 @@ public enum ConfigLoader {
                     default: throw r.unknown(value, path)
                     }
                 }
+            case "sip":
+                try r.mapping(value, path: path) { key, value, path throws(ConfigError) in
+                    switch key {
+                    case "force_rport": config.forceRport = try r.bool(value, path: path)
+                    default: throw r.unknown(value, path)
+                    }
+                }
             case "media":
                 try r.mapping(value, path: path) { key, value, path throws(ConfigError) in
                     switch key {

@@ -103,6 +103,7 @@ public final class GatewayServer: @unchecked Sendable {
             }, uniquingKeysWith: { a, _ in a }),
             tokenSecret: config.tokenSecret)
         let endpoint = SIPEndpoint(loop: group.next(), logger: logger)
+        endpoint.forceRport = config.forceRport
         let core = SignallingCore(registrar: Registrar(credentials: credentials, logger: logger), logger: logger)
         endpoint.delegate = core
         core.metrics = metrics

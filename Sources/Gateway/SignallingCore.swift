@@ -22,6 +22,9 @@ final class SignallingCore: SIPEndpointDelegate {
         didSet { calls?.draining = draining }
     }
     static let allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE, NOTIFY, REFER"
+    /// The extensions Tandem implements: session timers (RFC 4028), and Path and outbound on the
+    /// registrar (RFC 3327, 5626).
+    static let checks = UASChecks(supported: ["timer", "path", "outbound"])
 
     init(registrar: Registrar, logger: Logger) {
         self.registrar = registrar
@@ -55,6 +58,10 @@ final class SignallingCore: SIPEndpointDelegate {
     }
 
     func endpoint(_ endpoint: SIPEndpoint, received request: SIPRequest, transaction: ServerTransactionHandle<SIPPeer>) {
+        if var refusal = Self.checks.refusal(for: request) {
+            refusal.headers.add(.server, endpoint.userAgent)
+            return transaction.respond(refusal)
+        }
         let inDialog = (try? request.headers.to().tag) != nil
         switch request.method {
         case .register:

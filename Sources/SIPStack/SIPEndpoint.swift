@@ -84,6 +84,8 @@ public final class SIPEndpoint: @unchecked Sendable {
     /// 2xx responses to INVITE retransmitted by the UAS core until their ACK (§13.3.1.4), by Call-ID and CSeq.
     private var unacknowledged: [String: (timer: TransactionTimerHandle?, onTimeout: () -> Void)] = [:]
     public var userAgent = "Tandem"
+    /// Answer UDP requests at their source address and port whether or not they asked with rport.
+    public var forceRport = false
 
     public init(loop: EventLoop, logger: Logger, limits: SIPLimits = .default, timers: SIPTimerSettings = SIPTimerSettings()) {
         self.loop = loop
@@ -102,6 +104,9 @@ public final class SIPEndpoint: @unchecked Sendable {
         let channel = try await DatagramBootstrap(group: loop)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.socketOption(.so_rcvbuf), value: 1 << 20)
+            // NIO reads datagrams into 2 KiB by default, which cuts a long INVITE (RFC 4475's
+            // longreq is 3.5 kB) short; a UDP datagram holds up to 64 KiB, the parser's own limit.
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
             .channelInitializer { ch in
                 ch.eventLoop.makeCompletedFuture { try ch.pipeline.syncOperations.addHandler(UDPHandler(endpoint: self)) }
             }
@@ -218,13 +223,15 @@ public final class SIPEndpoint: @unchecked Sendable {
         }
     }
 
-    /// RFC 3261 §18.2.1 and RFC 3581: note where the request really came from.
+    /// RFC 3261 §18.2.1 and RFC 3581: note where the request really came from (with `forceRport`,
+    /// as if every UDP request had asked for rport).
     private func stampReceived(_ via: inout Via, from peer: SIPPeer) {
         guard let ip = peer.remote.ipAddress else { return }
-        if via.host.trimmingCharacters(in: ["[", "]"]) != ip || via.rport != nil {
+        let rport = via.rport != nil || (forceRport && peer.transport == .udp)
+        if via.host.trimmingCharacters(in: ["[", "]"]) != ip || rport {
             via.parameters.set("received", value: ip)
         }
-        if via.rport != nil, let port = peer.remote.port {
+        if rport, let port = peer.remote.port {
             via.parameters.set("rport", value: String(port))
         }
     }

@@ -13,6 +13,11 @@ if CommandLine.arguments.dropFirst(2).first == "calls" {
     report(try await callBenchmarks(calls: CommandLine.arguments.dropFirst(3).first.flatMap { Int($0) } ?? 300, seconds: 10), file: resultsFile)
     exit(0)
 }
+// `TandemBench FILE dialplan`: only loading and routing.
+if CommandLine.arguments.dropFirst(2).first == "dialplan" {
+    report(try dialplanBenchmarks(), file: resultsFile)
+    exit(0)
+}
 // `TandemBench FILE sockets`: only the leg sockets' echo through loopback.
 if CommandLine.arguments.dropFirst(2).first == "sockets" {
     report(try await socketLegBenchmarks(), file: resultsFile)

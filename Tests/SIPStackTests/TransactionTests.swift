@@ -188,10 +188,27 @@ func makeLayer(_ clock: FakeScheduler, _ rec: Recorder) -> TransactionLayer<Fake
         #expect(rec.sent.last?.1.response?.statusCode == 487)
     }
 
-    @Test func requestWithoutMagicCookieGoesToTheCore() {
+    @Test func anRFC2543RequestGetsATransactionItsRetransmissionsFind() {
         let clock = FakeScheduler(), rec = Recorder(), layer = makeLayer(clock, rec)
-        guard case .passToCore = layer.receive(request("OPTIONS", branch: "old2543"), from: FakePeer(isReliable: false)) else {
-            Issue.record("RFC 2543 branches are matched by the core"); return
+        let old = request("OPTIONS", branch: "old2543")
+        guard case .new(let handle) = layer.receive(old, from: FakePeer(isReliable: false)) else {
+            Issue.record("an RFC 2543 request (no z9hG4bK branch) is a new transaction"); return
+        }
+        handle.respond(response(200, to: old))
+        guard case .absorbed = layer.receive(old, from: FakePeer(isReliable: false)) else {
+            Issue.record("its retransmission is matched by Request-URI, From tag, Call-ID, CSeq and top Via"); return
+        }
+        #expect(rec.sent.map { $0.1.response?.statusCode } == [200, 200], "the retransmission gets the 200 again")
+    }
+
+    @Test func aReusedBranchWithAnotherCallIDIsANewRequest() {
+        let clock = FakeScheduler(), rec = Recorder(), layer = makeLayer(clock, rec)
+        _ = layer.receive(request("REGISTER"), from: FakePeer(isReliable: false))
+        let text = "REGISTER sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-abc\r\n"
+            + "Max-Forwards: 70\r\nFrom: <sip:alice@127.0.0.1>;tag=a1\r\nTo: <sip:bob@127.0.0.1>\r\n"
+            + "Call-ID: call-2\r\nCSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n"
+        guard case .new = layer.receive(try! SIPRequest(datagram: Array(text.utf8)), from: FakePeer(isReliable: false)) else {
+            Issue.record("RFC 4475 reuses branches across its messages: each is its own request"); return
         }
     }
 }

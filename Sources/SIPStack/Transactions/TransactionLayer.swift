@@ -37,17 +37,31 @@ public final class ServerTransactionHandle<Peer: SIPPeerAddress> {
 }
 
 /// Identifies a server transaction (§17.2.3): the top Via's branch and sent-by, and the method with
-/// ACK folded into INVITE (an ACK for a non-2xx belongs to the INVITE's transaction).
+/// ACK folded into INVITE (an ACK for a non-2xx belongs to the INVITE's transaction). Call-ID and
+/// CSeq number are compared too, which a retransmission and that ACK repeat: a client that reuses
+/// a branch for a new request (RFC 4475's messages do) gets a transaction of its own instead of
+/// the old one's answer. A request from an RFC 2543 element (no `z9hG4bK` branch) is matched the
+/// way §17.2.3 says for those: by Request-URI, From tag, Call-ID, CSeq number and top Via (the
+/// ACK's To tag, ours, is not compared).
 public struct ServerTransactionKey: Hashable, Sendable {
     public var branch: String
     public var sentBy: String
     public var method: SIPMethod
+    public var callID: String
+    public var sequence: UInt32
 
     public init?(_ request: SIPRequest) {
-        guard let via = try? request.headers.topVia(), let branch = via.branch, branch.hasPrefix("z9hG4bK") else { return nil }
-        self.branch = branch
+        guard let via = try? request.headers.topVia(), let callID = try? request.headers.callID(),
+              let cseq = try? request.headers.cseq() else { return nil }
         sentBy = via.sentBy.lowercased()
         method = request.method == .ack ? .invite : request.method
+        self.callID = callID
+        sequence = cseq.sequence
+        if let branch = via.branch, branch.hasPrefix("z9hG4bK") {
+            self.branch = branch
+        } else {
+            branch = "rfc2543 \(request.uri) \((try? request.headers.from().tag) ?? "") \(via.branch ?? "")"
+        }
     }
 }
 
