@@ -166,11 +166,23 @@ public struct GatewayConfig: Sendable, Equatable {
 
     public enum LogFormat: String, Sendable, CaseIterable { case text, json }
 
+    /// The SIP transports' behaviour toward what connects to them.
+    public struct SIP: Sendable, Equatable {
+        /// Answer every UDP request at the address and port it came from, as if it asked with
+        /// `rport` (RFC 3581): what phones behind NAT need, as Asterisk's `force_rport` and
+        /// Kamailio's `force_rport()` do. Off: the Via's sent-by port, as RFC 3261 §18.2.2 has it.
+        public var forceRport = true
+        /// A TCP, TLS or WebSocket flow must bring its first whole message (after any TLS handshake
+        /// or HTTP upgrade) within this, and finish a message it began within `messageTimeoutSeconds`.
+        public var firstMessageTimeoutSeconds = 10
+        public var messageTimeoutSeconds = 10
+        /// Stream flows held at once; a connection past it is closed at once.
+        public var maxConnections = 10_000
+        public init() {}
+    }
+
     public var listen = Listeners()
-    /// Answer every UDP request at the address and port it came from, as if it asked with `rport`
-    /// (RFC 3581): what phones behind NAT need, as Asterisk's `force_rport` and Kamailio's
-    /// `force_rport()` do. Off: the Via's sent-by port, as RFC 3261 §18.2.2 has it.
-    public var forceRport = true
+    public var sip = SIP()
     public var limits = Limits()
     public var admin = Admin()
     public var logFormat = LogFormat.text

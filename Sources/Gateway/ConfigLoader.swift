@@ -60,7 +60,12 @@ public enum ConfigLoader {
             case "sip":
                 try r.mapping(value, path: path) { key, value, path throws(ConfigError) in
                     switch key {
-                    case "force_rport": config.forceRport = try r.bool(value, path: path)
+                    case "force_rport": config.sip.forceRport = try r.bool(value, path: path)
+                    case "first_message_timeout": config.sip.firstMessageTimeoutSeconds = try r.positiveSeconds(value, path: path)
+                    case "message_timeout": config.sip.messageTimeoutSeconds = try r.positiveSeconds(value, path: path)
+                    case "max_connections":
+                        guard let n = try r.count(value, path: path), n > 0 else { throw r.error(value, path, "expected a positive count") }
+                        config.sip.maxConnections = n
                     default: throw r.unknown(value, path)
                     }
                 }

@@ -103,7 +103,10 @@ public final class GatewayServer: @unchecked Sendable {
             }, uniquingKeysWith: { a, _ in a }),
             tokenSecret: config.tokenSecret)
         let endpoint = SIPEndpoint(loop: group.next(), logger: logger)
-        endpoint.forceRport = config.forceRport
+        endpoint.forceRport = config.sip.forceRport
+        endpoint.streamTimeouts = StreamTimeouts(firstMessage: .seconds(Int64(config.sip.firstMessageTimeoutSeconds)),
+                                                 message: .seconds(Int64(config.sip.messageTimeoutSeconds)),
+                                                 maxFlows: config.sip.maxConnections)
         let core = SignallingCore(registrar: Registrar(credentials: credentials, logger: logger), logger: logger)
         endpoint.delegate = core
         core.metrics = metrics

@@ -86,6 +86,14 @@ public final class SIPEndpoint: @unchecked Sendable {
     public var userAgent = "Tandem"
     /// Answer UDP requests at their source address and port whether or not they asked with rport.
     public var forceRport = false
+    /// Deadlines and the cap on stream flows (slow or silent clients, connection floods).
+    public var streamTimeouts = StreamTimeouts()
+    /// Stream flows open now (all are on `loop`) and the most ever open at once, and those closed
+    /// for a deadline or refused at the cap.
+    public private(set) var openFlows = 0
+    public private(set) var peakFlows = 0
+    public private(set) var flowsTimedOut = 0
+    public private(set) var flowsRefused = 0
 
     public init(loop: EventLoop, logger: Logger, limits: SIPLimits = .default, timers: SIPTimerSettings = SIPTimerSettings()) {
         self.loop = loop
@@ -122,12 +130,29 @@ public final class SIPEndpoint: @unchecked Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { ch in
                 ch.eventLoop.makeCompletedFuture {
+                    let deadlines = try self.admitFlow(ch)
                     try tls?(ch)
-                    try ch.pipeline.syncOperations.addHandler(StreamHandler(endpoint: self, transport: transport))
+                    try ch.pipeline.syncOperations.addHandler(StreamHandler(endpoint: self, transport: transport, deadlines: deadlines))
                 }
             }
             .bind(host: host, port: port).get()
         return try await adopt(channel, transport: transport, udp: false)
+    }
+
+    /// Counts a new stream flow in and starts its deadlines; throws (the flow is closed) at the cap.
+    func admitFlow(_ channel: Channel) throws -> FlowDeadlines {
+        loop.preconditionInEventLoop()
+        guard openFlows < streamTimeouts.maxFlows else {
+            flowsRefused += 1
+            throw ChannelError.inappropriateOperationForState
+        }
+        openFlows += 1
+        peakFlows = max(peakFlows, openFlows)
+        channel.closeFuture.whenComplete { _ in self.openFlows -= 1 }
+        return FlowDeadlines(channel: channel, timeouts: streamTimeouts) { [weak self] in
+            self?.flowsTimedOut += 1
+            self?.logger.debug("stream flow closed: too slow", metadata: ["remote": "\(channel.remoteAddress.map { "\($0)" } ?? "?")"])
+        }
     }
 
     private func adopt(_ channel: Channel, transport: SIPTransportKind, udp: Bool) async throws -> SocketAddress {

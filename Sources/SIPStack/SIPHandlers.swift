@@ -22,10 +22,12 @@ final class StreamHandler: ChannelInboundHandler, @unchecked Sendable {
     let endpoint: SIPEndpoint
     let transport: SIPTransportKind
     private var framer: SIPStreamFramer
+    private let deadlines: FlowDeadlines?
 
-    init(endpoint: SIPEndpoint, transport: SIPTransportKind) {
+    init(endpoint: SIPEndpoint, transport: SIPTransportKind, deadlines: FlowDeadlines? = nil) {
         self.endpoint = endpoint
         self.transport = transport
+        self.deadlines = deadlines
         framer = SIPStreamFramer(limits: endpoint.limits)
     }
 
@@ -41,7 +43,11 @@ final class StreamHandler: ChannelInboundHandler, @unchecked Sendable {
         framer.append(buffer.readableBytesView)
         while true {
             do {
-                guard let message = try framer.next() else { return }
+                guard let message = try framer.next() else {
+                    if framer.bufferedByteCount > 0 { deadlines?.messageBegun() }
+                    return
+                }
+                deadlines?.messageEnded()
                 endpoint.receive(message, from: peer)
             } catch {
                 endpoint.rejectMalformed(error, from: peer)
@@ -73,10 +79,12 @@ final class WebSocketHandler: ChannelInboundHandler, @unchecked Sendable {
     let endpoint: SIPEndpoint
     let transport: SIPTransportKind
     private var remote: SocketAddress?
+    private let deadlines: FlowDeadlines?
 
-    init(endpoint: SIPEndpoint, transport: SIPTransportKind) {
+    init(endpoint: SIPEndpoint, transport: SIPTransportKind, deadlines: FlowDeadlines? = nil) {
         self.endpoint = endpoint
         self.transport = transport
+        self.deadlines = deadlines
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -87,6 +95,7 @@ final class WebSocketHandler: ChannelInboundHandler, @unchecked Sendable {
         let frame = unwrapInboundIn(data)
         switch frame.opcode {
         case .text, .binary:
+            deadlines?.messageEnded()
             guard let remote = remote ?? context.channel.remoteAddress else { return }
             endpoint.receive(Array(frame.unmaskedData.readableBytesView), from: SIPPeer(transport: transport, remote: remote, channel: context.channel))
         case .ping:

@@ -14,6 +14,12 @@ extension SIPEndpoint {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
+                let deadlines: FlowDeadlines
+                do {
+                    deadlines = try self.admitFlow(channel)
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
                 let upgrader = NIOWebSocketServerUpgrader(
                     maxFrameSize: 1 << 16,
                     shouldUpgrade: { channel, head in
@@ -24,17 +30,21 @@ extension SIPEndpoint {
                             let ops = channel.pipeline.syncOperations
                             try ops.addHandler(NIOWebSocketFrameAggregator(
                                 minNonFinalFragmentSize: 1, maxAccumulatedFrameCount: 64, maxAccumulatedFrameSize: 1 << 16))
-                            try ops.addHandler(WebSocketHandler(endpoint: self, transport: transport))
+                            try ops.addHandler(WebSocketHandler(endpoint: self, transport: transport, deadlines: deadlines))
                         }
                     })
                 return channel.eventLoop.makeCompletedFuture {
                     let ops = channel.pipeline.syncOperations
                     try tls?(channel)
-                    let page = http()
-                    let bound = NIOLoopBound(page, eventLoop: channel.eventLoop)
+                    let page = http(), seen = HTTPRequestSeen(deadlines: deadlines)
+                    let bound = NIOLoopBound((page, seen), eventLoop: channel.eventLoop)
                     try ops.configureHTTPServerPipeline(withServerUpgrade: (
                         upgraders: [upgrader],
-                        completionHandler: { context in context.pipeline.syncOperations.removeHandler(bound.value, promise: nil) }))
+                        completionHandler: { context in
+                            context.pipeline.syncOperations.removeHandler(bound.value.1, promise: nil)
+                            context.pipeline.syncOperations.removeHandler(bound.value.0, promise: nil)
+                        }))
+                    try ops.addHandler(seen)
                     try ops.addHandler(page)
                 }
             }
@@ -51,5 +61,20 @@ extension SIPEndpoint {
         let offered = head.headers[canonicalForm: "Sec-WebSocket-Protocol"].map { $0.lowercased() }
         guard offered.contains("sip") else { return nil }
         return ["Sec-WebSocket-Protocol": "sip"]
+    }
+}
+
+/// An HTTP request (a page, /metrics) is the listener's "first message" too: a client that sends
+/// one in time is no slow client, and keeps its connection.
+final class HTTPRequestSeen: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    let deadlines: FlowDeadlines
+
+    init(deadlines: FlowDeadlines) { self.deadlines = deadlines }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .end = unwrapInboundIn(data) { deadlines.messageEnded() }
+        context.fireChannelRead(data)
     }
 }
