@@ -49,7 +49,9 @@ public struct SIPStreamFramer: Sendable {
             guard readIndex < buffer.count else { return nil }
             guard let headerEnd = findHeaderEnd() else {
                 if buffer.count - readIndex > limits.maxMessageBytes {
-                    throw fail(SIPParseError(.messageTooLarge, "Header section larger than \(limits.maxMessageBytes) bytes"))
+                    // What came of the headers still names the request, so the 513 can be sent.
+                    let error = SIPParseError(.messageTooLarge, "Header section larger than \(limits.maxMessageBytes) bytes")
+                    throw fail(withPartial(error, headerEnd: readIndex + limits.maxMessageBytes))
                 }
                 return nil
             }
@@ -75,7 +77,8 @@ public struct SIPStreamFramer: Sendable {
         return try SIPParser.parse(buffer, range: start..<messageEnd, framing: .stream, limits: limits)
     }
 
-    /// Adds what can be read of the header section, so the transport can still answer 400 before closing.
+    /// Adds what can be read of the header section (up to `headerEnd`), so the transport can still
+    /// answer 400 or 513 before closing.
     private func withPartial(_ error: SIPParseError, headerEnd: Int) -> SIPParseError {
         guard error.partial == nil else { return error }
         var e = error

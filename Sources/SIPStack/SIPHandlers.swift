@@ -23,6 +23,8 @@ final class StreamHandler: ChannelInboundHandler, @unchecked Sendable {
     let transport: SIPTransportKind
     private var framer: SIPStreamFramer
     private let deadlines: FlowDeadlines?
+    /// After a framing error: what the client still sends is read and dropped until it stops.
+    private var discarding = false
 
     init(endpoint: SIPEndpoint, transport: SIPTransportKind, deadlines: FlowDeadlines? = nil) {
         self.endpoint = endpoint
@@ -31,7 +33,20 @@ final class StreamHandler: ChannelInboundHandler, @unchecked Sendable {
         framer = SIPStreamFramer(limits: endpoint.limits)
     }
 
+    /// The stream is out of step, so the flow ends, but closing with the client's bytes unread
+    /// would reset the connection and lose the 400/513 on its way out: our side is shut, the rest
+    /// of what it sends is dropped (nothing is kept), and the flow closes when it stops or after
+    /// the message deadline.
+    private func lingerAndClose(_ context: ChannelHandlerContext) {
+        discarding = true
+        framer = SIPStreamFramer(limits: endpoint.limits)
+        let channel = context.channel
+        context.close(mode: .output, promise: nil)
+        channel.eventLoop.scheduleTask(in: endpoint.streamTimeouts.message) { channel.close(promise: nil) }
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if discarding { return }
         guard let remote = context.channel.remoteAddress else { return }
         let peer = SIPPeer(transport: transport, remote: remote, channel: context.channel)
         let buffer = unwrapInboundIn(data)
@@ -52,7 +67,7 @@ final class StreamHandler: ChannelInboundHandler, @unchecked Sendable {
             } catch {
                 endpoint.rejectMalformed(error, from: peer)
                 if framer.isFailed {
-                    context.close(promise: nil)
+                    lingerAndClose(context)
                     return
                 }
             }

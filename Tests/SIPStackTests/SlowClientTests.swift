@@ -52,4 +52,27 @@ import TestSupport
             #expect(prompt.hasPrefix("SIP/2.0 200"), "once the silent ones went, a client gets in again")
         }
     }
+
+    @Test func aMegabyteMessageIsRefusedWith513AndTheConnectionClosed() async throws {
+        try await withTCP { endpoint, port in
+            for tail in [
+                "X-Padding: " + String(repeating: "a", count: 1 << 20) + "\r\n\r\n",            // 1 MB of header
+                "Content-Length: 1048576\r\n\r\n" + String(repeating: "b", count: 1 << 20),    // 1 MB of body
+            ] {
+                let big = try RawConnection(port: port)
+                big.send(Self.options.replacingOccurrences(of: "Content-Length: 0\r\n\r\n", with: "") + tail)
+                let (text, closed) = big.readUntilClosed(within: 5)
+                #expect(text.hasPrefix("SIP/2.0 513"), "\(text.prefix(200))")
+                #expect(closed, "the stream is out of step after it: closed")
+            }
+            // The server side closes as the client's end arrives: bounded wait for that.
+            var open = -1
+            for _ in 0..<50 {
+                open = try await endpoint.loop.submit { endpoint.openFlows }.get()
+                if open == 0 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(open == 0, "nothing held")
+        }
+    }
 }
