@@ -183,6 +183,8 @@ public struct GatewayConfig: Sendable, Equatable {
 
     public var listen = Listeners()
     public var sip = SIP()
+    /// Page origins (`https://phone.example.com`) allowed to open SIP over WebSocket; empty: any.
+    public var allowedOrigins: [String] = []
     public var limits = Limits()
     public var admin = Admin()
     public var logFormat = LogFormat.text

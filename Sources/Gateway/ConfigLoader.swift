@@ -57,6 +57,13 @@ public enum ConfigLoader {
                     default: throw r.unknown(value, path)
                     }
                 }
+            case "websocket":
+                try r.mapping(value, path: path) { key, value, path throws(ConfigError) in
+                    switch key {
+                    case "allowed_origins": config.allowedOrigins = try r.strings(value, path: path)
+                    default: throw r.unknown(value, path)
+                    }
+                }
             case "sip":
                 try r.mapping(value, path: path) { key, value, path throws(ConfigError) in
                     switch key {

@@ -35,6 +35,10 @@ public final class GatewayServer: @unchecked Sendable {
     /// The admin page's files (web/admin/), read at start when `admin.token` is set.
     var adminPage: WebPhoneFiles?
 
+    /// TLS 1.2's suites for SIP-TLS and WSS (TLS 1.3 has its own, all AEAD): forward secret, AEAD,
+    /// for our ECDSA certificate. docs/security.md lists them.
+    static let tlsCipherSuites = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305"
+
     public init(config: GatewayConfig, logger: Logger, threads: Int = System.coreCount) {
         self.config = config
         self.logger = logger
@@ -90,9 +94,11 @@ public final class GatewayServer: @unchecked Sendable {
         if config.listen.sipTLS != nil || config.listen.https != nil {
             let (tls, tlsNew) = try store.tls()
             if tlsNew { logger.notice("generated TLS certificate", metadata: ["path": "\(store.tlsCertificatePath)"]) }
-            let configuration = TLSConfiguration.makeServerConfiguration(
+            var configuration = TLSConfiguration.makeServerConfiguration(
                 certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(tls.certificatePEM.utf8), format: .pem))],
                 privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(tls.privateKeyPEM.utf8), format: .pem)))
+            configuration.minimumTLSVersion = .tlsv12
+            configuration.cipherSuites = Self.tlsCipherSuites
             tlsContext = try NIOSSLContext(configuration: configuration)
         }
 
@@ -149,15 +155,17 @@ public final class GatewayServer: @unchecked Sendable {
         if config.admin.token != nil {
             adminPage = try? WebPhoneFiles(directory: config.webPhone.directory + "/admin", prefix: "/admin")
         }
+        let origins = Set(config.allowedOrigins.map { $0.lowercased() })
+        endpoint.allowedOrigins = origins
         do {
             if let a = listen.sipUDP { announce("sip-udp", try await endpoint.bindUDP(host: a.host, port: a.port)) }
             if let a = listen.sipTCP { announce("sip-tcp", try await endpoint.bindStream(.tcp, host: a.host, port: a.port)) }
             if let a = listen.sipTLS, let tls { announce("sip-tls", try await endpoint.bindStream(.tls, host: a.host, port: a.port, tls: tls)) }
             if let a = listen.http {
-                announce("http+ws", try await endpoint.bindWebSocket(.ws, host: a.host, port: a.port) { HTTPHandler(routes: routes, webPhone: phoneFiles) })
+                announce("http+ws", try await endpoint.bindWebSocket(.ws, host: a.host, port: a.port) { HTTPHandler(routes: routes, webPhone: phoneFiles, allowedOrigins: origins) })
             }
             if let a = listen.https, let tls {
-                announce("https+wss", try await endpoint.bindWebSocket(.wss, host: a.host, port: a.port, tls: tls) { HTTPHandler(routes: routes, webPhone: phoneFiles) })
+                announce("https+wss", try await endpoint.bindWebSocket(.wss, host: a.host, port: a.port, tls: tls) { HTTPHandler(routes: routes, webPhone: phoneFiles, allowedOrigins: origins) })
             }
         } catch {
             await stop()

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import SIPStack
 
 /// One HTTP answer: status, type and body.
 struct HTTPAnswer: Sendable {
@@ -36,12 +37,14 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler, @unchec
     static let maximumBody = 64 * 1024
     let routes: Routes
     let webPhone: WebPhoneFiles?
+    let allowedOrigins: Set<String>
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
 
-    init(routes: @escaping Routes, webPhone: WebPhoneFiles? = nil) {
+    init(routes: @escaping Routes, webPhone: WebPhoneFiles? = nil, allowedOrigins: Set<String> = []) {
         self.routes = routes
         self.webPhone = webPhone
+        self.allowedOrigins = allowedOrigins
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -60,7 +63,12 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler, @unchec
             self.head = nil
             let path = head.uri.split(separator: "?").first.map(String.init) ?? "/"
             let request = HTTPRequest(method: head.method, path: path, headers: head.headers, body: body)
-            if let answer = routes(request, context.eventLoop) {
+            if head.headers.first(name: "Upgrade")?.lowercased() == "websocket" {
+                // The upgrader declined it: say why.
+                respond(context, version: head.version, SIPEndpoint.originAllowed(head.headers.first(name: "Origin"), allowedOrigins)
+                    ? .text(.badRequest, "SIP over WebSocket needs the subprotocol \"sip\" (RFC 7118)\n")
+                    : .text(.forbidden, "this page's origin may not use this gateway (websocket.allowed_origins)\n"))
+            } else if let answer = routes(request, context.eventLoop) {
                 let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
                 answer.whenComplete { result in
                     let (handler, context) = bound.value

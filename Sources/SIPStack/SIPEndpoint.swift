@@ -86,6 +86,9 @@ public final class SIPEndpoint: @unchecked Sendable {
     public var userAgent = "Tandem"
     /// Answer UDP requests at their source address and port whether or not they asked with rport.
     public var forceRport = false
+    /// The page origins (`https://phone.example.com`, lower case) that may open SIP over WebSocket;
+    /// empty allows any.
+    public var allowedOrigins: Set<String> = []
     /// Deadlines and the cap on stream flows (slow or silent clients, connection floods).
     public var streamTimeouts = StreamTimeouts()
     /// Stream flows open now (all are on `loop`) and the most ever open at once, and those closed

@@ -23,7 +23,7 @@ extension SIPEndpoint {
                 let upgrader = NIOWebSocketServerUpgrader(
                     maxFrameSize: 1 << 16,
                     shouldUpgrade: { channel, head in
-                        channel.eventLoop.makeSucceededFuture(Self.webSocketUpgradeHeaders(for: head))
+                        channel.eventLoop.makeSucceededFuture(Self.webSocketUpgradeHeaders(for: head, allowedOrigins: self.allowedOrigins))
                     },
                     upgradePipelineHandler: { channel, _ in
                         channel.eventLoop.makeCompletedFuture {
@@ -56,11 +56,20 @@ extension SIPEndpoint {
         return local
     }
 
-    /// RFC 7118 §4: the client must offer the `sip` subprotocol; we answer with it or refuse.
-    static func webSocketUpgradeHeaders(for head: HTTPRequestHead) -> HTTPHeaders? {
+    /// RFC 7118 §4: the client must offer the `sip` subprotocol; we answer with it or refuse. A
+    /// page from an origin not allowed is refused too (the HTTP handler then says which).
+    static func webSocketUpgradeHeaders(for head: HTTPRequestHead, allowedOrigins: Set<String>) -> HTTPHeaders? {
+        guard originAllowed(head.headers.first(name: "Origin"), allowedOrigins) else { return nil }
         let offered = head.headers[canonicalForm: "Sec-WebSocket-Protocol"].map { $0.lowercased() }
         guard offered.contains("sip") else { return nil }
         return ["Sec-WebSocket-Protocol": "sip"]
+    }
+
+    /// Whether a page from `origin` may open SIP over WebSocket: any when `allowed` is empty; a
+    /// client that sends no Origin is no browser page (Origin guards pages, not programs).
+    public static func originAllowed(_ origin: String?, _ allowed: Set<String>) -> Bool {
+        guard !allowed.isEmpty, let origin else { return true }
+        return allowed.contains(origin.lowercased())
     }
 }
 

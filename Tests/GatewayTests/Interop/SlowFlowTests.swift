@@ -61,3 +61,29 @@ import TestSupport
         await gateway.stop()
     }
 }
+
+/// SIP-TLS takes TLS 1.2 and 1.3 only, with forward-secret AEAD suites: `openssl s_client` (Debian)
+/// as the client.
+@Suite(.serialized) struct TLSPolicyTests {
+    static func handshake(port: Int, _ options: [String]) throws -> (status: Int32?, text: String) {
+        let client = try ChildProcess("/usr/bin/openssl", ["s_client", "-connect", "127.0.0.1:\(port)", "-brief"] + options)
+        defer { client.stop() }
+        client.closeInput()
+        return (client.waitForExit(timeout: 10), client.text)
+    }
+
+    @Test func onlyTLS12AndUpWithAEADSuites() async throws {
+        let gateway = TestGateway { $0.listen.sipTLS = ListenAddress(host: "127.0.0.1", port: 0) }
+        try await gateway.start()
+        let port = try #require(gateway.server.boundAddresses["sip-tls"]?.port)
+        let results = await offPool { () -> [(Int32?, String)] in
+            [["-tls1_3"], ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"], ["-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"],
+             ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA"]].map { (try? Self.handshake(port: port, $0)).map { ($0.status, $0.text) } ?? (nil, "") }
+        }
+        #expect(results[0].1.contains("Protocol version: TLSv1.3"), "\(results[0].1)")
+        #expect(results[1].1.contains("Protocol version: TLSv1.2") && results[1].1.contains("ECDHE-ECDSA-AES128-GCM-SHA256"), "\(results[1].1)")
+        #expect(!results[2].1.contains("Protocol version"), "TLS 1.1 is refused: \(results[2].1)")
+        #expect(!results[3].1.contains("Protocol version"), "a CBC suite is refused: \(results[3].1)")
+        await gateway.stop()
+    }
+}
