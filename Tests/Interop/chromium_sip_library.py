@@ -17,41 +17,16 @@ Speaks JSON lines; commands on stdin, one reply each ({"type":"reply",...}):
 Chromium is stopped (with its driver) when stdin closes.
 Usage: chromium_sip_library.py URL TONE_HZ WORKDIR"""
 import json
-import math
-import os
-import struct
 import sys
 import time
-import wave
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
-
-
-def write_tone(path, hz, seconds=60, rate=48000):
-    with wave.open(path, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(b"".join(struct.pack("<h", int(0.3 * 32767 * math.sin(2 * math.pi * hz * i / rate)))
-                               for i in range(int(seconds * rate))))
+sys.path.insert(0, __file__.rsplit("/", 1)[0])
+import chromium  # noqa: E402
 
 
 def main():
     url, hz, work = sys.argv[1], float(sys.argv[2]), sys.argv[3]
-    os.makedirs(work, exist_ok=True)
-    tone = os.path.join(work, "tone.wav")
-    write_tone(tone, hz)
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/lib/chromium/chromium"
-    for flag in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--use-fake-ui-for-media-stream",
-                 "--use-fake-device-for-media-stream", f"--use-file-for-fake-audio-capture={tone}",
-                 "--allow-loopback-in-peer-connection", "--disable-features=WebRtcHideLocalIpsWithMdns", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--autoplay-policy=no-user-gesture-required", f"--user-data-dir={os.path.join(work, 'profile')}"]:
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver", log_output=os.path.join(work, "chromedriver.log")),
-                              options=options)
+    driver = chromium.start(work, hz, extra=["--use-fake-ui-for-media-stream"])
     driver.set_script_timeout(30)
     try:
         driver.get(url)

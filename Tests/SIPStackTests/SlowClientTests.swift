@@ -66,13 +66,7 @@ import TestSupport
                 #expect(closed, "the stream is out of step after it: closed")
             }
             // The server side closes as the client's end arrives: bounded wait for that.
-            var open = -1
-            for _ in 0..<50 {
-                open = try await endpoint.loop.submit { endpoint.openFlows }.get()
-                if open == 0 { break }
-                try await Task.sleep(for: .milliseconds(100))
-            }
-            #expect(open == 0, "nothing held")
+            #expect(try await eventually { try await endpoint.loop.submit { endpoint.openFlows }.get() == 0 }, "nothing held")
         }
     }
 }

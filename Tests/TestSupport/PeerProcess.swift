@@ -73,3 +73,14 @@ public struct Handed<Value>: @unchecked Sendable {
     public let value: Value
     public init(_ value: Value) { self.value = value }
 }
+
+/// Polls `condition` every 100 ms until it holds or `seconds` pass, for state that settles a moment
+/// after the event a test saw (a server closing its side, a registration landing); whether it held.
+public func eventually(within seconds: Double = 5, _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+    while true {
+        if try await condition() { return true }
+        guard ContinuousClock.now < deadline else { return false }
+        try? await Task.sleep(for: .milliseconds(100))
+    }
+}

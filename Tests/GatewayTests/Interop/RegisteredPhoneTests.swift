@@ -208,16 +208,12 @@ import TestSupport
     /// Polls the admin API until `user` has a binding over `transport` (baresip registers before its
     /// control socket can say so).
     static func registered(_ user: String, transport: String, httpPort: Int) async -> Bool {
-        for _ in 0..<100 {
-            if let (status, body) = await httpRequest("http://127.0.0.1:\(httpPort)/admin/api/registrations",
-                                                     headers: ["Authorization": "Bearer admin"]),
-               status == 200, let json = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
-               let bindings = json["registrations"] as? [[String: Any]],
-               bindings.contains(where: { $0["user"] as? String == user && $0["transport"] as? String == transport }) {
-                return true
-            }
-            try? await Task.sleep(for: .milliseconds(100))
+        await eventually(within: 10) {
+            guard let (status, body) = await httpRequest("http://127.0.0.1:\(httpPort)/admin/api/registrations",
+                                                         headers: ["Authorization": "Bearer admin"]),
+                  status == 200, let json = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
+                  let bindings = json["registrations"] as? [[String: Any]] else { return false }
+            return bindings.contains { $0["user"] as? String == user && $0["transport"] as? String == transport }
         }
-        return false
     }
 }

@@ -55,13 +55,7 @@ import TestSupport
         let closed = await offPool { all.allSatisfy { $0.readUntilClosed(within: 5).closed } }
         #expect(closed, "every half-open handshake is gone within the deadline")
         // The server side closes each as its deadline fires; the client may see it a moment first.
-        var open = -1
-        for _ in 0..<50 {
-            open = try await endpoint.loop.submit { endpoint.openFlows }.get()
-            if open == 0 { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        #expect(open == 0, "nothing held: \(open)")
+        #expect(try await eventually { try await endpoint.loop.submit { endpoint.openFlows }.get() == 0 }, "nothing held")
         let (peak, refused) = try await endpoint.loop.submit { (endpoint.peakFlows, endpoint.flowsRefused) }.get()
         #expect(peak == 50, "never more than the cap open at once: \(peak)")
         #expect(refused > 0)
