@@ -5,7 +5,10 @@ CONFIG ?= tandem.yaml
 FUZZ_RUNS ?= 1000000
 FUZZ_SECONDS ?= 600
 FUZZ_SCRATCH := .build-fuzz
-FUZZ_FLAGS := -c debug --sanitize=fuzzer --sanitize=address \
+FUZZ_TARGETS := sip sip-stream websocket sdp dialplan stun rtp rtcp srtp dtls config
+# Release: unoptimised Swift runs ten times slower, and ten million runs per target is the goal.
+# -enable-testing because the stream harness drives SIPStack's internal channel handlers.
+FUZZ_FLAGS := -c release --sanitize=fuzzer --sanitize=address -Xswiftc -enable-testing \
 	-Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp --scratch-path $(FUZZ_SCRATCH)
 
 # Build: compilers' C libraries. Tests and peers: SIP phones, proxy, capture.
@@ -14,7 +17,7 @@ DEB_PEERS := sip-tester baresip kamailio tcpdump espeak-ng sox python3-venv pyth
 VENV := .venv
 DEB_PACKAGES := $(DEB_BUILD) $(DEB_PEERS)
 
-.PHONY: deps build release run test unit bench fuzz fuzz-sip fuzz-sdp fuzz-dialplan certs clean venv install
+.PHONY: deps build release run test unit bench fuzz fuzz-build $(addprefix fuzz-,$(FUZZ_TARGETS)) certs clean venv install
 
 # Installs only what is missing, so a second run costs a dpkg query.
 deps:
@@ -79,7 +82,7 @@ test: deps venv
 	.build/debug/tandem dialplan test --config $(CONFIG) dialplans
 
 # Socket-free suites only: parsers, state machines, codecs, crypto, dialplans. No peers, no ports.
-UNIT_FILTER := ^(SIPTests|SDPTests|RTPTests|MediaTests|DialplanTests|WebRTCTests|CLibraryTests|CallStateTests)\.|\.(DialogTests|ClientTransactionTests|ServerTransactionTests|RegisterThrottleTests|ConfigTests|CertificateStoreTests|DialplanReloadTests|RequestBuilderTests|CallAdmissionTests|LegAgreementTests|AbuseGuardTests)/
+UNIT_FILTER := ^(SIPTests|SDPTests|FuzzTargetsTests|RTPTests|MediaTests|DialplanTests|WebRTCTests|CLibraryTests|CallStateTests)\.|\.(DialogTests|ClientTransactionTests|ServerTransactionTests|RegisterThrottleTests|ConfigTests|CertificateStoreTests|DialplanReloadTests|RequestBuilderTests|CallAdmissionTests|LegAgreementTests|AbuseGuardTests)/
 unit: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --filter '$(UNIT_FILTER)'
@@ -89,24 +92,24 @@ bench: deps
 	@mkdir -p bench
 	.build/release/TandemBench bench/results.tsv
 
-fuzz: fuzz-sip fuzz-sdp fuzz-dialplan
+# Every harness in Sources/FuzzTargets, one after the other, each over its seed corpus
+# (Tests/Fuzz/<target>/corpus, copied so the fuzzer's finds stay out of the tree). A crash stops
+# the run and leaves its input in fuzz-artifacts/; `make fuzz-stun` and so on run one target.
+fuzz: $(addprefix fuzz-,$(FUZZ_TARGETS))
 
-fuzz-sip fuzz-sdp: fuzz-%: deps
-	$(SWIFT) build $(FUZZ_FLAGS) --product Fuzz$(shell echo $* | tr a-z A-Z)
-	@corpus=$$(mktemp -d); trap 'rm -rf $$corpus' EXIT; \
-	up=$$(echo $* | tr a-z A-Z); \
-	cp Tests/$${up}Tests/Fuzz/corpus/* $$corpus/ 2>/dev/null; \
+fuzz-build: deps
+	$(SWIFT) build $(FUZZ_FLAGS) --product TandemFuzz
+
+$(addprefix fuzz-,$(FUZZ_TARGETS)): fuzz-%: fuzz-build
+	@corpus=$$(mktemp -d); trap 'rm -rf $$corpus' EXIT; cp Tests/Fuzz/$*/corpus/* $$corpus/; \
 	extra=""; [ $* = sip ] && extra=Tests/SIPTests/Fixtures/rfc4475; \
 	[ $* = sdp ] && cp Tests/SDPTests/Fixtures/*.sdp $$corpus/; \
-	mkdir -p fuzz-artifacts; \
-	SWIFT_BACKTRACE=enable=no $(FUZZ_SCRATCH)/debug/Fuzz$$up -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_SECONDS) \
-		-artifact_prefix=fuzz-artifacts/$*- $$corpus $$extra
-
-fuzz-dialplan: deps
-	$(SWIFT) build $(FUZZ_FLAGS) --product FuzzDialplan
-	@corpus=$$(mktemp -d); trap 'rm -rf $$corpus' EXIT; cp Tests/DialplanTests/Fuzz/corpus/* $$corpus/; mkdir -p fuzz-artifacts; \
-	SWIFT_BACKTRACE=enable=no $(FUZZ_SCRATCH)/debug/FuzzDialplan -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_SECONDS) \
-		-artifact_prefix=fuzz-artifacts/dialplan- $$corpus
+	mkdir -p fuzz-artifacts; start=$$(date +%s); \
+	TANDEM_FUZZ=$* SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=suppressions=Tests/Fuzz/asan.supp $(FUZZ_SCRATCH)/release/TandemFuzz -runs=$(FUZZ_RUNS) \
+		-max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -print_final_stats=1 \
+		-artifact_prefix=fuzz-artifacts/$*- $$corpus $$extra > fuzz-artifacts/$*.log 2>&1; \
+	rc=$$?; if [ $$rc = 0 ]; then grep -E '^#[0-9]+ +DONE' fuzz-artifacts/$*.log; else tail -60 fuzz-artifacts/$*.log; fi; \
+	echo "fuzz $*: exit $$rc after $$(( $$(date +%s) - start )) s (log: fuzz-artifacts/$*.log)"; exit $$rc
 
 clean:
 	rm -rf .build $(FUZZ_SCRATCH) fuzz-artifacts $(VENV)

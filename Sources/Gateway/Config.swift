@@ -1,3 +1,6 @@
+import SIP
+import SIPStack
+
 /// Tandem's version, printed by `tandem version`, reported by /health and sent as User-Agent/Server.
 public let tandemVersion = "0.1.0"
 
@@ -67,23 +70,40 @@ public struct GatewayConfig: Sendable, Equatable {
         }
     }
 
-    /// A browser user allowed to register, with the digest HA1 (or a plain password for labs).
+    /// A browser user allowed to register, with the digest HA1s (or a plain password for labs).
     public struct User: Sendable, Equatable {
         public var name: String
+        /// MD5 of name:realm:password, hex.
         public var ha1: String?
+        /// SHA-256 of name:realm:password, hex (RFC 8760).
+        public var ha1SHA256: String?
         public var password: String?
         /// The dialplan context the user's calls are routed in.
         public var context: String
         /// How digits go to the user's legs; nil is `auto` (RFC 4733 when negotiated, tones otherwise).
         public var dtmf: Trunk.DTMFMode?
 
-        public init(name: String, ha1: String? = nil, password: String? = nil, context: String = "from-browser",
-                    dtmf: Trunk.DTMFMode? = nil) {
+        public init(name: String, ha1: String? = nil, ha1SHA256: String? = nil, password: String? = nil,
+                    context: String = "from-browser", dtmf: Trunk.DTMFMode? = nil) {
             self.name = name
             self.ha1 = ha1
+            self.ha1SHA256 = ha1SHA256
             self.password = password
             self.context = context
             self.dtmf = dtmf
+        }
+
+        /// The HA1 of each algorithm this user can answer: both from a password, else those given.
+        public func digestHA1(realm: String) -> [DigestAlgorithm: String] {
+            if let password {
+                return Dictionary(uniqueKeysWithValues: [DigestAlgorithm.md5, .sha256].map {
+                    ($0, RegistrationCredentials.ha1(user: name, realm: realm, password: password, algorithm: $0))
+                })
+            }
+            var stored: [DigestAlgorithm: String] = [:]
+            stored[.md5] = ha1
+            stored[.sha256] = ha1SHA256
+            return stored
         }
     }
 
@@ -191,6 +211,8 @@ public struct GatewayConfig: Sendable, Equatable {
     public var webPhone = WebPhone()
     public var media = Media()
     public var realm = "tandem"
+    /// Digest algorithms challenged for, in order (MD5 first: JsSIP and SIP.js answer only the first).
+    public var digestAlgorithms: [DigestAlgorithm] = [.md5]
     public var users: [User] = []
     /// Secret for time-limited HMAC tokens (`expiry:user` usernames); nil disables tokens.
     public var tokenSecret: String? = nil

@@ -1,4 +1,5 @@
 import Foundation
+import SIP
 import Yams
 
 /// A config file Tandem refuses, named by file, line and key so the operator can go straight to it.
@@ -100,6 +101,15 @@ public enum ConfigLoader {
                     }
                 }
             case "realm": config.realm = try r.string(value, path: path)
+            case "digest_algorithms":
+                config.digestAlgorithms = try r.sequence(value, path: path) { item, path throws(ConfigError) in
+                    let name = try r.string(item, path: path)
+                    guard let algorithm = DigestAlgorithm(token: name), !algorithm.isSession else {
+                        throw r.error(item, path, "expected MD5 or SHA-256")
+                    }
+                    return algorithm
+                }
+                guard !config.digestAlgorithms.isEmpty else { throw r.error(value, path, "name at least one of MD5, SHA-256") }
             case "token_secret": config.tokenSecret = try r.optionalString(value, path: path)
             case "dialplans": config.dialplanDirectory = try r.string(value, path: path)
             case "certs": config.certificateDirectory = try r.string(value, path: path)
@@ -113,12 +123,13 @@ public enum ConfigLoader {
                 config.logLevel = level
             case "users":
                 config.users = try r.sequence(value, path: path) { item, path throws(ConfigError) in
-                    var name: String?, ha1: String?, password: String?, context = "from-browser"
+                    var name: String?, ha1: String?, ha1SHA256: String?, password: String?, context = "from-browser"
                     var dtmf: GatewayConfig.Trunk.DTMFMode?
                     try r.mapping(item, path: path) { key, value, path throws(ConfigError) in
                         switch key {
                         case "name": name = try r.string(value, path: path)
                         case "ha1": ha1 = try r.string(value, path: path)
+                        case "ha1_sha256": ha1SHA256 = try r.string(value, path: path)
                         case "password": password = try r.string(value, path: path)
                         case "context": context = try r.string(value, path: path)
                         case "dtmf": dtmf = try r.choice(value, path: path)
@@ -126,13 +137,17 @@ public enum ConfigLoader {
                         }
                     }
                     guard let name else { throw r.error(item, path + ".name", "missing") }
-                    guard (ha1 == nil) != (password == nil) else {
-                        throw r.error(item, path, "give exactly one of ha1 or password")
+                    guard (ha1 == nil && ha1SHA256 == nil) != (password == nil) else {
+                        throw r.error(item, path, "give a password, or ha1 and/or ha1_sha256, not both")
                     }
                     if let ha1, ha1.count != 32 || !ha1.allSatisfy(\.isHexDigit) {
                         throw r.error(item, path + ".ha1", "expected 32 hex digits (MD5 of user:realm:password)")
                     }
-                    return GatewayConfig.User(name: name, ha1: ha1, password: password, context: context, dtmf: dtmf)
+                    if let ha1SHA256, ha1SHA256.count != 64 || !ha1SHA256.allSatisfy(\.isHexDigit) {
+                        throw r.error(item, path + ".ha1_sha256", "expected 64 hex digits (SHA-256 of user:realm:password)")
+                    }
+                    return GatewayConfig.User(name: name, ha1: ha1?.lowercased(), ha1SHA256: ha1SHA256?.lowercased(), password: password,
+                                              context: context, dtmf: dtmf)
                 }
             case "limits":
                 try r.mapping(value, path: path) { key, value, path throws(ConfigError) in

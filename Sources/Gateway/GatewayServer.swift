@@ -104,9 +104,8 @@ public final class GatewayServer: @unchecked Sendable {
 
         let credentials = RegistrationCredentials(
             realm: config.realm,
-            ha1: Dictionary(config.users.map { u in
-                (u.name, u.ha1 ?? RegistrationCredentials.ha1(user: u.name, realm: config.realm, password: u.password ?? ""))
-            }, uniquingKeysWith: { a, _ in a }),
+            ha1: Dictionary(config.users.map { u in (u.name, u.digestHA1(realm: config.realm)) }, uniquingKeysWith: { a, _ in a }),
+            algorithms: config.digestAlgorithms,
             tokenSecret: config.tokenSecret)
         let endpoint = SIPEndpoint(loop: group.next(), logger: logger)
         endpoint.forceRport = config.sip.forceRport

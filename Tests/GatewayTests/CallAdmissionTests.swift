@@ -106,6 +106,20 @@ import Testing
         #expect(refusal(decide(request)) == .wrongCredentials(user: "alice"), "answered with a fresh 407, counted against alice")
     }
 
+    /// RFC 8760: with SHA-256 challenged beside MD5, a client that knows SHA-256 answers it; a user
+    /// whose config holds only the MD5 HA1 cannot be proven by a SHA-256 answer.
+    @Test mutating func sha256AnswersAreCheckedAgainstTheSHA256HA1() throws {
+        let ha1 = { (a: DigestAlgorithm) in a.ha1(username: "alice", realm: Self.realm, password: Self.password) }
+        digest = DigestServer(realm: Self.realm, secret: Array("a test secret of thirty-two bytes".utf8), algorithms: [.md5, .sha256])
+        let request = try authorized(Self.invite(to: "9196"))
+        #expect(try request.headers.proxyAuthorization().first?.algorithm == .sha256, "the client chose the stronger challenge")
+        admission.credentials = RegistrationCredentials(realm: Self.realm, ha1: ["alice": [.md5: ha1(.md5), .sha256: ha1(.sha256)]],
+                                                        algorithms: [.md5, .sha256])
+        #expect(try admitted(decide(request)).caller == .user("alice"))
+        admission.credentials = RegistrationCredentials(realm: Self.realm, ha1: ["alice": [.md5: ha1(.md5)]], algorithms: [.md5, .sha256])
+        #expect(refusal(decide(try authorized(Self.invite(to: "9196", callID: "call-2")))) == .wrongCredentials(user: "alice"))
+    }
+
     @Test mutating func aProvenUserReachesTheEchoApp() throws {
         let call = try admitted(decide(try authorized(Self.invite(to: "9196"))))
         #expect(call.caller == .user("alice"))

@@ -1,4 +1,5 @@
 import Gateway
+import SIP
 import Testing
 
 @Suite struct ConfigTests {
@@ -139,10 +140,29 @@ import Testing
         #expect(refuse("media:\n  consent_timeout: 0\n")?.reason == "must be at least 1 second")
         #expect(refuse("trunks:\n  - name: a\n    address: b\n    caller_id: anonymous\n")?.key == "trunks[0].caller_id")
         #expect(refuse("users:\n  - password: x\n")?.key == "users[0].name")
-        #expect(refuse("users:\n  - name: a\n")?.reason == "give exactly one of ha1 or password")
+        #expect(refuse("users:\n  - name: a\n")?.reason == "give a password, or ha1 and/or ha1_sha256, not both")
         #expect(refuse("users:\n  - name: a\n    ha1: nothex\n")?.key == "users[0].ha1")
+        #expect(refuse("users:\n  - name: a\n    ha1_sha256: \(String(repeating: "a", count: 32))\n")?.key == "users[0].ha1_sha256")
+        #expect(refuse("digest_algorithms: [MD5, SHA-512]\n")?.reason == "expected MD5 or SHA-256")
+        #expect(refuse("digest_algorithms: []\n")?.key == "digest_algorithms")
         #expect(refuse("log_level: loud\n")?.key == "log_level")
         #expect(refuse("trunks:\n  - name: a\n")?.key == "trunks[0].address")
+    }
+
+    /// RFC 8760: SHA-256 beside MD5, in the order given; a password gives a user both HA1s.
+    @Test func digestAlgorithmsAndSHA256HA1() throws {
+        let sha = DigestAlgorithm.sha256.ha1(username: "bob", realm: "tandem", password: "b")
+        let c = try ConfigLoader.parse("""
+            digest_algorithms: [MD5, SHA-256]
+            users:
+              - {name: alice, password: wonderland}
+              - {name: bob, ha1_sha256: \(sha.uppercased())}
+            """, file: "t.yaml")
+        #expect(c.digestAlgorithms == [.md5, .sha256])
+        #expect(c.users[0].digestHA1(realm: "tandem") == [.md5: DigestAlgorithm.md5.ha1(username: "alice", realm: "tandem", password: "wonderland"),
+                                                           .sha256: DigestAlgorithm.sha256.ha1(username: "alice", realm: "tandem", password: "wonderland")])
+        #expect(c.users[1].digestHA1(realm: "tandem") == [.sha256: sha])
+        #expect(try ConfigLoader.parse("realm: x\n", file: "t.yaml").digestAlgorithms == [.md5])
     }
 
     @Test func yamlSyntaxErrorHasALine() {

@@ -13,9 +13,9 @@ enum Fixture {
     /// The directory of this test target in the source tree.
     static let testsDirectory = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath().deletingLastPathComponent()
 
-    /// Every file under Tests/SIPTests/Fuzz (seed corpus and fuzzer regressions).
+    /// Every file under Tests/Fuzz/sip (seed corpus and fuzzer regressions).
     static func fuzzFiles(_ subdirectory: String? = nil) -> [URL] {
-        var root = testsDirectory.appendingPathComponent("Fuzz")
+        var root = testsDirectory.deletingLastPathComponent().appendingPathComponent("Fuzz/sip")
         if let subdirectory { root = root.appendingPathComponent(subdirectory) }
         guard let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]) else {
             return []

@@ -147,6 +147,22 @@ func connect(_ leg: WebRTCTransport, _ browser: FakeBrowser, _ wire: Wire) throw
         #expect(deliver(protected, to: leg, from: browser.address).0 == .none)
         #expect(leg.counters.srtpReplayed == 1)
 
+        // Forged: a fresh sequence number with the payload or the tag altered, and one sealed with
+        // another key. Each is dropped and counted; the real stream goes on after them.
+        var forged = SRTPProbe.rtp(sequence: 2)
+        let sealed = try forged.withUnsafeMutableBytes { try tx.protectRTP($0.baseAddress!, length: 172, capacity: $0.count) }
+        var flipped = Array(forged[0..<sealed]), tag = flipped
+        flipped[40] ^= 0x01
+        tag[sealed - 1] ^= 0x80
+        let stranger = try SRTPSession(profile: profile, keyAndSalt: [UInt8](repeating: 7, count: keys.localKeyAndSalt.count), direction: .outbound)
+        var foreign = SRTPProbe.rtp(sequence: 3)
+        let f = try foreign.withUnsafeMutableBytes { try stranger.protectRTP($0.baseAddress!, length: 172, capacity: $0.count) }
+        for packet in [flipped, tag, Array(foreign[0..<f])] {
+            #expect(deliver(packet, to: leg, from: browser.address).0 == .none)
+        }
+        #expect(leg.counters.srtpAuthenticationFailed == 3)
+        #expect(deliver(Array(forged[0..<sealed]), to: leg, from: browser.address).0 == .rtp(length: 172), "the genuine packet still decrypts")
+
         // Leg → browser.
         var out = SRTPProbe.rtp(sequence: 9)
         let before = wire.sent.count

@@ -127,9 +127,9 @@ struct CallAdmission {
             caller = .trunk(trunk)
         } else {
             var user: String?, claimed: String?
-            let result = digest.verify(request, proxy: true, now: now) { username, _, _ in
+            let result = digest.verify(request, proxy: true, now: now) { username, _, algorithm in
                 claimed = username
-                guard let found = credentials.lookup(username: username, now: now) else { return nil }
+                guard let found = credentials.lookup(username: username, algorithm: algorithm, now: now) else { return nil }
                 user = found.user
                 return found.ha1
             }

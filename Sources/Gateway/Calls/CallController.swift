@@ -44,7 +44,7 @@ final class CallController: @unchecked Sendable {
         self.services = services
         var secret = [UInt8](repeating: 0, count: 32)
         for i in secret.indices { secret[i] = UInt8.random(in: 0...255) }
-        digest = DigestServer(realm: services.registrar.credentials.realm, secret: secret, algorithms: [.md5])
+        digest = DigestServer(realm: services.registrar.credentials.realm, secret: secret, algorithms: services.registrar.credentials.algorithms)
         admission = CallAdmission(trunks: services.trunks, credentials: services.registrar.credentials, minSE: 90,
                                   soundsDirectory: soundsDirectory)
         let registrar = services.registrar

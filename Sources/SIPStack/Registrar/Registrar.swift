@@ -26,8 +26,7 @@ public final class Registrar {
         var secret = [UInt8](repeating: 0, count: 32)
         var g = SystemRandomNumberGenerator()
         for i in secret.indices { secret[i] = UInt8.random(in: 0...255, using: &g) }
-        // MD5 only: JsSIP and SIP.js take the first challenge and know no other algorithm.
-        digest = DigestServer(realm: credentials.realm, secret: secret, algorithms: [.md5])
+        digest = DigestServer(realm: credentials.realm, secret: secret, algorithms: credentials.algorithms)
     }
 
     /// Current, unexpired bindings of `user`, newest first.
@@ -83,9 +82,9 @@ public final class Registrar {
         }
 
         var authenticatedUser: String?, claimedUser: String?
-        let result = digest.verify(request, now: now) { username, _, _ in
+        let result = digest.verify(request, now: now) { username, _, algorithm in
             claimedUser = username
-            guard let found = credentials.lookup(username: username, now: now) else { return nil }
+            guard let found = credentials.lookup(username: username, algorithm: algorithm, now: now) else { return nil }
             authenticatedUser = found.user
             return found.ha1
         }

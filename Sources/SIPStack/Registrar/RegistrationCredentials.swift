@@ -2,37 +2,49 @@ import Foundation
 import SIP
 import Hashing
 
-/// Who may register, and how their credentials are checked: per-user HA1 (digest, RFC 7616 with MD5
-/// as JsSIP and SIP.js speak it) and, when a secret is set, time-limited tokens: user name
-/// `EXPIRY:user` (Unix seconds) with password base64(HMAC-SHA1(secret, "EXPIRY:user")) — the
-/// TURN REST scheme WebRTC back ends already mint.
+/// Who may register, and how their credentials are checked: per-user HA1 per digest algorithm
+/// (RFC 7616; MD5 as JsSIP and SIP.js speak it, SHA-256 of RFC 8760 beside it) and, when a secret is
+/// set, time-limited tokens: user name `EXPIRY:user` (Unix seconds) with password
+/// base64(HMAC-SHA1(secret, "EXPIRY:user")) — the TURN REST scheme WebRTC back ends already mint.
 public struct RegistrationCredentials: Sendable {
     public var realm: String
-    /// User name → HA1 hex (MD5 of user:realm:password).
-    public var ha1: [String: String]
+    /// User name → HA1 hex per algorithm (the hash of user:realm:password).
+    public var ha1: [String: [DigestAlgorithm: String]]
+    /// Challenged for, in this order (one WWW-/Proxy-Authenticate each). JsSIP and SIP.js answer
+    /// only the first challenge and know only MD5, so MD5 leads unless no such client registers.
+    public var algorithms: [DigestAlgorithm]
     public var tokenSecret: String?
 
-    public init(realm: String, ha1: [String: String], tokenSecret: String? = nil) {
+    public init(realm: String, ha1: [String: [DigestAlgorithm: String]], algorithms: [DigestAlgorithm] = [.md5],
+                tokenSecret: String? = nil) {
         self.realm = realm
         self.ha1 = ha1
+        self.algorithms = algorithms
         self.tokenSecret = tokenSecret
     }
 
-    /// HA1 for a plain password: what `users[].password` in the config turns into at load.
-    public static func ha1(user: String, realm: String, password: String) -> String {
-        DigestAlgorithm.md5.ha1(username: user, realm: realm, password: password)
+    /// MD5 only, one HA1 per user.
+    public init(realm: String, ha1: [String: String], tokenSecret: String? = nil) {
+        self.init(realm: realm, ha1: ha1.mapValues { [.md5: $0] }, tokenSecret: tokenSecret)
     }
 
-    /// The user a digest user name authenticates as, and the HA1 to check it with; nil when unknown
-    /// or when a token has expired.
-    public func lookup(username: String, now: Date) -> (user: String, ha1: String)? {
-        if let stored = ha1[username] { return (username, stored) }
+    /// HA1 for a plain password: what `users[].password` in the config turns into at load.
+    public static func ha1(user: String, realm: String, password: String, algorithm: DigestAlgorithm = .md5) -> String {
+        algorithm.ha1(username: user, realm: realm, password: password)
+    }
+
+    /// The user a digest user name authenticates as, and the HA1 to check its `algorithm` answer
+    /// with; nil when unknown, when no HA1 of that algorithm is stored, or when a token has expired.
+    public func lookup(username: String, algorithm: DigestAlgorithm = .md5, now: Date) -> (user: String, ha1: String)? {
+        if let stored = ha1[username] {
+            return stored[algorithm].map { (username, $0) }
+        }
         guard let secret = tokenSecret, let colon = username.firstIndex(of: ":"),
               let expiry = TimeInterval(username[..<colon]), expiry > now.timeIntervalSince1970 else { return nil }
         let user = String(username[username.index(after: colon)...])
         guard !user.isEmpty else { return nil }
         let password = Data(Hash.sha1.authenticate(key: Array(secret.utf8), message: Array(username.utf8))).base64EncodedString()
-        return (user, Self.ha1(user: username, realm: realm, password: password))
+        return (user, Self.ha1(user: username, realm: realm, password: password, algorithm: algorithm))
     }
 
     /// A token's password, as the web application that issues tokens computes it.

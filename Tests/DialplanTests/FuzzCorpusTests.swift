@@ -2,21 +2,10 @@ import Foundation
 import Testing
 @testable import Dialplan
 
-/// Replays the fuzz seed corpus and every fuzzer-found regression through what the fuzz target does,
-/// so a fixed crash stays fixed without running libFuzzer; and checks broken files are refused
-/// with precise positions.
-@Suite struct FuzzReplayTests {
-    static let fuzz = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fuzz")
-
-    static func inputs() -> [URL] {
-        var files: [URL] = []
-        for folder in ["corpus", "regressions"] {
-            let directory = fuzz.appendingPathComponent(folder)
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-            files += names.filter { !$0.hasPrefix(".") }.sorted().map { directory.appendingPathComponent($0) }
-        }
-        return files
-    }
+/// The broken files of the dialplan seed corpus (Tests/Fuzz/dialplan) are refused at their
+/// positions; FuzzTargetsTests replays the whole corpus through the fuzz harness.
+@Suite struct FuzzCorpusTests {
+    static let fuzz = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fuzz/dialplan")
 
     static func load(_ bytes: [UInt8]) -> DialplanLoadResult {
         let fs = InMemoryFileSystem(bytes: [
@@ -24,28 +13,6 @@ import Testing
             "f/lib/b.xml": Array(#"<dialplan><route-group name="g"><route name="r"><echo/></route></route-group></dialplan>"#.utf8),
         ])
         return DialplanLoader.load(directory: "f", environment: DialplanEnvironment(trunks: ["pbx"], users: ["alice"]), fileSystem: fs)
-    }
-
-    @Test func corpusIsPresent() {
-        #expect(Self.inputs().count >= 6)
-    }
-
-    @Test(arguments: inputs())
-    func replay(_ file: URL) throws {
-        let result = Self.load(try [UInt8](Data(contentsOf: file)))
-        guard let plan = result.dialplan else {
-            #expect(!result.errors.isEmpty)
-            return
-        }
-        for o in DialplanTestRunner.run(plan) { _ = o.result.traceText() }
-        for name in plan.contextOrder {
-            for call in [CallFields(destination: "9196", caller: "alice", source: .user("alice")),
-                         CallFields(destination: "", sourceIP: "not an address")] {
-                let r = plan.evaluate(call: call, context: name, at: Date(timeIntervalSince1970: 1_774_747_800))
-                #expect(!r.plan.isEmpty)
-                _ = r.planText()
-            }
-        }
     }
 
     @Test func brokenSyntaxIsRefusedAtItsPosition() throws {
