@@ -20,14 +20,17 @@ enum StreamHarness {
         func endpoint(_ endpoint: SIPEndpoint, flowClosed peer: SIPPeer) {}
     }
 
-    static func runTCP(_ input: UnsafeRawBufferPointer) {
+    /// Returns the bytes written back (responses, pongs), so tests can see a seed reached the endpoint.
+    @discardableResult
+    static func runTCP(_ input: UnsafeRawBufferPointer) -> Int {
         run(input) { channel, endpoint in
             try channel.pipeline.syncOperations.addHandler(StreamHandler(endpoint: endpoint, transport: .tcp))
         }
     }
 
     /// What NIO's server upgrader installs for SIP over WebSocket, and our aggregator and handler.
-    static func runWebSocket(_ input: UnsafeRawBufferPointer) {
+    @discardableResult
+    static func runWebSocket(_ input: UnsafeRawBufferPointer) -> Int {
         run(input) { channel, endpoint in
             let ops = channel.pipeline.syncOperations
             try ops.addHandler(WebSocketFrameEncoder())
@@ -38,7 +41,7 @@ enum StreamHarness {
         }
     }
 
-    private static func run(_ input: UnsafeRawBufferPointer, pipeline: (EmbeddedChannel, SIPEndpoint) throws -> Void) {
+    private static func run(_ input: UnsafeRawBufferPointer, pipeline: (EmbeddedChannel, SIPEndpoint) throws -> Void) -> Int {
         let channel = EmbeddedChannel()
         var logger = Logger(label: "fuzz")
         logger.logLevel = .critical
@@ -46,9 +49,8 @@ enum StreamHarness {
         let answerer = Answerer()
         endpoint.delegate = answerer
         do {
-            channel.remoteAddress = try SocketAddress(ipAddress: "127.0.0.1", port: 5062)
             try pipeline(channel, endpoint)
-            channel.pipeline.fireChannelActive()
+            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 5062)).wait()
         } catch {
             fatalError("harness set-up: \(error)")
         }
@@ -61,6 +63,6 @@ enum StreamHarness {
         channel.embeddedEventLoop.advanceTime(by: .seconds(120))
         _ = try? channel.finish()
         withExtendedLifetime(answerer) {}
-        if written == -1 { print("") }
+        return written
     }
 }

@@ -19,6 +19,20 @@ import Testing
         #expect(Self.files(target, "corpus").count >= 4, "Tests/Fuzz/\(target.rawValue)/corpus")
     }
 
+    /// The stream harnesses answer each seed's requests: the seeds get past connection set-up and
+    /// framing into the endpoint, or the fuzzer would be exploring nothing.
+    @Test func streamSeedsReachTheEndpoint() throws {
+        // Responses to nothing are dropped, and a Content-Length past the body waits for more.
+        for file in Self.files(.sipStream, "corpus") where !["response", "short-content-length"].contains(file.lastPathComponent) {
+            let bytes = try [UInt8](Data(contentsOf: file))
+            #expect(bytes.withUnsafeBytes { StreamHarness.runTCP($0) } > 0, "\(file.lastPathComponent)")
+        }
+        for file in Self.files(.websocket, "corpus") {
+            let bytes = try [UInt8](Data(contentsOf: file))
+            #expect(bytes.withUnsafeBytes { StreamHarness.runWebSocket($0) } > 0, "\(file.lastPathComponent)")
+        }
+    }
+
     @Test(arguments: FuzzTarget.allCases)
     func corpusAndRegressionsReplay(_ target: FuzzTarget) throws {
         for file in Self.files(target, "corpus") + Self.files(target, "regressions") {

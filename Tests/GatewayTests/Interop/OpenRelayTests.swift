@@ -37,7 +37,9 @@ import TestSupport
         defer { intruder.stop() }
         let status = await offPool { LoopTransferExits([(intruder.waitForExit(timeout: 30), "")]) }.value.first?.0
         await gateway.stop()
-        #expect(status == 0, "both INVITEs got 407: \(intruder.text.suffix(1500))")
+        let errors = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix("_errors.log") }
+            .compactMap { try? String(contentsOfFile: dir + "/" + $0, encoding: .utf8) }.joined()
+        #expect(status == 0, "both INVITEs got 407: \(errors.suffix(3000))")
         #expect(trunk.isRunning, "the trunk was up and listening all along: \(trunk.text.suffix(1000))")
 
         // The 407s were decided before routing; whatever reached the trunk would be in its log by now.

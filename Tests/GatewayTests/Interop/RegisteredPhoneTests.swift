@@ -35,8 +35,6 @@ import TestSupport
         try FileManager.default.copyItem(atPath: Self.libraries + "/" + Self.bundles[library]!, toPath: page + "/library.js")
         let users = [GatewayConfig.User(name: "alice", password: "wonderland", dtmf: aliceDTMF), GatewayConfig.User(name: "bob", password: "b")]
         let gateway = TestGateway(users: users) {
-            // Both challenges, MD5 first: JsSIP, SIP.js and baresip must all still get in.
-            $0.digestAlgorithms = [.md5, .sha256]
             $0.webPhone.directory = page
             $0.listen.sipTCP = ListenAddress(host: "127.0.0.1", port: 0)
             $0.admin.token = "admin"
