@@ -31,7 +31,7 @@ enum Fixture {
     }
 
     static func corpus(_ name: String) throws -> [UInt8] {
-        let url = testsDirectory.appendingPathComponent("Fuzz/corpus").appendingPathComponent(name)
+        let url = testsDirectory.deletingLastPathComponent().appendingPathComponent("Fuzz/sip/corpus").appendingPathComponent(name)
         return Array(try Data(contentsOf: url))
     }
 
