@@ -53,8 +53,3 @@ struct Chunks: Sequence, IteratorProtocol {
         return UnsafeRawBufferPointer(rebasing: input[start..<end])
     }
 }
-
-/// Writes chunks in the format `Chunks` reads; seeds and tests use it.
-public func chunked(_ parts: [[UInt8]]) -> [UInt8] {
-    parts.flatMap { [UInt8(truncatingIfNeeded: $0.count >> 8), UInt8(truncatingIfNeeded: $0.count)] + $0 }
-}

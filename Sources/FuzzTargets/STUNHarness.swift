@@ -1,4 +1,3 @@
-import Hashing
 @testable import WebRTC
 
 /// A STUN datagram as it reaches the ICE-lite agent: parsed, integrity-checked, answered. Inputs
@@ -44,25 +43,17 @@ enum STUNHarness {
         bytes.replaceSubrange(4..<8, with: STUNMessageBuilder.be32(STUN.magicCookie))
         var offset = STUN.headerLength
         while offset + 4 <= p.count {
-            let type = Int(p[offset]) << 8 | Int(p[offset + 1])
+            let type = UInt16(p[offset]) << 8 | UInt16(p[offset + 1])
             let length = Int(p[offset + 2]) << 8 | Int(p[offset + 3])
             let end = offset + 4 + (length + 3) & ~3
-            guard type != 0x0008, type != 0x8028, end <= p.count else { break }
+            guard type != STUNAttributeType.messageIntegrity.rawValue, type != STUNAttributeType.fingerprint.rawValue,
+                  end <= p.count else { break }
             bytes += p[offset..<end]
             offset = end
         }
-        func setLength(_ n: Int) {
-            bytes[2] = UInt8(truncatingIfNeeded: n >> 8)
-            bytes[3] = UInt8(truncatingIfNeeded: n)
-        }
-        setLength(bytes.count + 24 - STUN.headerLength)
-        var mac = [UInt8](repeating: 0, count: 20)
-        let key = Array(password.utf8)
-        key.withUnsafeBytes { k in bytes.withUnsafeBytes { m in mac.withUnsafeMutableBytes { Hash.sha1.authenticate(key: k, message: m, into: $0) } } }
-        bytes += [0x00, 0x08, 0x00, 20] + mac
-        setLength(bytes.count + 8 - STUN.headerLength)
-        let crc = bytes.withUnsafeBytes { CRC32.checksum($0) } ^ STUN.fingerprintXor
-        bytes += [0x80, 0x28, 0x00, 4] + STUNMessageBuilder.be32(crc)
-        return bytes
+        var sealed = STUNMessageBuilder(unsealed: bytes)
+        sealed.addMessageIntegrity(key: Array(password.utf8))
+        sealed.addFingerprint()
+        return sealed.bytes
     }
 }

@@ -1,5 +1,4 @@
 import SIP
-import SIPStack
 
 /// Tandem's version, printed by `tandem version`, reported by /health and sent as User-Agent/Server.
 public let tandemVersion = "0.1.0"
@@ -97,7 +96,7 @@ public struct GatewayConfig: Sendable, Equatable {
         public func digestHA1(realm: String) -> [DigestAlgorithm: String] {
             if let password {
                 return Dictionary(uniqueKeysWithValues: [DigestAlgorithm.md5, .sha256].map {
-                    ($0, RegistrationCredentials.ha1(user: name, realm: realm, password: password, algorithm: $0))
+                    ($0, $0.ha1(username: name, realm: realm, password: password))
                 })
             }
             var stored: [DigestAlgorithm: String] = [:]

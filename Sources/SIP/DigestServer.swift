@@ -20,7 +20,7 @@ public enum DigestVerification: Sendable, Equatable {
 /// Users are looked up by HA1, never by password.
 public struct DigestServer: Sendable {
     public let realm: String
-    /// Algorithms offered, strongest first; each gets its own challenge header.
+    /// Algorithms offered, in the order challenged; each gets its own challenge header.
     public let algorithms: [DigestAlgorithm]
     /// How long a nonce stays valid, in seconds.
     public let nonceLifetime: TimeInterval

@@ -29,8 +29,8 @@ public struct RegistrationCredentials: Sendable {
     }
 
     /// HA1 for a plain password: what `users[].password` in the config turns into at load.
-    public static func ha1(user: String, realm: String, password: String, algorithm: DigestAlgorithm = .md5) -> String {
-        algorithm.ha1(username: user, realm: realm, password: password)
+    public static func ha1(user: String, realm: String, password: String) -> String {
+        DigestAlgorithm.md5.ha1(username: user, realm: realm, password: password)
     }
 
     /// The user a digest user name authenticates as, and the HA1 to check its `algorithm` answer
@@ -44,7 +44,7 @@ public struct RegistrationCredentials: Sendable {
         let user = String(username[username.index(after: colon)...])
         guard !user.isEmpty else { return nil }
         let password = Data(Hash.sha1.authenticate(key: Array(secret.utf8), message: Array(username.utf8))).base64EncodedString()
-        return (user, Self.ha1(user: username, realm: realm, password: password, algorithm: algorithm))
+        return (user, algorithm.ha1(username: username, realm: realm, password: password))
     }
 
     /// A token's password, as the web application that issues tokens computes it.
