@@ -72,9 +72,17 @@ public final class DialplanWatcher: @unchecked Sendable {
         onReload(store.reload())
     }
 
-    private func reloadNow() {
+    @discardableResult
+    private func reloadNow() -> DialplanStore.ReloadOutcome {
         lastFingerprint = fingerprint()
-        onReload(store.reload())
+        let outcome = store.reload()
+        onReload(outcome)
+        return outcome
+    }
+
+    /// Reloads now, as SIGHUP does (for `tandem reload`), and returns what happened.
+    public func reload() -> DialplanStore.ReloadOutcome {
+        queue.sync { reloadNow() }
     }
 
     /// Runs one poll on the watcher's queue and waits for it.

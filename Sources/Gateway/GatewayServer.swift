@@ -21,7 +21,7 @@ public final class GatewayServer: @unchecked Sendable {
     public private(set) var dtlsContext: DTLSContext?
     /// The routing plan; calls take a snapshot when they start, reloads swap it atomically.
     public let dialplans: DialplanStore
-    private var watcher: DialplanWatcher?
+    private(set) var watcher: DialplanWatcher?
     private(set) var stopped = false
     private var started = false
     var registrations: [RegistrationClient] = []

@@ -10,7 +10,7 @@ import Logging
 struct Tandem: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Tandem: a WebRTC-to-SIP gateway.",
-        subcommands: [Run.self, Drain.self, Certs.self, DialplanCommand.self, Version.self])
+        subcommands: [Run.self, Drain.self, Reload.self, Certs.self, DialplanCommand.self, Version.self])
 }
 
 struct Run: AsyncParsableCommand {
@@ -130,26 +130,46 @@ struct Drain: AsyncParsableCommand {
     var config = "tandem.yaml"
 
     func run() async throws {
-        let cfg = try ConfigLoader.load(file: config)
-        guard let token = cfg.admin.token else {
-            FileHandle.standardError.write(Data("tandem: drain needs admin.token in \(config)\n".utf8))
-            throw ExitCode(2)
-        }
-        guard let http = cfg.listen.http else {
-            FileHandle.standardError.write(Data("tandem: drain needs the http listener in \(config)\n".utf8))
-            throw ExitCode(2)
-        }
-        let host = http.host == "0.0.0.0" ? "127.0.0.1" : http.host == "::" ? "::1" : http.host
-        let address = ListenAddress(host: host, port: http.port)
-        guard let url = URL(string: "http://\(address)/admin/drain") else { throw ExitCode(2) }
-        var request = URLRequest(url: url)
-        request.httpMethod = "POST"
-        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-        let (body, response) = try await URLSession.shared.data(for: request)
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        print(String(decoding: body, as: UTF8.self), terminator: "")
-        if status != 202 { throw ExitCode(1) }
+        try await postToAdmin(config: config, path: "/admin/drain", command: "drain", success: 202)
     }
+}
+
+/// Reloads a running node's dialplans, as SIGHUP does, and prints the outcome: exit 1 and every
+/// error's file:line:column when the folder is refused (the previous plan keeps serving).
+struct Reload: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Reload a running Tandem's dialplans; a broken folder is refused and the old plan keeps serving.")
+
+    @Option(name: .long, help: "The config file of the running node.")
+    var config = "tandem.yaml"
+
+    func run() async throws {
+        try await postToAdmin(config: config, path: "/admin/reload", command: "reload", success: 200)
+    }
+}
+
+/// POSTs to a running node's admin API on its HTTP listener, prints the answer, and exits 1 unless
+/// the status is `success`.
+private func postToAdmin(config: String, path: String, command: String, success: Int) async throws {
+    let cfg = try ConfigLoader.load(file: config)
+    guard let token = cfg.admin.token else {
+        FileHandle.standardError.write(Data("tandem: \(command) needs admin.token in \(config)\n".utf8))
+        throw ExitCode(2)
+    }
+    guard let http = cfg.listen.http else {
+        FileHandle.standardError.write(Data("tandem: \(command) needs the http listener in \(config)\n".utf8))
+        throw ExitCode(2)
+    }
+    let host = http.host == "0.0.0.0" ? "127.0.0.1" : http.host == "::" ? "::1" : http.host
+    let address = ListenAddress(host: host, port: http.port)
+    guard let url = URL(string: "http://\(address)\(path)") else { throw ExitCode(2) }
+    var request = URLRequest(url: url)
+    request.httpMethod = "POST"
+    request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+    let (body, response) = try await URLSession.shared.data(for: request)
+    let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+    print(String(decoding: body, as: UTF8.self), terminator: "")
+    if status != success { throw ExitCode(1) }
 }
 
 struct Certs: ParsableCommand {

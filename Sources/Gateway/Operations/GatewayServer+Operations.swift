@@ -42,6 +42,20 @@ extension GatewayServer {
                 self.startDrain()
                 return .json(.accepted, #"{"draining":true,"calls":\#(calls)}"# + "\n")
             }
+        case (.POST, "/admin/reload"):
+            // Off the event loop: loading a large plan folder takes a while.
+            return future(on: loop) {
+                switch self.watcher?.reload() {
+                case .loaded(_, let generation, let warnings)?:
+                    return Self.json(["reloaded": true, "generation": generation, "warnings": warnings.map(\.description)])
+                case .refused(let errors)?:
+                    var answer = Self.json(["reloaded": false, "errors": errors.map(\.description)])
+                    answer.status = .unprocessableEntity
+                    return answer
+                case nil:
+                    return .json(.serviceUnavailable, #"{"reloaded":false,"errors":["not started"]}"# + "\n")
+                }
+            }
         case (.GET, "/admin/api/calls"): return future(on: loop) { Self.json(["calls": await self.adminCalls()]) }
         case (.GET, "/admin/api/registrations"): return future(on: loop) { Self.json(["registrations": await self.adminRegistrations()]) }
         case (.GET, "/admin/api/trunks"): return future(on: loop) { Self.json(["trunks": await self.adminTrunks()]) }
