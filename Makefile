@@ -17,7 +17,7 @@ DEB_PEERS := sip-tester baresip kamailio tcpdump espeak-ng sox python3-venv pyth
 VENV := .venv
 DEB_PACKAGES := $(DEB_BUILD) $(DEB_PEERS)
 
-.PHONY: deps build release run test unit bench fuzz fuzz-build $(addprefix fuzz-,$(FUZZ_TARGETS)) certs clean venv install
+.PHONY: deps build release run test unit sanitize asan tsan soak bench fuzz fuzz-build $(addprefix fuzz-,$(FUZZ_TARGETS)) certs clean venv install
 
 # Installs only what is missing, so a second run costs a dpkg query.
 deps:
@@ -87,6 +87,22 @@ unit: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --filter '$(UNIT_FILTER)'
 
+# The unit suite under AddressSanitizer (with LeakSanitizer) and ThreadSanitizer, each in a build
+# folder of its own. spandsp's PLC is suppressed for the reason written in Tests/Fuzz/asan.supp,
+# leaks that are XCTest's and Foundation's in Tests/Sanitizers/lsan.supp.
+sanitize: asan tsan
+asan tsan: deps
+	$(SWIFT) build --build-tests --sanitize=$(if $(filter asan,$@),address,thread) --scratch-path .build-$@
+	ASAN_OPTIONS=suppressions=$(CURDIR)/Tests/Fuzz/asan.supp LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/Sanitizers/lsan.supp \
+		TSAN_OPTIONS=halt_on_error=1 \
+		$(SWIFT) test --skip-build --sanitize=$(if $(filter asan,$@),address,thread) --scratch-path .build-$@ --filter '$(UNIT_FILTER)'
+
+# Half an hour of every kind of call against a release node, then its books are checked
+# (Tests/Soak/soak.py says what passes); samples, log and CDRs in soak-artifacts/.
+SOAK_SECONDS ?= 1800
+soak: release venv
+	$(VENV)/bin/python Tests/Soak/soak.py --seconds $(SOAK_SECONDS) --tandem .build/release/tandem --out soak-artifacts
+
 bench: deps
 	$(SWIFT) build -c release --product TandemBench
 	@mkdir -p bench
@@ -112,4 +128,4 @@ $(addprefix fuzz-,$(FUZZ_TARGETS)): fuzz-%: fuzz-build
 	echo "fuzz $*: exit $$rc after $$(( $$(date +%s) - start )) s (log: fuzz-artifacts/$*.log)"; exit $$rc
 
 clean:
-	rm -rf .build $(FUZZ_SCRATCH) fuzz-artifacts $(VENV)
+	rm -rf .build .build-asan .build-tsan $(FUZZ_SCRATCH) fuzz-artifacts soak-artifacts $(VENV)

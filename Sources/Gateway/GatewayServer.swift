@@ -32,6 +32,8 @@ public final class GatewayServer: @unchecked Sendable {
     public var onDrained: (@Sendable () -> Void)?
     var drainTask: Task<Void, Never>?
     var trunkProbe: TrunkProbe?
+    /// Media ports of every call, for the ports-in-use gauge.
+    let mediaPorts: MediaPortAllocator
     /// The admin page's files (web/admin/), read at start when `admin.token` is set.
     var adminPage: WebPhoneFiles?
 
@@ -43,6 +45,7 @@ public final class GatewayServer: @unchecked Sendable {
         self.config = config
         self.logger = logger
         group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        mediaPorts = MediaPortAllocator(range: config.media.portRange)
         load = LoadMonitor(group: group)
         dialplans = DialplanStore(directory: config.dialplanDirectory, environment: DialplanEnvironment(
             trunks: Set(config.trunks.map(\.name)), users: Set(config.users.map(\.name))))
@@ -126,7 +129,7 @@ public final class GatewayServer: @unchecked Sendable {
                                         consentTimeoutSeconds: UInt64(config.media.consentTimeoutSeconds))
             let services = CallServices(
                 endpoint: endpoint, registrar: core.registrar, dialplans: dialplans, dtls: dtlsContext,
-                ports: MediaPortAllocator(range: config.media.portRange), mediaLoops: group,
+                ports: mediaPorts, mediaLoops: group,
                 advertise: config.media.candidateAddresses(fallback: host),
                 bindHost: config.media.localAddresses.isEmpty ? host : "0.0.0.0", trunks: config.trunks,
                 cdr: config.cdrPath.map(CDRWriter.init(path:)), logger: logger, settings: settings, metrics: metrics, load: load,

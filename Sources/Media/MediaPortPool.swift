@@ -14,6 +14,7 @@ public struct MediaPortPool: Sendable {
     }
 
     public var available: Int { (range.count / 2) - inUse.count }
+    public var held: Int { inUse.count }
 
     /// The next free even port, or nil when every port is taken.
     public mutating func acquire() -> Int? {

@@ -15,6 +15,7 @@ public final class MediaPortAllocator: Sendable {
     }
 
     public var available: Int { pool.withLockedValue { $0.available } }
+    public var held: Int { pool.withLockedValue { $0.held } }
 
     /// Runs `bind` with ports from the pool until one binds (at most `attempts`); the port is held
     /// until `release`. Throws the last bind error, or `noPortsLeft`.

@@ -88,7 +88,7 @@ import Testing
     }
 
     func refusal(_ decision: CallAdmission.Decision) -> CallAdmission.Refusal? {
-        if case .refuse(let r) = decision { return r }
+        if case .refuse(let r, _) = decision { return r }
         return nil
     }
 

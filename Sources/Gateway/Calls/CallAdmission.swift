@@ -112,8 +112,17 @@ struct CallAdmission {
     }
 
     enum Decision {
-        case refuse(Refusal)
+        /// `routed`: the plan decided the refusal (a reject, or no route), for the call's record.
+        case refuse(Refusal, routed: Routed? = nil)
         case admit(Admitted)
+    }
+
+    /// Who called whom and where the dialplan looked, for the record of a call it refused.
+    struct Routed: Equatable {
+        var caller: String
+        var destination: String
+        var context: String
+        var route: String?
     }
 
     /// Decides on `request`, which came over `transport` from `remote`. `isCallInProgress` says
@@ -182,6 +191,8 @@ struct CallAdmission {
             sourceIP: remote.ipAddress ?? "", transport: transport.rawValue.lowercased(),
             headers: request.headers.map { ($0.name.name, $0.value) }), context: context, at: now)
 
+        let routed = Routed(caller: callerName, destination: destination, context: context, route: routing.matchedRoutes.last)
+
         // A browser's audio is DTLS-SRTP (a fingerprint); RTP/SAVP without one is SDES keying, which
         // Tandem does not do: say so rather than take the phone for a browser.
         let audio = offer?.media.first { $0.media == "audio" }
@@ -202,11 +213,11 @@ struct CallAdmission {
             case .playback(let file):
                 guard let source = playback(file) else {
                     logger.error("playback file unreadable", metadata: ["call": "\(callID)", "file": "\(file)"])
-                    return .refuse(.status(500, "Announcement unavailable"))
+                    return .refuse(.status(500, "Announcement unavailable"), routed: routed)
                 }
                 app = .source(source)
             case .reject(let code, let reason), .hangup(let code?, let reason):
-                return .refuse(.status(code, reason))
+                return .refuse(.status(code, reason), routed: routed)
             case .bridge(let bridge):
                 step = bridge
             case .log(let level, let text):
@@ -214,7 +225,7 @@ struct CallAdmission {
             default: break
             }
         }
-        guard app != nil || step != nil else { return .refuse(.status(404)) }
+        guard app != nil || step != nil else { return .refuse(.status(404), routed: routed) }
         let transcodes = app != nil || step.map { crossesKinds($0, fromBrowser: isBrowser) } ?? false
         if transcodes {
             if let max = limits.maxTranscodedCalls, load.transcodedCalls >= max { return .refuse(.unavailable(.maxTranscodedCalls)) }

@@ -61,9 +61,9 @@ final class CallController: @unchecked Sendable {
                                 plan: services.dialplans.snapshot(), load: load, isCallInProgress: { self.table.calls[$0] != nil },
                                 logger: services.logger) {
         case .admit(let call): admitted = call
-        case .refuse(let refusal):
+        case .refuse(let refusal, let routed):
             services.metrics.refused(refusal.reason)
-            if case .unavailable(let limit) = refusal { recordRefusal(request, limit, from: transaction.peer) }
+            recordRefusal(request, refusal, routed: routed, from: transaction.peer)
             if case .wrongCredentials(let user) = refusal { onAuthFailure?(user, transaction.peer) }
             return transaction.respond(response(refusing: request, refusal, toTag: toTag))
         }
@@ -132,17 +132,26 @@ final class CallController: @unchecked Sendable {
             })
     }
 
-    /// A call refused for a limit gets a record, so the CDR shows what the node turned away and why.
-    private func recordRefusal(_ request: SIPRequest, _ limit: CallAdmission.Limit, from peer: SIPPeer) {
+    /// A call refused by a limit, by the plan or for what it asked gets a record, so the CDR shows
+    /// what the node turned away and why. Challenges are no calls: the caller's next INVITE is.
+    private func recordRefusal(_ request: SIPRequest, _ refusal: CallAdmission.Refusal, routed: CallAdmission.Routed?, from peer: SIPPeer) {
+        let status: Int, reason: String
+        switch refusal {
+        case .unavailable(let limit): (status, reason) = (503, "\(limit.phrase) (\(limit.rawValue))")
+        case .status(let code, let phrase): (status, reason) = (code, phrase ?? SIPResponse.defaultReason(for: code))
+        case .challenge, .wrongCredentials, .intervalTooSmall: return
+        }
         let now = Date()
-        var record = CallRecord(id: (try? request.headers.callID()) ?? "", caller: (try? request.headers.from())?.uri.sipURI?.user ?? "",
-                                destination: request.uri.sipURI?.user ?? "", context: "", route: nil,
-                                source: peer.remote.ipAddress ?? "", start: now, legA: CallRecord.Leg(kind: peer.transport == .ws || peer.transport == .wss ? "webrtc" : "rtp"))
+        var record = CallRecord(id: (try? request.headers.callID()) ?? "",
+                                caller: routed?.caller ?? (try? request.headers.from())?.uri.sipURI?.user ?? "",
+                                destination: routed?.destination ?? request.uri.sipURI?.user ?? "", context: routed?.context ?? "",
+                                route: routed?.route, source: peer.remote.ipAddress ?? "", start: now,
+                                legA: CallRecord.Leg(kind: peer.transport == .ws || peer.transport == .wss ? "webrtc" : "rtp"))
         record.end = now
-        record.status = 503
-        record.reason = "\(limit.phrase) (\(limit.rawValue))"
+        record.status = status
+        record.reason = reason
         record.hangupSide = "gateway"
-        services.logger.notice("call refused", metadata: ["call": "\(record.id)", "limit": "\(limit.rawValue)"])
+        services.logger.notice("call refused", metadata: ["call": "\(record.id)", "status": "\(status)", "reason": "\(reason)"])
         services.cdr?.write(record)
     }
 

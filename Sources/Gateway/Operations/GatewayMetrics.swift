@@ -84,6 +84,7 @@ final class GatewayMetrics: Sendable {
     struct Snapshot {
         var callsByKind: [String: Int] = [:]
         var registrations = 0
+        var mediaPortsInUse = 0
         var draining = false
         var sipTraffic: [SIPTrafficKey: Int] = [:]
         var sipMalformed = 0
@@ -98,6 +99,7 @@ final class GatewayMetrics: Sendable {
             gauge("calls_active", "", Help.active, [("kind", kind)]).set(Int64(snapshot.callsByKind[kind] ?? 0))
         }
         gauge("registrations_active", "", Help.registrations).set(Int64(snapshot.registrations))
+        gauge("media_ports_in_use", "", Help.ports).set(Int64(snapshot.mediaPortsInUse))
         gauge("draining", "", Help.draining).set(snapshot.draining ? 1.0 : 0.0)
         for (key, count) in snapshot.sipTraffic {
             var labels = [("direction", key.inbound ? "in" : "out"), ("method", key.method.rawValue),
@@ -187,6 +189,7 @@ final class GatewayMetrics: Sendable {
         static let memory = "Resident memory of the Tandem process."
         static let sockets = "Sockets the Tandem process holds open."
         static let fds = "File descriptors the Tandem process holds open."
+        static let ports = "Media ports (from media.rtp_ports) held by calls."
     }
 }
 

@@ -130,6 +130,7 @@ extension GatewayServer {
         }
         snapshot.media = totals
         snapshot.loops = load.current
+        snapshot.mediaPortsInUse = mediaPorts.held
         return snapshot
     }
 

@@ -14,8 +14,9 @@ struct LoopTransferJSON: @unchecked Sendable {
 /// WebRTC) dials 9196 on a running gateway with the shipped dialplan, answers the digest challenge,
 /// and hears its own 1 kHz tone back through the full codec path; BYE ends the call.
 @Suite(.serialized) struct EchoCallTests {
-    /// Runs a gateway with the shipped dialplan and one call from alice to `destination`.
-    func call(_ destination: String, sending tone: Int) async throws -> [String: Any] {
+    /// Runs a gateway with the shipped dialplan and one call from alice to `destination`; the
+    /// caller's result, and the gateway's call records when `records` is given.
+    func call(_ destination: String, sending tone: Int, records: ((([[String: Any]]) -> Void))? = nil) async throws -> [String: Any] {
         let gateway = TestGateway()
         try await gateway.start()
         let caller = try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/webrtc_sip_caller.py", gateway.webSocketURL,
@@ -24,6 +25,7 @@ struct LoopTransferJSON: @unchecked Sendable {
         let result = reply ?? ["error": caller.stderr.suffix(2000)]
         caller.stop()
         await gateway.stop()
+        records?(gateway.records())
         return result
     }
 
@@ -44,8 +46,15 @@ struct LoopTransferJSON: @unchecked Sendable {
     }
 
     @Test func unknownDestinationIsRejectedByTheDialplan() async throws {
-        let result = try await call("12345", sending: 1000)
+        var records: [[String: Any]] = []
+        let result = try await call("12345", sending: 1000) { records = $0 }
         #expect(result["status"] as? Int == 404, "\(result)")
+        // Turned away, and on the books: who, whom, where the plan stopped.
+        #expect(records.count == 1, "\(records)")
+        let record = records.first ?? [:]
+        #expect(record["status"] as? Int == 404 && record["caller"] as? String == "alice" && record["destination"] as? String == "12345"
+                && record["context"] as? String == "from-browser" && record["route"] as? String == "no-route" && record["answer"] == nil && record["hangupSide"] as? String == "gateway",
+                "\(record)")
     }
 
     /// `<playback>` plays a WAV from the sounds folder: a 600 Hz announcement reaches the caller.
