@@ -292,6 +292,7 @@ public final class CallMedia: @unchecked Sendable {
             self.closed = true
             MediaTicker.current(on: self.loop).remove(self)
             self.bridge = nil
+            (self.onEvent, self.onSilence) = (nil, nil)
             let sockets = [self.a] + (self.b.map { [$0] } ?? []) + self.standby.map(\.socket)
             for socket in sockets { socket.close() }
             return LoopTransfer((sockets.flatMap(\.closeFutures), Array(self.ports.values) + self.standby.compactMap(\.port)))

@@ -6,6 +6,13 @@ public struct LoopTransfer<Value>: @unchecked Sendable {
     public init(_ value: Value) { self.value = value }
 }
 
+/// A weak reference moved the same way, for the callbacks an object's own media keeps: a strong
+/// one would be a cycle (call → media → callback → call) that nothing breaks when the call ends.
+public final class WeakTransfer<Value: AnyObject>: @unchecked Sendable {
+    public weak var value: Value?
+    public init(_ value: Value) { self.value = value }
+}
+
 /// Hands each datagram to `onDatagram` in a buffer the handler owns, for in-place processing (SRTP
 /// unprotect, header rewrite). Copying into it costs a memcpy; mutating NIO's own buffer in place would
 /// copy-on-write into a fresh allocation on every packet, since the pipeline still holds a reference.

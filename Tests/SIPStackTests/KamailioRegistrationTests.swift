@@ -42,8 +42,9 @@ import TestSupport
         let locations: String
     }
 
-    func register(password: String, expires: UInt32, until: @escaping (RegistrationClient) -> Bool) async throws -> Outcome {
-        let kamailio = try KamailioProcess(config: "registrar.cfg")
+    func register(password: String, expires: UInt32, algorithm: String = "",
+                  until: @escaping (RegistrationClient) -> Bool) async throws -> Outcome {
+        let kamailio = try KamailioProcess(config: "registrar.cfg", substitutions: ["DIGEST_ALGORITHM": algorithm])
         defer { kamailio.stop() }
         var timers = SIPTimerSettings()
         timers.t1 = 100_000_000   // a lost datagram on loopback costs 100 ms, not 500
@@ -69,6 +70,19 @@ import TestSupport
             result = Outcome(successes: successes, state: state, locations: dump)
         }
         return try #require(result)
+    }
+
+    /// Kamailio's own SHA-256 digest (RFC 8760/7616) accepts the answer our DigestAlgorithm computes:
+    /// the same HA1 and response code that checks browsers' SHA-256 answers, against an independent
+    /// implementation.
+    @Test func registersWhenKamailioChallengesWithSHA256() async throws {
+        let o = try await register(password: "gwpass", expires: 60, algorithm: "SHA-256") { $0.successes >= 1 }
+        #expect(o.successes >= 1, "state \(o.state)")
+        #expect(o.locations.contains("AoR: gw"), "ul.dump: \(o.locations)")
+        let wrong = try await register(password: "not-gwpass", expires: 60, algorithm: "SHA-256") {
+            if case .failed = $0.state { true } else { false }
+        }
+        #expect(wrong.successes == 0, "a wrong password is refused under SHA-256 too: \(wrong.state)")
     }
 
     @Test func registersWithDigestAndRefreshesBeforeExpiry() async throws {

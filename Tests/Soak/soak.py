@@ -93,9 +93,8 @@ class Soak:
 
     # -- processes ---------------------------------------------------------------------------
 
-    async def spawn(self, *argv, stdin=None, cwd=None):
-        p = await asyncio.create_subprocess_exec(*argv, stdin=stdin, stdout=asyncio.subprocess.PIPE,
-                                                 stderr=asyncio.subprocess.PIPE, cwd=cwd or self.out)
+    async def spawn(self, *argv, stdin=None, output=asyncio.subprocess.PIPE):
+        p = await asyncio.create_subprocess_exec(*argv, stdin=stdin, stdout=output, stderr=output, cwd=self.out)
         self.processes.append(p)
         return p
 
@@ -201,7 +200,9 @@ trunks: [{", ".join(trunks)}]
                 f.write(text)
             argv = [SIPP, "-sf", path, "-i", "127.0.0.1", "-p", str(self.phone_ports[name]), "-mi", "127.0.0.1",
                     "-mp", str(free_port(socket.SOCK_DGRAM)), "-nostdin", "-trace_err", "-l", "200"]
-            await self.spawn(*argv + (["-rtp_echo"] if echo else []))
+            # Nobody reads a phone's output for half an hour: a file, not a pipe that could fill.
+            log = open(os.path.join(self.out, f"phone-{name}.log"), "wb")
+            await self.spawn(*argv + (["-rtp_echo"] if echo else []), output=log)
 
     async def browser_lane(self, lane, user, password):
         i = lane

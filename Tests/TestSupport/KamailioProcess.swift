@@ -9,15 +9,17 @@ public final class KamailioProcess: @unchecked Sendable {
     public let control: String
     public let process: ChildProcess
 
-    public init(config name: String) throws {
+    /// `substitutions` fill the config's other placeholders (registrar.cfg: `DIGEST_ALGORITHM`).
+    public init(config name: String, substitutions: [String: String] = ["DIGEST_ALGORITHM": ""]) throws {
         dir = NSTemporaryDirectory() + "kamailio-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         port = freePort(udp: true)
         control = dir + "/ctl.sock"
         let template = try String(contentsOfFile: repositoryRoot + "/Tests/Interop/kamailio/\(name)", encoding: .utf8)
-        try template.replacingOccurrences(of: "LISTEN_PORT", with: String(port))
+        var text = template.replacingOccurrences(of: "LISTEN_PORT", with: String(port))
             .replacingOccurrences(of: "CTL_SOCKET", with: control)
-            .write(toFile: dir + "/kamailio.cfg", atomically: true, encoding: .utf8)
+        for (placeholder, value) in substitutions { text = text.replacingOccurrences(of: placeholder, with: value) }
+        try text.write(toFile: dir + "/kamailio.cfg", atomically: true, encoding: .utf8)
         process = try ChildProcess("/usr/sbin/kamailio", ["-f", dir + "/kamailio.cfg", "-P", dir + "/kamailio.pid", "-Y", dir,
                                                            "-w", dir, "-E", "-DD"], directory: dir)
     }

@@ -18,11 +18,11 @@ struct MediaSetUp: CallPart {
     func inbound(_ call: Call, codecs: [String], narrowband: Bool, app: MediaApp?) async throws {
         let inbound = call.inbound
         let loop = services.mediaLoops.next()
-        let callT = LoopTransfer(call)
+        let callT = LoopTransfer(call), weakCall = WeakTransfer(call)
         let controller = controller
         let events: (LegSide, WebRTCEvent) -> Void = { side, event in
             guard case .failed(let why) = event else { return }
-            controller.services.onSIPLoop { controller.mediaFailed(callT.value, side: side, why: why) }
+            controller.services.onSIPLoop { weakCall.value.map { controller.mediaFailed($0, side: side, why: why) } }
         }
         // Side a's config is known once its SDP is settled: now for an offer, at the ACK for a delayed offer.
         let media: CallMedia, body: [UInt8], config: MediaLegConfig?, sdp: LegSDP
@@ -66,13 +66,14 @@ struct MediaSetUp: CallPart {
         try await loop.submit {
             mediaT.value.onEvent = { event in
                 guard case .sendInfo(let side, let digit, let ms) = event else { return }
-                controller.services.onSIPLoop { controller.dialogRequests.sendInfo(callT.value, to: side, digit: digit, durationMs: ms) }
+                controller.services.onSIPLoop { weakCall.value.map { controller.dialogRequests.sendInfo($0, to: side, digit: digit, durationMs: ms) } }
             }
             mediaT.value.onSilence = { side in
                 controller.services.onSIPLoop {
+                    guard let call = weakCall.value else { return }
                     let seconds = controller.services.settings.rtpTimeout?.components.seconds ?? 0
-                    controller.services.logger.warning("no RTP from the phone", metadata: ["call": "\(callT.value.id)", "side": "\(side)"])
-                    controller.fail(callT.value, code: 408, reason: "No RTP for \(seconds) s", side: "gateway")
+                    controller.services.logger.warning("no RTP from the phone", metadata: ["call": "\(call.id)", "side": "\(side)"])
+                    controller.fail(call, code: 408, reason: "No RTP for \(seconds) s", side: "gateway")
                 }
             }
         }.get()
