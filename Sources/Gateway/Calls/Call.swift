@@ -6,6 +6,7 @@ import MediaTransport
 import SDP
 import SIP
 import SIPStack
+import Synchronization
 
 /// One call through the B2BUA: the leg that called in (side a of the media), the outbound branches
 /// and the answered leg (side b), the media between them, and what the CDR will say. The call's
@@ -104,7 +105,14 @@ final class Call {
         self.inbound = inbound
         self.record = record
         machine = CallStateMachine(callerIsBrowser: inbound.isBrowser)
+        Self.alive.add(1, ordering: .relaxed)
     }
+
+    deinit { Self.alive.subtract(1, ordering: .relaxed) }
+
+    /// Calls not yet freed: a test checks that ended calls leave none behind (a cycle through the
+    /// media's callbacks once kept every call, its media and its sockets' memory alive).
+    static let alive = Atomic<Int>(0)
 }
 
 /// The leg that called in: its INVITE, transaction and flow, and its dialog once we answer.
