@@ -405,11 +405,12 @@ extension SippTrunkTests {
     }
 
     /// A phone offering SDES-SRTP (RTP/SAVP with a=crypto) is refused with a 488 that says why, not
-    /// taken for a browser.
+    /// taken for a browser; the refusal leaves a CDR carrying the same status and reason.
     @Test func sdesOfferIsRefusedWithAReason() async throws {
         let (sipp, _, records) = try await fromPBX("sdes_offer")
         #expect(sipp.first?.status == 0, "488 with a reason naming SDES: \(sipp)")
-        #expect(records.isEmpty, "\(records)")
+        #expect(records.count == 1 && records.first?["status"] as? Int == 488
+                && (records.first?["reason"] as? String)?.contains("SDES") == true, "\(records)")
     }
 
     /// In-band DTMF detected for real: a PBX whose DTMF is in-band plays the tones 1 2 3 # in its
