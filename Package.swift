@@ -74,7 +74,7 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .executableTarget(name: "tandem", dependencies: [
-            "Gateway", "Dialplan",
+            "Gateway", "Dialplan", "SIPStack",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -185,6 +185,26 @@ public struct GatewayConfig: Sendable, Equatable {
 
     public enum LogFormat: String, Sendable, CaseIterable { case text, json }
 
+    /// Calls placed by HTTP (docs/http-calls.md): which pages may place them from another origin,
+    /// and the STUN/TURN servers each answer names for the browser (RFC 9725 §4.4 `Link` headers).
+    public struct HTTPAPI: Sendable, Equatable {
+        /// Origins answered with CORS headers (`*` for any); empty: same-origin pages only.
+        public var allowedOrigins: [String] = []
+        public var iceServers: [ICEServer] = []
+        public init() {}
+
+        public struct ICEServer: Sendable, Equatable {
+            public var url: String
+            public var username: String? = nil
+            public var credential: String? = nil
+            public init(url: String, username: String? = nil, credential: String? = nil) {
+                self.url = url
+                self.username = username
+                self.credential = credential
+            }
+        }
+    }
+
     /// The SIP transports' behaviour toward what connects to them.
     public struct SIP: Sendable, Equatable {
         /// Answer every UDP request at the address and port it came from, as if it asked with
@@ -206,6 +226,7 @@ public struct GatewayConfig: Sendable, Equatable {
     public var allowedOrigins: [String] = []
     public var limits = Limits()
     public var admin = Admin()
+    public var httpAPI = HTTPAPI()
     public var logFormat = LogFormat.text
     public var webPhone = WebPhone()
     public var media = Media()
@@ -213,7 +234,8 @@ public struct GatewayConfig: Sendable, Equatable {
     /// Digest algorithms challenged for, in order (MD5 first: JsSIP and SIP.js answer only the first).
     public var digestAlgorithms: [DigestAlgorithm] = [.md5]
     public var users: [User] = []
-    /// Secret for time-limited HMAC tokens (`expiry:user` usernames); nil disables tokens.
+    /// Secret for time-limited HMAC tokens (`expiry:user` usernames, and `BearerToken`s for HTTP
+    /// calls); nil disables tokens and with them HTTP calls.
     public var tokenSecret: String? = nil
     public var trunks: [Trunk] = []
     public var dialplanDirectory = "dialplans"

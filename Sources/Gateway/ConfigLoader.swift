@@ -184,6 +184,17 @@ public enum ConfigLoader {
                     default: throw r.unknown(value, path)
                     }
                 }
+            case "http_api":
+                try r.mapping(value, path: path) { key, value, path throws(ConfigError) in
+                    switch key {
+                    case "allowed_origins": config.httpAPI.allowedOrigins = try r.strings(value, path: path)
+                    case "ice_servers":
+                        config.httpAPI.iceServers = try r.sequence(value, path: path) { item, path throws(ConfigError) in
+                            try iceServer(item, path: path, reader: r)
+                        }
+                    default: throw r.unknown(value, path)
+                    }
+                }
             case "log_format": config.logFormat = try r.choice(value, path: path)
             case "trunks":
                 config.trunks = try r.sequence(value, path: path) { item, path throws(ConfigError) in
@@ -193,6 +204,24 @@ public enum ConfigLoader {
             }
         }
         return config
+    }
+
+    private static func iceServer(_ node: Node, path: String, reader r: Reader) throws(ConfigError) -> GatewayConfig.HTTPAPI.ICEServer {
+        var server = GatewayConfig.HTTPAPI.ICEServer(url: "")
+        try r.mapping(node, path: path) { key, value, path throws(ConfigError) in
+            switch key {
+            case "url":
+                server.url = try r.string(value, path: path)
+                guard ["stun:", "stuns:", "turn:", "turns:"].contains(where: server.url.lowercased().hasPrefix) else {
+                    throw r.error(value, path, "expected a stun:, stuns:, turn: or turns: URL, got '\(server.url)'")
+                }
+            case "username": server.username = try r.string(value, path: path)
+            case "credential": server.credential = try r.string(value, path: path)
+            default: throw r.unknown(value, path)
+            }
+        }
+        guard !server.url.isEmpty else { throw r.error(node, path + ".url", "missing") }
+        return server
     }
 
     private static func trunk(_ node: Node, path: String, reader r: Reader) throws(ConfigError) -> GatewayConfig.Trunk {

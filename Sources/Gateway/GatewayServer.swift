@@ -36,6 +36,8 @@ public final class GatewayServer: @unchecked Sendable {
     let mediaPorts: MediaPortAllocator
     /// The admin page's files (web/admin/), read at start when `admin.token` is set.
     var adminPage: WebPhoneFiles?
+    /// The HTTP calls' OpenAPI description (web/openapi.json), served at /openapi.json.
+    var apiDescription: [UInt8]?
 
     /// TLS 1.2's suites for SIP-TLS and WSS (TLS 1.3 has its own, all AEAD): forward secret, AEAD,
     /// for our ECDSA certificate. docs/security.md lists them.
@@ -157,6 +159,7 @@ public final class GatewayServer: @unchecked Sendable {
         if config.admin.token != nil {
             adminPage = try? WebPhoneFiles(directory: config.webPhone.directory + "/admin", prefix: "/admin")
         }
+        apiDescription = FileManager.default.contents(atPath: config.webPhone.directory + "/openapi.json").map(Array.init)
         let origins = Set(config.allowedOrigins.map { $0.lowercased() })
         endpoint.allowedOrigins = origins
         do {
@@ -167,7 +170,9 @@ public final class GatewayServer: @unchecked Sendable {
                 announce("http+ws", try await endpoint.bindWebSocket(.ws, host: a.host, port: a.port) { HTTPHandler(routes: routes, webPhone: phoneFiles, allowedOrigins: origins) })
             }
             if let a = listen.https, let tls {
-                announce("https+wss", try await endpoint.bindWebSocket(.wss, host: a.host, port: a.port, tls: tls) { HTTPHandler(routes: routes, webPhone: phoneFiles, allowedOrigins: origins) })
+                announce("https+wss", try await endpoint.bindWebSocket(.wss, host: a.host, port: a.port, tls: tls) {
+                    HTTPHandler(routes: routes, webPhone: phoneFiles, allowedOrigins: origins, secure: true)
+                })
             }
         } catch {
             await stop()

@@ -18,7 +18,7 @@ struct WebPhoneFiles: Sendable {
         var files: [String: File] = [:]
         for name in try FileManager.default.contentsOfDirectory(atPath: directory) where !name.hasPrefix(".") {
             let types = ["html": "text/html; charset=utf-8", "js": "text/javascript; charset=utf-8", "css": "text/css; charset=utf-8",
-                         "svg": "image/svg+xml", "png": "image/png", "ico": "image/x-icon"]
+                         "json": "application/json", "svg": "image/svg+xml", "png": "image/png", "ico": "image/x-icon"]
             guard let type = types[(name as NSString).pathExtension.lowercased()],
                   let data = FileManager.default.contents(atPath: directory + "/" + name) else { continue }
             files[name] = File(contentType: type, body: Array(data))

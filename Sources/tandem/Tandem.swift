@@ -5,12 +5,13 @@ import FoundationNetworking
 #endif
 import Gateway
 import Logging
+import SIPStack
 
 @main
 struct Tandem: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Tandem: a WebRTC-to-SIP gateway.",
-        subcommands: [Run.self, Drain.self, Reload.self, Certs.self, DialplanCommand.self, Version.self])
+        subcommands: [Run.self, Drain.self, Reload.self, Token.self, Certs.self, DialplanCommand.self, Version.self])
 }
 
 struct Run: AsyncParsableCommand {
@@ -170,6 +171,46 @@ private func postToAdmin(config: String, path: String, command: String, success:
     let status = (response as? HTTPURLResponse)?.statusCode ?? 0
     print(String(decoding: body, as: UTF8.self), terminator: "")
     if status != success { throw ExitCode(1) }
+}
+
+/// Mints a bearer token for a configured user from the config's `token_secret`: what a web app's
+/// backend hands a visitor to place HTTP calls, or to register over SIP with it as user and password.
+struct Token: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print a time-limited bearer token for a configured user (HTTP calls, SIP over WebSocket).")
+
+    @Option(name: .long, help: "The config file.")
+    var config = "tandem.yaml"
+
+    @Option(name: .long, help: "The user the token is for (one of the config's users).")
+    var user: String
+
+    @Option(name: .long, help: "How long the token is good for: 90s, 30m, 1h, 7d.")
+    var ttl = "1h"
+
+    func run() throws {
+        let cfg = try ConfigLoader.load(file: config)
+        guard let secret = cfg.tokenSecret else {
+            FileHandle.standardError.write(Data("tandem: tokens need token_secret in \(config)\n".utf8))
+            throw ExitCode(2)
+        }
+        guard cfg.users.contains(where: { $0.name == user }) else {
+            FileHandle.standardError.write(Data("tandem: no user '\(user)' in \(config)\n".utf8))
+            throw ExitCode(2)
+        }
+        guard let seconds = Self.seconds(ttl) else {
+            FileHandle.standardError.write(Data("tandem: --ttl '\(ttl)' is not a duration such as 90s, 30m, 1h or 7d\n".utf8))
+            throw ExitCode(2)
+        }
+        print(BearerToken(user: user, expiry: Int(Date().timeIntervalSince1970) + seconds).signed(secret: secret))
+    }
+
+    static func seconds(_ text: String) -> Int? {
+        let units = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+        let (number, unit) = text.last.map { $0.isLetter ? (String(text.dropLast()), String($0)) : (text, "s") } ?? ("", "s")
+        guard let n = Int(number), n > 0, let scale = units[unit] else { return nil }
+        return n * scale
+    }
 }
 
 struct Certs: ParsableCommand {

@@ -115,25 +115,40 @@ final class Call {
     static let alive = Atomic<Int>(0)
 }
 
-/// The leg that called in: its INVITE, transaction and flow, and its dialog once we answer.
+/// The leg that called in: its INVITE, and how it is answered: by SIP (its transaction and flow,
+/// and its dialog once we answer), or over HTTP (docs/http-calls.md), where the INVITE is the one
+/// the HTTP request stands for, so routing, limits and the record treat both alike.
 final class InboundLeg {
+    enum Signalling {
+        case sip(ServerTransactionHandle<SIPPeer>, SIPPeer)
+        case http(HTTPCallSession)
+    }
+
     let invite: SIPRequest
-    let transaction: ServerTransactionHandle<SIPPeer>
-    let peer: SIPPeer
+    let signalling: Signalling
     let isBrowser: Bool
     let toTag: String
     /// Nil for a delayed offer: the caller answers our offer in its ACK.
     let offer: SessionDescription?
     var dialog: Dialog?
 
-    init(invite: SIPRequest, transaction: ServerTransactionHandle<SIPPeer>, peer: SIPPeer, isBrowser: Bool, toTag: String,
-         offer: SessionDescription?) {
+    init(invite: SIPRequest, signalling: Signalling, isBrowser: Bool, toTag: String, offer: SessionDescription?) {
         self.invite = invite
-        self.transaction = transaction
-        self.peer = peer
+        self.signalling = signalling
         self.isBrowser = isBrowser
         self.toTag = toTag
         self.offer = offer
+    }
+
+    /// The SIP flow the caller's requests came over; nil for an HTTP call.
+    var peer: SIPPeer? {
+        if case .sip(_, let peer) = signalling { return peer }
+        return nil
+    }
+
+    var http: HTTPCallSession? {
+        if case .http(let session) = signalling { return session }
+        return nil
     }
 }
 

@@ -127,12 +127,16 @@ struct CallAdmission {
 
     /// Decides on `request`, which came over `transport` from `remote`. `isCallInProgress` says
     /// whether a Call-ID is already a call (a looped or repeated INVITE); `plan` is the dialplan serving now.
+    /// `authenticated` is the user an HTTP call's bearer token already proved, and `transportName`
+    /// what the dialplan's `transport` sees for it (`http`, `https`).
     func decide(_ request: SIPRequest, over transport: SIPTransportKind, from remote: SocketAddress, digest: inout DigestServer,
                 plan: Dialplan?, load: Load = Load(), isCallInProgress: (String) -> Bool, logger: Logger,
-                now: Date = Date()) -> Decision {
+                now: Date = Date(), authenticated: String? = nil, transportName: String? = nil) -> Decision {
         if load.draining { return .refuse(.unavailable(.draining)) }
         let caller: Caller
-        if let trunk = trunk(over: transport, from: remote) {
+        if let authenticated {
+            caller = .user(authenticated)
+        } else if let trunk = trunk(over: transport, from: remote) {
             caller = .trunk(trunk)
         } else {
             var user: String?, claimed: String?
@@ -188,7 +192,7 @@ struct CallAdmission {
         }
         let routing = plan.evaluate(call: CallFields(
             destination: destination, caller: callerName, callerName: from?.displayName ?? "", source: source,
-            sourceIP: remote.ipAddress ?? "", transport: transport.rawValue.lowercased(),
+            sourceIP: remote.ipAddress ?? "", transport: transportName ?? transport.rawValue.lowercased(),
             headers: request.headers.map { ($0.name.name, $0.value) }), context: context, at: now)
 
         let routed = Routed(caller: callerName, destination: destination, context: context, route: routing.matchedRoutes.last)

@@ -31,6 +31,8 @@ final class CallController: @unchecked Sendable {
     var onAuthFailure: ((String?, SIPPeer) -> Void)?
     /// Media counts of the calls that ended, by leg kind, for metrics.
     var endedMedia: [String: MediaTotals] = [:]
+    /// Calls placed by HTTP, by resource id; each stays a while after its end for late event streams.
+    var httpCalls: [String: HTTPCallSession] = [:]
 
     var minSE: Int { admission.minSE }
     var dialler: Dialler { Dialler(controller: self) }
@@ -39,6 +41,7 @@ final class CallController: @unchecked Sendable {
     var dialogRequests: InDialogRequests { InDialogRequests(controller: self) }
     var transfers: Transfers { Transfers(controller: self) }
     var timers: CallTimers { CallTimers(controller: self) }
+    var http: HTTPCalls { HTTPCalls(controller: self) }
 
     init(services: CallServices, soundsDirectory: String) {
         self.services = services
@@ -63,13 +66,20 @@ final class CallController: @unchecked Sendable {
         case .admit(let call): admitted = call
         case .refuse(let refusal, let routed):
             services.metrics.refused(refusal.reason)
-            recordRefusal(request, refusal, routed: routed, from: transaction.peer)
+            let transport = transaction.peer.transport
+            recordRefusal(request, refusal, routed: routed, source: transaction.peer.remote.ipAddress ?? "",
+                          browser: transport == .ws || transport == .wss)
             if case .wrongCredentials(let user) = refusal { onAuthFailure?(user, transaction.peer) }
             return transaction.respond(response(refusing: request, refusal, toTag: toTag))
         }
+        start(admitted, request, .sip(transaction, transaction.peer), toTag: toTag)
+    }
+
+    /// Sets up the call admission let in: side a's media, then the app or the dialling.
+    @discardableResult
+    func start(_ admitted: CallAdmission.Admitted, _ request: SIPRequest, _ signalling: InboundLeg.Signalling, toTag: String) -> Call {
         let callID = admitted.callID, routing = admitted.routing
-        let inbound = InboundLeg(invite: request, transaction: transaction, peer: transaction.peer, isBrowser: admitted.isBrowser,
-                                 toTag: toTag, offer: admitted.offer)
+        let inbound = InboundLeg(invite: request, signalling: signalling, isBrowser: admitted.isBrowser, toTag: toTag, offer: admitted.offer)
         let record = CallRecord(id: callID, caller: admitted.callerName, destination: admitted.destination, context: routing.context,
                                 route: routing.matchedRoutes.last, source: "\(admitted.source)", start: Date(),
                                 legA: CallRecord.Leg(kind: admitted.isBrowser ? "webrtc" : "rtp"))
@@ -87,6 +97,7 @@ final class CallController: @unchecked Sendable {
         let callT = LoopTransfer(call), appT = LoopTransfer(admitted.app), codecs = admitted.codecs, narrowband = admitted.narrowband
         let setUp = mediaSetUp
         run(call) { try await setUp.inbound(callT.value, codecs: codecs, narrowband: narrowband, app: appT.value) }
+        return call
     }
 
     func cancel(_ request: SIPRequest, _ transaction: ServerTransactionHandle<SIPPeer>) { caller.cancel(request, transaction) }
@@ -134,7 +145,8 @@ final class CallController: @unchecked Sendable {
 
     /// A call refused by a limit, by the plan or for what it asked gets a record, so the CDR shows
     /// what the node turned away and why. Challenges are no calls: the caller's next INVITE is.
-    private func recordRefusal(_ request: SIPRequest, _ refusal: CallAdmission.Refusal, routed: CallAdmission.Routed?, from peer: SIPPeer) {
+    func recordRefusal(_ request: SIPRequest, _ refusal: CallAdmission.Refusal, routed: CallAdmission.Routed?, source: String,
+                       browser: Bool) {
         let status: Int, reason: String
         switch refusal {
         case .unavailable(let limit): (status, reason) = (503, "\(limit.phrase) (\(limit.rawValue))")
@@ -145,8 +157,7 @@ final class CallController: @unchecked Sendable {
         var record = CallRecord(id: (try? request.headers.callID()) ?? "",
                                 caller: routed?.caller ?? (try? request.headers.from())?.uri.sipURI?.user ?? "",
                                 destination: routed?.destination ?? request.uri.sipURI?.user ?? "", context: routed?.context ?? "",
-                                route: routed?.route, source: peer.remote.ipAddress ?? "", start: now,
-                                legA: CallRecord.Leg(kind: peer.transport == .ws || peer.transport == .wss ? "webrtc" : "rtp"))
+                                route: routed?.route, source: source, start: now, legA: CallRecord.Leg(kind: browser ? "webrtc" : "rtp"))
         record.end = now
         record.status = status
         record.reason = reason
@@ -297,6 +308,7 @@ final class CallController: @unchecked Sendable {
         call.record.hangupSide = side
         services.metrics.callEnded(call.record.answer != nil ? "answered" : status == 487 ? "cancelled" : "failed_\(min(6, max(4, status / 100)))xx")
         services.logger.info("call ended", metadata: ["call": "\(call.id)", "status": "\(status)", "reason": "\(reason)", "side": "\(side)"])
+        if let session = call.inbound.http { http.ended(session, status: status, reason: reason, side: side) }
         let recordT = LoopTransfer(call.record)
         let cdr = services.cdr
         guard let media = call.media else {

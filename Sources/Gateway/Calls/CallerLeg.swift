@@ -28,21 +28,27 @@ struct CallerLeg: CallPart {
             try? mediaT.value.start(a: configA, b: nil, app: .source(ToneSource(frequencies: (425, nil), onMilliseconds: 1000,
                                                                                offMilliseconds: 4000, durationMilliseconds: nil)))
         }
+        if let session = call.inbound.http { return session.emit("ringing") }
         relayProvisional(call, SIPResponse(statusCode: 183), withSDP: true)
     }
 
     func relayProvisional(_ call: Call, _ response: SIPResponse, withSDP: Bool) {
         guard call.phase == .proceeding else { return }
+        guard case .sip(let transaction, let peer) = call.inbound.signalling else {
+            // Over HTTP the browser has had our SDP since the 201: only what the far end does is news.
+            call.inbound.http?.emit(withSDP ? "early-media" : "ringing")
+            return
+        }
         // A caller that made no offer gets ours only in the 200 (no reliable provisionals here).
         let withSDP = withSDP && call.inbound.offer != nil
         var r = SIPResponse(replyingTo: call.inbound.invite, statusCode: withSDP ? 183 : response.statusCode,
                             reasonPhrase: withSDP ? "Session Progress" : response.reasonPhrase, toTag: call.inbound.toTag)
-        r.headers.add(.contact, services.contact(for: call.inbound.peer.transport))
+        r.headers.add(.contact, services.contact(for: peer.transport))
         if withSDP, let body = call.sdpForCaller {
             r.headers.add(.contentType, "application/sdp")
             r.body = body
         }
-        call.inbound.transaction.respond(r)
+        transaction.respond(r)
     }
 
     func answer(_ call: Call) {
@@ -51,8 +57,16 @@ struct CallerLeg: CallPart {
         let now = Date()
         call.record.answer = now
         services.metrics.callAnswered(setUpIn: .milliseconds(Int64(now.timeIntervalSince(call.record.start) * 1000)))
+        logger.info("call answered", metadata: ["call": "\(call.id)", "target": "\(call.record.target ?? "app")"])
+        for side in LegSide.allCases { controller.mediaSetUp.watchSilence(call, side, held: false) }
+        if let limit = call.maxDuration { controller.timers.armMaxDuration(call, limit) }
+        guard case .sip(let transaction, let peer) = call.inbound.signalling else {
+            // An HTTP caller has had our SDP since its 201: no 200, ACK, dialog or session timer.
+            call.inbound.http?.emit("answered")
+            return
+        }
         var ok = SIPResponse(replyingTo: call.inbound.invite, statusCode: 200, toTag: call.inbound.toTag)
-        let localContact = services.contact(for: call.inbound.peer.transport)
+        let localContact = services.contact(for: peer.transport)
         ok.headers.add(.contact, localContact)
         ok.headers.add(.contentType, "application/sdp")
         ok.headers.add(.allow, SignallingCore.allow)
@@ -71,10 +85,7 @@ struct CallerLeg: CallPart {
             call.inbound.dialog = dialog
             table.add(dialog.id, call, inbound: true)
         }
-        logger.info("call answered", metadata: ["call": "\(call.id)", "target": "\(call.record.target ?? "app")"])
-        for side in LegSide.allCases { controller.mediaSetUp.watchSilence(call, side, held: false) }
-        if let limit = call.maxDuration { controller.timers.armMaxDuration(call, limit) }
-        endpoint.sendSuccess(ok, through: call.inbound.transaction) { [weak call] in
+        endpoint.sendSuccess(ok, through: transaction) { [weak call] in
             guard let call else { return }
             self.fail(call, code: 408, reason: "No ACK from the caller", side: "caller")
         }
@@ -93,7 +104,12 @@ struct CallerLeg: CallPart {
 
     func reject(_ call: Call, _ outcome: CallState.Outcome) {
         guard call.phase == .proceeding else { return }
-        call.inbound.transaction.respond(SIPResponse(replyingTo: call.inbound.invite, statusCode: outcome.code, reasonPhrase: outcome.reason,
-                                                     toTag: call.inbound.toTag))
+        switch call.inbound.signalling {
+        case .sip(let transaction, _):
+            transaction.respond(SIPResponse(replyingTo: call.inbound.invite, statusCode: outcome.code, reasonPhrase: outcome.reason,
+                                            toTag: call.inbound.toTag))
+        case .http(let session):
+            session.refused(outcome.code, outcome.reason)
+        }
     }
 }

@@ -158,6 +158,13 @@ struct InDialogRequests: CallPart {
     /// Offers `direction` to the leg on `side` (re-INVITE in its dialog), then ACKs its answer.
     func reoffer(_ call: Call, to side: LegSide, direction: SDP.MediaDirection) {
         guard var sdp = call.sdp(side), var config = call.config(side) else { return }
+        if side == .a, call.aLeg == nil, let session = call.inbound.http {
+            // No re-offer over HTTP: our media follows the hold and the page hears of it.
+            config.direction = Media.MediaDirection(direction)
+            call.setConfig(side, config)
+            controller.mediaSetUp.apply(config, to: side, of: call, remote: nil, payloadTypes: nil)
+            return session.emit(direction == .sendrecv ? "resumed" : "held", ["direction": "\(direction)"])
+        }
         let body = sdp.offer(direction: direction).serializedBytes()
         call.setSDP(side, sdp)
         guard let (r, peer) = request(in: .side(call, side), { $0.reinvite(in: &$1, via: $2, offer: body) }) else { return }
@@ -194,10 +201,10 @@ struct InDialogRequests: CallPart {
     func request(in leg: DialogLeg, _ make: (RequestBuilder, inout Dialog, Via) -> SIPRequest) -> (SIPRequest, SIPPeer)? {
         switch leg {
         case .side(let call, .a) where call.aLeg == nil:
-            guard var dialog = call.inbound.dialog else { return nil }
-            let r = make(services.requests, &dialog, endpoint.makeVia(call.inbound.peer.transport))
+            guard var dialog = call.inbound.dialog, let peer = call.inbound.peer else { return nil }
+            let r = make(services.requests, &dialog, endpoint.makeVia(peer.transport))
             call.inbound.dialog = dialog
-            return (r, call.inbound.peer)
+            return (r, peer)
         case .side(let call, let side):
             guard let branch = side == .a ? call.aLeg : call.answered else { return nil }
             return request(in: .branch(branch), make)

@@ -65,8 +65,16 @@ struct MediaSetUp: CallPart {
         let mediaT = LoopTransfer(media), sdpT = LoopTransfer(sdp)
         try await loop.submit {
             mediaT.value.onEvent = { event in
-                guard case .sendInfo(let side, let digit, let ms) = event else { return }
-                controller.services.onSIPLoop { weakCall.value.map { controller.dialogRequests.sendInfo($0, to: side, digit: digit, durationMs: ms) } }
+                switch event {
+                case .sendInfo(let side, let digit, let ms):
+                    controller.services.onSIPLoop { weakCall.value.map { controller.dialogRequests.sendInfo($0, to: side, digit: digit, durationMs: ms) } }
+                case .digitReceived(from: .b, let digit, let ms, _):
+                    // An HTTP caller's page hears the far end's digits as events too (an IVR's prompts, a test).
+                    controller.services.onSIPLoop {
+                        weakCall.value?.inbound.http?.emit("dtmf", ["digit": digit.description, "durationMs": ms])
+                    }
+                default: break
+                }
             }
             mediaT.value.onSilence = { side in
                 controller.services.onSIPLoop {
@@ -94,6 +102,7 @@ struct MediaSetUp: CallPart {
             call.configA = config
             call.sdpA = sdpT.value
             call.sdpForCaller = body
+            call.inbound.http?.created(answer: body)
             call.record.legA.codec = config?.codec.encodingName
             if config == nil { call.pendingApp = appT.value }
             if isApp {

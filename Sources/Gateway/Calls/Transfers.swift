@@ -31,6 +31,7 @@ struct Transfers: CallPart {
             }
         }
         logger.info("call transferred", metadata: ["call": "\(call.id)", "by": "\(side)", "to": "\(user)"])
+        call.inbound.http?.emit("transferred", ["to": user])
         call.step = step
         perform(call.machine.referred(by: side.side, to: DialPlan(step)), on: call, Cause(transaction: transaction, request: request))
     }

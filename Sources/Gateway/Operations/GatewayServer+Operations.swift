@@ -11,6 +11,9 @@ extension GatewayServer {
     /// The operations routes on the HTTP and HTTPS listeners; nil for any other path.
     func answer(_ request: HTTPRequest, on loop: EventLoop) -> EventLoopFuture<HTTPAnswer>? {
         switch (request.method, request.path) {
+        case (.GET, "/openapi.json") where apiDescription != nil:
+            return loop.makeSucceededFuture(HTTPAnswer(status: .ok, contentType: "application/json", body: apiDescription ?? []))
+        case (_, let path) where path.hasPrefix("/call/"): return answerCallRoute(request, on: loop)
         case (.GET, "/health"): return future(on: loop) { await self.liveness() }
         case (.GET, "/ready"): return loop.makeSucceededFuture(readiness())
         case (.GET, "/metrics"):

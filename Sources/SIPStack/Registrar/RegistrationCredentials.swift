@@ -5,7 +5,8 @@ import Hashing
 /// Who may register, and how their credentials are checked: per-user HA1 per digest algorithm
 /// (RFC 7616; MD5 as JsSIP and SIP.js speak it, SHA-256 of RFC 8760 beside it) and, when a secret is
 /// set, time-limited tokens: user name `EXPIRY:user` (Unix seconds) with password
-/// base64(HMAC-SHA1(secret, "EXPIRY:user")) — the TURN REST scheme WebRTC back ends already mint.
+/// base64(HMAC-SHA1(secret, "EXPIRY:user")) — the TURN REST scheme WebRTC back ends already mint —
+/// or the same pair packed as a `BearerToken`, given as both user name and password.
 public struct RegistrationCredentials: Sendable {
     public var realm: String
     /// User name → HA1 hex per algorithm (the hash of user:realm:password).
@@ -39,16 +40,19 @@ public struct RegistrationCredentials: Sendable {
         if let stored = ha1[username] {
             return stored[algorithm].map { (username, $0) }
         }
-        guard let secret = tokenSecret, let colon = username.firstIndex(of: ":"),
+        guard let secret = tokenSecret else { return nil }
+        if case .success(let token) = BearerToken.verify(username, secret: secret, now: now) {
+            return (token.user, algorithm.ha1(username: username, realm: realm, password: username))
+        }
+        guard let colon = username.firstIndex(of: ":"),
               let expiry = TimeInterval(username[..<colon]), expiry > now.timeIntervalSince1970 else { return nil }
         let user = String(username[username.index(after: colon)...])
         guard !user.isEmpty else { return nil }
-        let password = Data(Hash.sha1.authenticate(key: Array(secret.utf8), message: Array(username.utf8))).base64EncodedString()
-        return (user, algorithm.ha1(username: username, realm: realm, password: password))
+        return (user, algorithm.ha1(username: username, realm: realm, password: Self.tokenPassword(secret: secret, username: username)))
     }
 
     /// A token's password, as the web application that issues tokens computes it.
     public static func tokenPassword(secret: String, username: String) -> String {
-        Data(Hash.sha1.authenticate(key: Array(secret.utf8), message: Array(username.utf8))).base64EncodedString()
+        Data(BearerToken.mac(secret: secret, username: username)).base64EncodedString()
     }
 }

@@ -1,0 +1,141 @@
+import Foundation
+import MediaTransport
+import NIOCore
+import NIOHTTP1
+import SDP
+import SIPStack
+
+/// The HTTP side of calls placed by HTTP (docs/http-calls.md, web/openapi.json): the bearer token,
+/// the offer's type and syntax, CORS and the ICE servers' `Link` headers are settled here; the call
+/// itself is the controller's, on the SIP loop.
+extension GatewayServer {
+    /// Answers `/call/...`; nil for any other path.
+    func answerCallRoute(_ request: HTTPRequest, on loop: EventLoop) -> EventLoopFuture<HTTPAnswer>? {
+        let parts = request.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        guard parts.first == "call" else { return nil }
+        let segments = parts.dropFirst().map { $0.removingPercentEncoding ?? String($0) }
+        var cors: [(String, String)] = []
+        if let origin = request.headers.first(name: "Origin") {
+            guard let allowed = corsHeaders(origin: origin, host: request.headers.first(name: "Host")) else {
+                return loop.makeSucceededFuture(.json(.forbidden, #"{"reason":"this page's origin may not place calls (http_api.allowed_origins)"}"# + "\n"))
+            }
+            cors = allowed
+        }
+        func answer(_ a: HTTPAnswer) -> EventLoopFuture<HTTPAnswer> { loop.makeSucceededFuture(a.adding(cors)) }
+        if request.method == .OPTIONS {
+            var a = HTTPAnswer(status: .noContent, contentType: "text/plain", body: [])
+            a.headers = [("Allow", "POST, DELETE, GET, OPTIONS"), ("Access-Control-Allow-Methods", "POST, DELETE, GET, OPTIONS"),
+                         ("Access-Control-Allow-Headers", "Authorization, Content-Type"), ("Access-Control-Max-Age", "600")] + iceServerLinks
+            return answer(a)
+        }
+        guard let calls = core?.calls, let endpoint else {
+            return answer(.json(.serviceUnavailable, #"{"reason":"calls are not set up on this node"}"# + "\n"))
+        }
+        guard let destination = segments.first, Self.isDialable(destination) else {
+            return answer(.json(.badRequest, #"{"reason":"the destination is 1 to 64 of A-Z a-z 0-9 - _ . ! ~ * ' ( ) +"}"# + "\n"))
+        }
+        let id = segments.count > 1 ? segments[1] : nil
+        let callsT = LoopTransfer(calls)
+        let route = (request.method, id, segments.count > 2 ? segments[2] : nil, segments.count)
+        if case (.GET, let id?, "events", 3) = route {
+            // The resource's unguessable URL is the capability: EventSource sends no Authorization.
+            return endpoint.loop.submit { callsT.value.http.eventStream(id) }.map { (a: HTTPAnswer) in a.adding(cors) }
+        }
+        let user: String
+        do {
+            user = try bearerUser(request)
+        } catch {
+            return answer(error.answer)
+        }
+        switch route {
+        case (.POST, nil, nil, 1):
+            let type = request.headers.first(name: "Content-Type")?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces)
+            guard type?.lowercased() == "application/sdp" else {
+                return answer(.json(.unsupportedMediaType, #"{"reason":"the body is an SDP offer: Content-Type: application/sdp"}"# + "\n"))
+            }
+            do {
+                _ = try SessionDescription(parsing: request.body)
+            } catch {
+                return answer(.json(.badRequest, HTTPCallSession.json(["reason": "not an SDP offer: \(error)"]) + "\n"))
+            }
+            guard let source = request.remote else { return answer(.json(.badRequest, #"{"reason":"no peer address"}"# + "\n")) }
+            let placement = HTTPCalls.Placement(destination: destination, user: user, offer: request.body, source: source,
+                                                secure: request.secure, headers: cors + iceServerLinks)
+            let promise = loop.makePromise(of: HTTPAnswer.self)
+            endpoint.loop.execute { callsT.value.http.place(placement, answer: promise) }
+            return promise.futureResult
+        case (.DELETE, let id?, nil, 2):
+            return endpoint.loop.submit { Self.answer { () throws(HTTPRefusal) in try callsT.value.http.hangUp(id, user: user) } }
+                .map { (a: HTTPAnswer) in a.adding(cors) }
+        case (.POST, let id?, "dtmf", 3):
+            guard let object = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any],
+                  let digits = object["digits"] as? String else {
+                return answer(.json(.badRequest, #"{"reason":"the body is JSON: {\"digits\": \"123#\"}"}"# + "\n"))
+            }
+            return endpoint.loop.submit { Self.answer { () throws(HTTPRefusal) in try callsT.value.http.sendDigits(id, user: user, digits: digits) } }
+                .map { (a: HTTPAnswer) in a.adding(cors) }
+        case (.PATCH, _?, nil, 2):
+            // Trickle ICE (RFC 9725 §4.3) is not needed: our answer has every candidate (ICE-lite),
+            // and the browser's are learnt from its checks.
+            var a = HTTPAnswer.json(.methodNotAllowed, #"{"reason":"no trickle ICE: the answer holds every candidate"}"# + "\n")
+            a.headers = [("Allow", "DELETE")]
+            return answer(a)
+        default:
+            return answer(.json(.notFound, #"{"reason":"no such resource"}"# + "\n"))
+        }
+    }
+
+    /// The user a request's `Authorization: Bearer` token was minted for, or the 401 saying why not.
+    private func bearerUser(_ request: HTTPRequest) throws(HTTPRefusal) -> String {
+        func unauthorized(_ why: String, challenge: String) -> HTTPRefusal {
+            var a = HTTPAnswer.json(.unauthorized, HTTPCallSession.json(["reason": why]) + "\n")
+            a.headers = [("WWW-Authenticate", challenge)]
+            return HTTPRefusal(answer: a)
+        }
+        func invalid(_ why: String) -> HTTPRefusal {
+            unauthorized(why, challenge: #"Bearer realm="tandem", error="invalid_token", error_description="\#(why)""#)
+        }
+        guard let secret = config.tokenSecret else { throw invalid("this gateway has no token_secret: HTTP calls are off") }
+        guard let header = request.headers.first(name: "Authorization"), header.lowercased().hasPrefix("bearer ") else {
+            throw unauthorized("a bearer token is needed (tandem token)", challenge: #"Bearer realm="tandem""#)
+        }
+        switch BearerToken.verify(header.dropFirst(7).trimmingCharacters(in: .whitespaces), secret: secret, now: Date()) {
+        case .success(let token): return token.user
+        case .failure(let refusal): throw invalid(refusal.description)
+        }
+    }
+
+    /// What a route that may refuse answers: its answer, or its refusal's.
+    static func answer(_ body: () throws(HTTPRefusal) -> HTTPAnswer) -> HTTPAnswer {
+        do {
+            return try body()
+        } catch {
+            return error.answer
+        }
+    }
+
+    /// CORS for an `Origin` that `http_api.allowed_origins` lets in (or the page's own), else nil.
+    private func corsHeaders(origin: String, host: String?) -> [(String, String)]? {
+        let allowed = config.httpAPI.allowedOrigins.map { $0.lowercased() }
+        let sameOrigin = host.map { h in ["http://", "https://"].contains { origin.lowercased() == $0 + h.lowercased() } } ?? false
+        guard sameOrigin || allowed.contains("*") || allowed.contains(origin.lowercased()) else { return nil }
+        return [("Access-Control-Allow-Origin", origin), ("Vary", "Origin"), ("Access-Control-Expose-Headers", "Location, Link, ETag")]
+    }
+
+    /// The configured STUN and TURN servers as RFC 9725 §4.4 `Link` headers.
+    var iceServerLinks: [(String, String)] {
+        config.httpAPI.iceServers.map { server in
+            var link = "<\(server.url)>; rel=\"ice-server\""
+            if let username = server.username { link += "; username=\"\(username)\"" }
+            if let credential = server.credential { link += "; credential=\"\(credential)\"; credential-type=\"password\"" }
+            return ("Link", link)
+        }
+    }
+
+    /// What may be dialled by URL: a SIP user part needing no escapes, as the dialplan matches it.
+    static func isDialable(_ destination: String) -> Bool {
+        (1...64).contains(destination.utf8.count) && destination.allSatisfy { c in
+            c.isASCII && (c.isLetter || c.isNumber || "-_.!~*'()+".contains(c))
+        }
+    }
+}
