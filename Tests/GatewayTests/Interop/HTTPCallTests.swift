@@ -1,0 +1,210 @@
+import Foundation
+import Gateway
+import SIPStack
+import Testing
+import TestSupport
+
+/// Calls placed by HTTP (docs/http-calls.md) end to end: aiortc posts its offer with a bearer token
+/// and hears the echo test, then calls baresip through a trunk with tones checked both ways (FFT)
+/// and DTMF both ways (POST …/dtmf to the phone, the phone's RFC 4733 back as `dtmf` events); and
+/// every refusal the API documents, over plain HTTP with a captured Chrome offer.
+@Suite(.serialized) struct HTTPCallTests {
+    static let secret = "http-call-secret"
+    static let plan = #"""
+    <dialplan>
+      <context name="from-browser">
+        <route name="echo"><match field="destination" pattern="^9196$"/><answer/><echo/></route>
+        <route name="http-only">
+          <match field="destination" pattern="^7000$"/><match field="transport" pattern="^http$"/>
+          <answer/><echo/>
+        </route>
+        <route name="to-phone">
+          <match field="destination" pattern="^(2\d{3})$"/>
+          <bridge timeout="10s"><target trunk="phone" user="phone"/></bridge>
+        </route>
+        <route name="barred"><match field="destination" pattern="^666$"/><reject code="403" reason="Barred"/></route>
+        <route name="busy"><match field="destination" pattern="^486$"/><reject code="486" reason="Busy Here"/></route>
+        <route name="none"><reject code="404" reason="No Route"/></route>
+      </context>
+    </dialplan>
+    """#
+
+    static func token(_ user: String = "alice", expiresIn seconds: Int = 600) -> String {
+        BearerToken(user: user, expiry: Int(Date().timeIntervalSince1970) + seconds).signed(secret: secret)
+    }
+
+    static var chromeOffer: [UInt8] {
+        Array((try? Data(contentsOf: URL(fileURLWithPath: repositoryRoot + "/Tests/SDPTests/Fixtures/chrome156_audio_offer_gathered.sdp"))) ?? Data())
+    }
+
+    /// The plan names trunk "phone": tests that do not call it get one at a port nothing answers.
+    func gateway(trunks: [GatewayConfig.Trunk] = [GatewayConfig.Trunk(name: "phone", address: "127.0.0.1:\(freePort(udp: true))")],
+                 _ configure: @escaping (inout GatewayConfig) -> Void = { _ in }) async throws -> TestGateway {
+        let gateway = TestGateway(dialplans: try TestGateway.dialplan(Self.plan), trunks: trunks) { config in
+            config.tokenSecret = Self.secret
+            config.httpAPI.iceServers = [.init(url: "stun:stun.example.net:3478"),
+                                         .init(url: "turn:turn.example.net?transport=udp", username: "u", credential: "p")]
+            configure(&config)
+        }
+        try await gateway.start()
+        return gateway
+    }
+
+    static func base(_ gateway: TestGateway) -> String { "http://127.0.0.1:\(gateway.server.boundAddresses["http+ws"]?.port ?? 0)" }
+
+    static func caller(_ gateway: TestGateway, _ destination: String, _ extra: [String] = [], tone: String = "1000") throws -> PeerProcess {
+        try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/http_caller.py", base(gateway), token(), destination, "2", tone] + extra)
+    }
+
+    static func result(_ caller: PeerProcess) async -> [String: Any] {
+        await offPool { LoopTransferJSON(caller.readJSON(timeout: 60) { $0["type"] as? String == "result" }) }.value
+            ?? ["error": caller.stderr.suffix(2000)]
+    }
+
+    /// The echo test by HTTP alone: 201 with our answer and the ICE servers as Link headers, the
+    /// caller's own tone back, `answered` then `ended` on the event stream, DELETE ends it, and the
+    /// CDR names alice and the route as for her SIP call.
+    @Test func aiortcPostsAnOfferAndHearsTheEcho() async throws {
+        let gateway = try await gateway()
+        let caller = try Self.caller(gateway, "9196", ["--hangup"])
+        defer { caller.stop() }
+        let result = await Self.result(caller)
+        #expect(result["status"] as? Int == 201, "\(result)")
+        #expect((result["location"] as? String)?.hasPrefix("/call/9196/") == true, "\(result)")
+        #expect(abs((result["frequency"] as? Double ?? 0) - 1000) < 15, "\(result)")
+        #expect(result["delete"] as? Int == 200, "\(result)")
+        #expect(result["events"] as? [String] == ["answered", "ended"], "\(result)")
+        let links = result["links"] as? [String] ?? []
+        #expect(links.contains(#"<stun:stun.example.net:3478>; rel="ice-server""#)
+                && links.contains { $0.contains("turn:turn.example.net") && $0.contains(#"credential="p""#) }, "\(links)")
+        await gateway.stop()
+        let records = gateway.records()
+        #expect(records.count == 1 && records.first?["caller"] as? String == "alice" && records.first?["route"] as? String == "echo"
+                && records.first?["hangupSide"] as? String == "caller", "\(records)")
+    }
+
+    /// Through a trunk to baresip: each side hears the other's tone; the page's digits reach the
+    /// phone by RFC 4733 and the phone's come back as `dtmf` events; the far end's 180 is `ringing`.
+    @Test func aiortcCallsAPhoneThroughATrunkWithDTMFBothWays() async throws {
+        let work = NSTemporaryDirectory() + "baresip-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let phone = try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/baresip_phone.py", work, "440", "PCMU"])
+        defer { phone.stop() }
+        let ready = await offPool { LoopTransferJSON(phone.readJSON(timeout: 20)) }.value
+        let sipPort = try #require(ready?["sip"] as? Int, "baresip: \(ready ?? [:]) \(phone.stderr)")
+        var trunk = GatewayConfig.Trunk(name: "phone", address: "127.0.0.1:\(sipPort)")
+        trunk.codecs = ["PCMU"]
+        let gateway = try await gateway(trunks: [trunk])
+        let caller = try Self.caller(gateway, "2001", ["--dtmf", "123#", "--expect-dtmf", "3", "--hangup"])
+        defer { caller.stop() }
+        let established = await BridgeCallTests.event(phone, "CALL_ESTABLISHED", timeout: 20)
+        #expect(established != nil, "the phone answered")
+        try phone.writeJSON(["cmd": "dtmf", "digits": "45*"])
+        let result = await Self.result(caller)
+        #expect(result["status"] as? Int == 201, "\(result)")
+        #expect(abs((result["frequency"] as? Double ?? 0) - 440) < 15, "the page heard the phone: \(result)")
+        #expect(result["digits"] as? String == "45*", "the phone's digits as events: \(result)")
+        #expect(result["dtmfStatus"] as? Int == 202, "\(result)")
+        #expect((result["events"] as? [String])?.contains("answered") == true, "\(result)")
+        let digits = Digits()
+        let closed = await offPool { () -> LoopTransferJSON in
+            LoopTransferJSON(phone.readJSON(timeout: 15) { event in
+                if event["event"] as? String == "CALL_DTMF_START", let digit = event["param"] as? String { digits.text += digit }
+                return event["event"] as? String == "CALL_CLOSED"
+            })
+        }.value
+        #expect(digits.text == "123#", "the page's POSTed digits reached the phone in order")
+        #expect(closed != nil, "DELETE hung up the phone")
+        let heard = try await BridgeCallTests.analysis(phone)
+        #expect(abs((heard["frequency"] as? Double ?? 0) - 1000) < 15, "the phone heard the page: \(heard)")
+        await gateway.stop()
+        let records = gateway.records()
+        #expect(records.count == 1 && records.first?["status"] as? Int == 200 && records.first?["destination"] as? String == "2001", "\(records)")
+    }
+
+    /// Every refusal the API documents, each with its reason: tokens (none, forged, expired, none
+    /// configured), the body (not SDP, wrong type, an SDP without DTLS), the plan (no route, barred,
+    /// busy), draining; and the call resource's own rules (another user's call, an unknown id).
+    @Test func refusalsSayWhyInHTTP() async throws {
+        let gateway = try await gateway { $0.admin.token = "admin-token-0123456789" }
+        let base = Self.base(gateway)
+        func post(_ destination: String, token: String? = Self.token(), type: String = "application/sdp", body: [UInt8] = Self.chromeOffer)
+            async -> (status: Int, body: String, headers: [String: String]) {
+            var headers = ["Content-Type": type]
+            if let token { headers["Authorization"] = "Bearer " + token }
+            return await httpExchange(base + "/call/" + destination, method: "POST", headers: headers, body: body) ?? (0, "no answer", [:])
+        }
+        let none = await post("9196", token: nil)
+        #expect(none.status == 401 && none.headers["www-authenticate"]?.hasPrefix("Bearer") == true, "\(none)")
+        let forged = await post("9196", token: BearerToken(user: "alice", expiry: Int(Date().timeIntervalSince1970) + 60).signed(secret: "guess"))
+        #expect(forged.status == 401 && forged.body.contains("signature") && forged.headers["www-authenticate"]?.contains("invalid_token") == true, "\(forged)")
+        let expired = await post("9196", token: Self.token(expiresIn: -5))
+        #expect(expired.status == 401 && expired.body.contains("expired"), "\(expired)")
+        let garbage = await post("9196", body: Array("hello".utf8))
+        #expect(garbage.status == 400 && garbage.body.contains("not an SDP offer"), "\(garbage)")
+        let wrongType = await post("9196", type: "text/plain")
+        #expect(wrongType.status == 415, "\(wrongType)")
+        let phoneOffer = Array("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n".utf8)
+        let plainRTP = await post("9196", body: phoneOffer)
+        #expect(plainRTP.status == 422 && plainRTP.body.contains("DTLS-SRTP"), "\(plainRTP)")
+        let unrouted = await post("12345")
+        #expect(unrouted.status == 404 && unrouted.body.contains("No Route") && unrouted.body.contains("\"sipStatus\":404"), "\(unrouted)")
+        let barred = await post("666")
+        #expect(barred.status == 403 && barred.body.contains("Barred"), "\(barred)")
+        let busy = await post("486")
+        #expect(busy.status == 503 && busy.body.contains("Busy Here"), "\(busy)")
+        let badDestination = await post("a%20b")
+        #expect(badDestination.status == 400, "\(badDestination)")
+
+        // The transport the dialplan sees is `http`; the call's resource answers only its own user.
+        let created = await post("7000")
+        #expect(created.status == 201 && created.headers["content-type"] == "application/sdp" && created.body.hasPrefix("v=0"), "\(created)")
+        let location = try #require(created.headers["location"])
+        let bob = await httpExchange(base + location, method: "DELETE", headers: ["Authorization": "Bearer " + Self.token("bob")])
+        #expect(bob?.status == 403, "\(String(describing: bob))")
+        let patch = await httpExchange(base + location, method: "PATCH", headers: ["Authorization": "Bearer " + Self.token()])
+        #expect(patch?.status == 405, "no trickle ICE: \(String(describing: patch))")
+        let deleted = await httpExchange(base + location, method: "DELETE", headers: ["Authorization": "Bearer " + Self.token()])
+        #expect(deleted?.status == 200, "\(String(describing: deleted))")
+        // A stream opened after the end replays the call's events and closes.
+        let events = await httpExchange(base + location + "/events")
+        #expect(events?.status == 200 && events?.headers["content-type"] == "text/event-stream"
+                && events?.body.contains("event: answered") == true && events?.body.contains("event: ended") == true, "\(String(describing: events))")
+        let unknown = await httpExchange(base + "/call/7000/0123456789abcdef/events")
+        #expect(unknown?.status == 404, "\(String(describing: unknown))")
+
+        let drain = await httpExchange(base + "/admin/drain", method: "POST", headers: ["Authorization": "Bearer admin-token-0123456789"])
+        #expect(drain?.status == 202)
+        let draining = await post("9196")
+        #expect(draining.status == 503 && draining.headers["retry-after"] == "30", "\(draining)")
+        await gateway.stop()
+        let statuses = gateway.records().compactMap { $0["status"] as? Int }.sorted()
+        #expect(statuses == [200, 403, 404, 486, 488, 503], "refusals by the plan, the offer or a limit are on the books: \(statuses)")
+    }
+
+    /// Without `token_secret` HTTP calls are off, and the 401 says so.
+    @Test func noTokenSecretMeansNoHTTPCalls() async throws {
+        let gateway = try await gateway { $0.tokenSecret = nil }
+        let answer = await httpExchange(Self.base(gateway) + "/call/9196", method: "POST",
+                                        headers: ["Authorization": "Bearer " + Self.token(), "Content-Type": "application/sdp"], body: Self.chromeOffer)
+        #expect(answer?.status == 401 && answer?.body.contains("token_secret") == true, "\(String(describing: answer))")
+        await gateway.stop()
+    }
+
+    /// CORS: a configured origin gets its preflight answered and the headers a page needs exposed;
+    /// any other origin is refused.
+    @Test func corsForConfiguredOriginsOnly() async throws {
+        let gateway = try await gateway { $0.httpAPI.allowedOrigins = ["https://shop.example"] }
+        let base = Self.base(gateway)
+        let preflight = await httpExchange(base + "/call/9196", method: "OPTIONS", headers: [
+            "Origin": "https://shop.example", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization, content-type"])
+        #expect(preflight?.status == 204 && preflight?.headers["access-control-allow-origin"] == "https://shop.example"
+                && preflight?.headers["access-control-allow-headers"]?.contains("Authorization") == true
+                && preflight?.headers["access-control-expose-headers"]?.contains("Location") == true, "\(String(describing: preflight))")
+        let other = await httpExchange(base + "/call/9196", method: "OPTIONS", headers: ["Origin": "https://evil.example"])
+        #expect(other?.status == 403, "\(String(describing: other))")
+        let api = await httpExchange(base + "/openapi.json")
+        #expect(api?.status == 200 && api?.body.contains("\"openapi\": \"3.1") == true, "\(String(describing: api))")
+        await gateway.stop()
+    }
+}
