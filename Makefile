@@ -82,7 +82,7 @@ test: deps venv
 	.build/debug/tandem dialplan test --config $(CONFIG) dialplans
 
 # Socket-free suites only: parsers, state machines, codecs, crypto, dialplans. No peers, no ports.
-UNIT_FILTER := ^(SIPTests|SDPTests|FuzzTargetsTests|RTPTests|MediaTests|DialplanTests|WebRTCTests|CLibraryTests|CallStateTests)\.|\.(DialogTests|ClientTransactionTests|ServerTransactionTests|RegisterThrottleTests|ConfigTests|CertificateStoreTests|DialplanReloadTests|RequestBuilderTests|CallAdmissionTests|LegAgreementTests|AbuseGuardTests)/
+UNIT_FILTER := ^(SIPTests|SDPTests|FuzzTargetsTests|RTPTests|MediaTests|DialplanTests|WebRTCTests|CLibraryTests|CallStateTests)\.|\.(DialogTests|ClientTransactionTests|ServerTransactionTests|RegisterThrottleTests|BearerTokenTests|ConfigTests|CertificateStoreTests|DialplanReloadTests|RequestBuilderTests|CallAdmissionTests|LegAgreementTests|AbuseGuardTests)/
 unit: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --filter '$(UNIT_FILTER)'

@@ -108,6 +108,25 @@ import Testing
         #expect(c.admin.token == "a-long-operator-token" && c.admin.drainTimeoutSeconds == 60)
     }
 
+    @Test func httpAPIOriginsAndICEServers() throws {
+        let c = try ConfigLoader.parse("""
+        http_api:
+          allowed_origins: [https://shop.example]
+          ice_servers:
+            - url: stun:stun.example.net:3478
+            - url: turns:turn.example.net:5349
+              username: visitor
+              credential: secret
+        """, file: "t.yaml")
+        #expect(c.httpAPI.allowedOrigins == ["https://shop.example"])
+        #expect(c.httpAPI.iceServers == [.init(url: "stun:stun.example.net:3478"),
+                                         .init(url: "turns:turn.example.net:5349", username: "visitor", credential: "secret")])
+        let scheme = refuse("http_api:\n  ice_servers:\n    - url: https://turn.example.net\n")
+        #expect(scheme?.key == "http_api.ice_servers[0].url" && scheme?.line == 3 && scheme?.reason.contains("stun:") == true)
+        #expect(refuse("http_api:\n  ice_servers:\n    - username: u\n")?.key == "http_api.ice_servers[0].url")
+        #expect(refuse("http_api:\n  origins: []\n")?.reason == "unknown key")
+    }
+
     @Test func limitsAndTheAdminTokenAreChecked() {
         #expect(refuse("limits:\n  max_media_load: 1.5\n")?.key == "limits.max_media_load")
         #expect(refuse("limits:\n  max_calls: 0\n")?.reason == "expected a whole number, 1 or more, or null for no limit")

@@ -1,4 +1,5 @@
 import Foundation
+import SIPStack
 import Testing
 import TestSupport
 
@@ -84,6 +85,31 @@ import TestSupport
         for key in ["tls.key", "dtls.key"] {
             let mode = try FileManager.default.attributesOfItem(atPath: "\(dir)/certs/\(key)")[.posixPermissions] as? NSNumber
             #expect(mode?.intValue == 0o600)
+        }
+    }
+
+    /// `tandem token` mints what the gateway takes: it verifies against the config's secret, for the
+    /// user asked, expiring after the ttl; unknown users and a config without a secret are refused.
+    @Test func tokenPrintsABearerTokenForAConfiguredUser() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "token_secret: s3cret\nusers:\n  - name: alice\n    password: a\n".write(toFile: dir + "/t.yaml", atomically: true, encoding: .utf8)
+        try "users:\n  - name: alice\n    password: a\n".write(toFile: dir + "/nosecret.yaml", atomically: true, encoding: .utf8)
+        let minted = try ChildProcess(tandemBinary, ["token", "--config", dir + "/t.yaml", "--user", "alice", "--ttl", "2h"])
+        defer { minted.stop() }
+        #expect(minted.waitForExit() == 0)
+        let text = minted.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard case .success(let token) = BearerToken.verify(text, secret: "s3cret", now: Date()) else {
+            Issue.record("not a token of this secret: \(text)")
+            return
+        }
+        #expect(token.user == "alice" && abs(token.expiry - Int(Date().timeIntervalSince1970) - 7200) < 60)
+        for (arguments, why) in [(["--config", dir + "/t.yaml", "--user", "mallory"], "no user 'mallory'"),
+                                 (["--config", dir + "/nosecret.yaml", "--user", "alice"], "token_secret"),
+                                 (["--config", dir + "/t.yaml", "--user", "alice", "--ttl", "soon"], "not a duration")] {
+            let refused = try ChildProcess(tandemBinary, ["token"] + arguments)
+            defer { refused.stop() }
+            #expect(refused.waitForExit() == 2 && refused.text.contains(why), "\(refused.text)")
         }
     }
 

@@ -135,6 +135,12 @@ import TestSupport
             // A token for carol cannot register someone else's address.
             let crossed = try ask(peer, ["cmd": "register", "user": "bob", "password": password, "auth_user": username])
             #expect(crossed["status"] as? Int == 403, "\(crossed)")
+
+            // The bearer token of HTTP calls is a SIP credential too: user name and password both.
+            let bearer = BearerToken(user: "frank", expiry: Int(Date().timeIntervalSince1970) + 3600).signed(secret: Self.secret)
+            let viaBearer = try ask(peer, ["cmd": "register", "user": "frank", "password": bearer, "auth_user": bearer])
+            #expect(viaBearer["status"] as? Int == 200, "\(viaBearer)")
+            #expect(try await server.bindings(of: "frank").count == 1)
         }
     }
 
