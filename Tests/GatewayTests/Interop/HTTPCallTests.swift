@@ -83,6 +83,24 @@ import TestSupport
                 && records.first?["hangupSide"] as? String == "caller", "\(records)")
     }
 
+    /// web/call.html in headless Chromium, its own buttons only: the page calls the echo test by
+    /// HTTP, hears its own tone back (its analyser), and Hang up ends the call on both sides.
+    @Test func theCallPageCallsTheEchoTestInChromium() async throws {
+        let gateway = try await gateway()
+        let work = NSTemporaryDirectory() + "chromium-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let page = try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/chromium_call_page.py",
+                                                  Self.base(gateway) + "/call.html?to=9196#token=" + Self.token(), "1000", "1000", work])
+        defer { page.stop() }
+        let result = await offPool { LoopTransferJSON(page.readJSON(timeout: 90)) }.value ?? ["error": page.stderr.suffix(2000)]
+        #expect(result["answered"] as? String == "active", "\(result)")
+        #expect(abs((result["frequency"] as? Double ?? 0) - 1000) < 15, "the page heard \(result)")
+        #expect(result["after"] as? String == "ended", "\(result)")
+        await gateway.stop()
+        let records = gateway.records()
+        #expect(records.count == 1 && records.first?["status"] as? Int == 200 && records.first?["answer"] != nil, "\(records)")
+    }
+
     /// Through a trunk to baresip: each side hears the other's tone; the page's digits reach the
     /// phone by RFC 4733 and the phone's come back as `dtmf` events; the far end's 180 is `ringing`.
     @Test func aiortcCallsAPhoneThroughATrunkWithDTMFBothWays() async throws {
