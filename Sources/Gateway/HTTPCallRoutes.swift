@@ -22,19 +22,37 @@ extension GatewayServer {
             cors = allowed
         }
         func answer(_ a: HTTPAnswer) -> EventLoopFuture<HTTPAnswer> { loop.makeSucceededFuture(a.adding(cors)) }
-        if request.method == .OPTIONS {
-            var a = HTTPAnswer(status: .noContent, contentType: "text/plain", body: [])
-            a.headers = [("Allow", "POST, DELETE, GET, OPTIONS"), ("Access-Control-Allow-Methods", "POST, DELETE, GET, OPTIONS"),
-                         ("Access-Control-Allow-Headers", "Authorization, Content-Type"), ("Access-Control-Max-Age", "600")] + iceServerLinks
-            return answer(a)
-        }
-        guard let calls = core?.calls, let endpoint else {
-            return answer(.json(.serviceUnavailable, #"{"reason":"calls are not set up on this node"}"# + "\n"))
+        // What each resource takes: the call-placing URL, a call, its events, its digits.
+        let methods: [HTTPMethod]
+        switch (segments.count, segments.last) {
+        case (1, _): methods = [.POST, .OPTIONS]
+        case (2, _): methods = [.DELETE, .OPTIONS]
+        case (3, "events"): methods = [.GET, .OPTIONS]
+        case (3, "dtmf"): methods = [.POST, .OPTIONS]
+        default: return answer(.json(.notFound, #"{"reason":"no such resource"}"# + "\n"))
         }
         guard let destination = segments.first, Self.isDialable(destination) else {
             return answer(.json(.badRequest, #"{"reason":"the destination is 1 to 64 of A-Z a-z 0-9 - _ . ! ~ * ' ( ) +"}"# + "\n"))
         }
         let id = segments.count > 1 ? segments[1] : nil
+        if let id, !HTTPCallSession.isID(id) { return answer(.json(.notFound, #"{"reason":"no such call"}"# + "\n")) }
+        let allow = methods.map(\.rawValue).joined(separator: ", ")
+        if request.method == .OPTIONS {
+            var a = HTTPAnswer(status: .noContent, contentType: "text/plain", body: [])
+            a.headers = [("Allow", allow), ("Access-Control-Allow-Methods", allow),
+                         ("Access-Control-Allow-Headers", "Authorization, Content-Type"), ("Access-Control-Max-Age", "600")]
+                + (segments.count == 1 ? iceServerLinks : [])
+            return answer(a)
+        }
+        guard methods.contains(request.method) else {
+            // PATCH is trickle ICE (RFC 9725 §4.3), not needed: our answer has every candidate
+            // (ICE-lite), and the browser's are learnt from its checks.
+            let why = request.method == .PATCH ? "no trickle ICE: the answer holds every candidate" : "\(request.method) is not one of \(allow)"
+            return answer(HTTPAnswer.json(.methodNotAllowed, HTTPCallSession.json(["reason": why]) + "\n").adding([("Allow", allow)]))
+        }
+        guard let calls = core?.calls, let endpoint else {
+            return answer(.json(.serviceUnavailable, #"{"reason":"calls are not set up on this node"}"# + "\n"))
+        }
         let callsT = LoopTransfer(calls)
         let route = (request.method, id, segments.count > 2 ? segments[2] : nil, segments.count)
         if case (.GET, let id?, "events", 3) = route {
@@ -74,12 +92,6 @@ extension GatewayServer {
             }
             return endpoint.loop.submit { Self.answer { () throws(HTTPRefusal) in try callsT.value.http.sendDigits(id, user: user, digits: digits) } }
                 .map { (a: HTTPAnswer) in a.adding(cors) }
-        case (.PATCH, _?, nil, 2):
-            // Trickle ICE (RFC 9725 §4.3) is not needed: our answer has every candidate (ICE-lite),
-            // and the browser's are learnt from its checks.
-            var a = HTTPAnswer.json(.methodNotAllowed, #"{"reason":"no trickle ICE: the answer holds every candidate"}"# + "\n")
-            a.headers = [("Allow", "DELETE")]
-            return answer(a)
         default:
             return answer(.json(.notFound, #"{"reason":"no such resource"}"# + "\n"))
         }

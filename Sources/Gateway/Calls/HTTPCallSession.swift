@@ -41,6 +41,11 @@ final class HTTPCallSession {
 
     var location: String { Self.location(destination: destination, id: id) }
 
+    /// 32 lowercase hex digits, as `HTTPCalls` makes ids.
+    static func isID(_ text: String) -> Bool {
+        text.utf8.count == 32 && text.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) }
+    }
+
     static func location(destination: String, id: String) -> String {
         "/call/" + (destination.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? destination) + "/" + id
     }
