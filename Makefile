@@ -65,7 +65,7 @@ install: $(if $(filter .build/release/tandem,$(TANDEM_BIN)),release)
 	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/tandem/
 	@if [ ! -e $(DESTDIR)/etc/tandem/tandem.yaml ]; then \
 		sed -e "s/@ALICE_PASSWORD@/$$(openssl rand -hex 12)/" -e "s/@BOB_PASSWORD@/$$(openssl rand -hex 12)/" \
-			-e "s/@ADMIN_TOKEN@/$$(openssl rand -hex 24)/" -e "s#/usr/local/#$(PREFIX)/#g" contrib/tandem.yaml \
+			-e "s/@ADMIN_TOKEN@/$$(openssl rand -hex 24)/" -e "s/@TOKEN_SECRET@/$$(openssl rand -hex 24)/" -e "s#/usr/local/#$(PREFIX)/#g" contrib/tandem.yaml \
 			> $(DESTDIR)/etc/tandem/tandem.yaml && chmod 0640 $(DESTDIR)/etc/tandem/tandem.yaml && \
 		echo "wrote $(DESTDIR)/etc/tandem/tandem.yaml (passwords and admin token inside)"; \
 	fi
