@@ -18,6 +18,10 @@ import TestSupport
           <match field="destination" pattern="^7000$"/><match field="transport" pattern="^http$"/>
           <answer/><echo/>
         </route>
+        <route name="to-second">
+          <match field="destination" pattern="^2002$"/>
+          <bridge timeout="10s"><target trunk="second" user="2002"/></bridge>
+        </route>
         <route name="to-phone">
           <match field="destination" pattern="^(2\d{3})$"/>
           <bridge timeout="10s"><target trunk="phone" user="phone"/></bridge>
@@ -37,9 +41,11 @@ import TestSupport
         Array((try? Data(contentsOf: URL(fileURLWithPath: repositoryRoot + "/Tests/SDPTests/Fixtures/chrome156_audio_offer_gathered.sdp"))) ?? Data())
     }
 
-    /// The plan names trunk "phone": tests that do not call it get one at a port nothing answers.
-    func gateway(trunks: [GatewayConfig.Trunk] = [GatewayConfig.Trunk(name: "phone", address: "127.0.0.1:\(freePort(udp: true))")],
-                 _ configure: @escaping (inout GatewayConfig) -> Void = { _ in }) async throws -> TestGateway {
+    /// The plan names trunks "phone" and "second": a test that does not call one gets it at a port
+    /// nothing answers.
+    func gateway(trunks given: [GatewayConfig.Trunk] = [], _ configure: @escaping (inout GatewayConfig) -> Void = { _ in }) async throws -> TestGateway {
+        let trunks = given + ["phone", "second"].filter { name in !given.contains { $0.name == name } }
+            .map { GatewayConfig.Trunk(name: $0, address: "127.0.0.1:\(freePort(udp: true))") }
         let gateway = TestGateway(dialplans: try TestGateway.dialplan(Self.plan), trunks: trunks) { config in
             config.tokenSecret = Self.secret
             config.httpAPI.iceServers = [.init(url: "stun:stun.example.net:3478"),
@@ -52,8 +58,8 @@ import TestSupport
 
     static func base(_ gateway: TestGateway) -> String { "http://127.0.0.1:\(gateway.server.boundAddresses["http+ws"]?.port ?? 0)" }
 
-    static func caller(_ gateway: TestGateway, _ destination: String, _ extra: [String] = [], tone: String = "1000") throws -> PeerProcess {
-        try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/http_caller.py", base(gateway), token(), destination, "2", tone] + extra)
+    static func caller(_ gateway: TestGateway, _ destination: String, _ extra: [String] = [], seconds: String = "2") throws -> PeerProcess {
+        try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/http_caller.py", base(gateway), token(), destination, seconds, "1000"] + extra)
     }
 
     static func result(_ caller: PeerProcess) async -> [String: Any] {
@@ -140,6 +146,62 @@ import TestSupport
         #expect(records.count == 1 && records.first?["status"] as? Int == 200 && records.first?["destination"] as? String == "2001", "\(records)")
     }
 
+    /// sipp phones behind trunks ("phone", and "second" for a transfer target), each answering and
+    /// echoing RTP, running the named scenarios; their exit codes and logs once the body is done.
+    func withSipp(_ scenarios: [(name: String, trunk: String)], _ body: (TestGateway) async throws -> Void) async throws -> [(Int32?, String)] {
+        let dir = NSTemporaryDirectory() + "sipp-http-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var peers: [ChildProcess] = [], trunks: [GatewayConfig.Trunk] = []
+        defer { for p in peers { p.stop() } }
+        for (name, trunk) in scenarios {
+            let port = freePort(udp: true)
+            peers.append(try ChildProcess("/usr/bin/sipp", [
+                "-sf", repositoryRoot + "/Tests/Interop/sipp/\(name).xml", "-i", "127.0.0.1", "-p", "\(port)", "-mi", "127.0.0.1",
+                "-mp", "\(freePort(udp: true))", "-rtp_echo", "-m", "1", "-nostdin", "-timeout", "40s", "-timeout_error"], directory: dir))
+            trunks.append(GatewayConfig.Trunk(name: trunk, address: "127.0.0.1:\(port)"))
+        }
+        let gateway = try await gateway(trunks: trunks)
+        do {
+            try await body(gateway)
+        } catch {
+            await gateway.stop()
+            throw error
+        }
+        await gateway.stop()
+        let running = peers
+        return await offPool { LoopTransferExits(running.map { ($0.waitForExit(timeout: 15), $0.text.suffix(1500).description) }) }.value
+    }
+
+    /// The far end holds and resumes (re-INVITE sendonly, then sendrecv): the page hears `held` and
+    /// `resumed`, with no SDP of its own to renegotiate.
+    @Test func holdAndResumeByThePhoneAreEvents() async throws {
+        let sipp = try await withSipp([("hold_resume", "phone")]) { gateway in
+            let caller = try Self.caller(gateway, "2001", ["--hangup"], seconds: "4")
+            defer { caller.stop() }
+            let result = await Self.result(caller)
+            #expect(result["status"] as? Int == 201 && result["delete"] as? Int == 200, "\(result)")
+            let events = result["events"] as? [String] ?? []
+            #expect(events.filter { ["held", "resumed"].contains($0) } == ["held", "resumed"], "\(result)")
+            #expect(abs((result["frequency"] as? Double ?? 0) - 1000) < 15, "the phone echoes the page: \(result)")
+        }
+        #expect(sipp.first?.0 == 0, "the phone's hold and resume were answered, DELETE sent its BYE: \(sipp)")
+    }
+
+    /// The far end transfers the call (REFER to 2002): `transferred` names the target, which answers
+    /// and keeps echoing; DELETE then hangs up the new party.
+    @Test func aTransferByThePhoneIsAnEvent() async throws {
+        let sipp = try await withSipp([("refer", "phone"), ("answer", "second")]) { gateway in
+            let caller = try Self.caller(gateway, "2001", ["--hangup"], seconds: "4")
+            defer { caller.stop() }
+            let result = await Self.result(caller)
+            #expect(result["status"] as? Int == 201 && result["delete"] as? Int == 200, "\(result)")
+            #expect((result["events"] as? [String])?.contains("transferred") == true, "\(result)")
+            #expect(abs((result["frequency"] as? Double ?? 0) - 1000) < 15, "\(result)")
+        }
+        #expect(sipp.map(\.0) == [0, 0], "the transferor got 202, NOTIFYs and BYE; the target answered and got BYE: \(sipp)")
+    }
+
     /// Every refusal the API documents, each with its reason: tokens (none, forged, expired, none
     /// configured), the body (not SDP, wrong type, an SDP without DTLS), the plan (no route, barred,
     /// busy), draining; and the call resource's own rules (another user's call, an unknown id).
@@ -175,6 +237,13 @@ import TestSupport
         #expect(badDestination.status == 400, "\(badDestination)")
 
         // The transport the dialplan sees is `http`; the call's resource answers only its own user.
+        // An offer without candidates is taken too: ICE-lite learns the browser's address from its checks.
+        let bare = await post("9196", body: Array((try? Data(contentsOf: URL(fileURLWithPath:
+            repositoryRoot + "/Tests/SDPTests/Fixtures/chrome156_audio_offer.sdp"))) ?? Data()))
+        #expect(bare.status == 201 && bare.body.contains("a=candidate"), "\(bare)")
+        let bareEnded = await httpExchange(base + (bare.headers["location"] ?? "/"), method: "DELETE",
+                                           headers: ["Authorization": "Bearer " + Self.token()])
+        #expect(bareEnded?.status == 200)
         let created = await post("7000")
         #expect(created.status == 201 && created.headers["content-type"] == "application/sdp" && created.body.hasPrefix("v=0"), "\(created)")
         let location = try #require(created.headers["location"])
@@ -197,7 +266,7 @@ import TestSupport
         #expect(draining.status == 503 && draining.headers["retry-after"] == "30", "\(draining)")
         await gateway.stop()
         let statuses = gateway.records().compactMap { $0["status"] as? Int }.sorted()
-        #expect(statuses == [200, 403, 404, 486, 488, 503], "refusals by the plan, the offer or a limit are on the books: \(statuses)")
+        #expect(statuses == [200, 200, 403, 404, 486, 488, 503], "refusals by the plan, the offer or a limit are on the books: \(statuses)")
     }
 
     /// Schemathesis fuzzes the API from its own OpenAPI description (fetched from the node) with a
