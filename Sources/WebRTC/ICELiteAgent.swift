@@ -27,18 +27,24 @@ public final class ICELiteAgent {
     /// Addresses that passed a check, most recent last; DTLS is accepted from these only.
     public private(set) var validated: [TransportAddress] = []
     public let consentTimeout: UInt64
+    /// For a peer that has our answer already (a caller): how long it has to pass a first check
+    /// before the leg is given up. Nil for a callee, which checks only once someone answers.
+    public let firstCheckTimeout: UInt64?
     private var lastConsent: UInt64 = 0
+    /// When the first-check wait began: the first time consent was asked about.
+    private var waitingSince: UInt64?
     private var localKey: [UInt8]
 
     public static let software = "tandem"
 
     public init(localUfrag: String = ICELiteAgent.randomToken(length: 8), localPassword: String = ICELiteAgent.randomToken(length: 24),
-                remoteUfrag: String? = nil, consentTimeoutSeconds: UInt64 = 30) {
+                remoteUfrag: String? = nil, consentTimeoutSeconds: UInt64 = 30, firstCheckTimeoutSeconds: UInt64? = nil) {
         self.localUfrag = localUfrag
         self.localPassword = localPassword
         self.remoteUfrag = remoteUfrag
         localKey = Array(localPassword.utf8)
         consentTimeout = consentTimeoutSeconds * 1_000_000_000
+        firstCheckTimeout = firstCheckTimeoutSeconds.map { $0 * 1_000_000_000 }
     }
 
     /// An ICE restart (new credentials in a new offer/answer): the old pair stays selected until the
@@ -62,6 +68,17 @@ public final class ICELiteAgent {
     /// True when a pair was selected and has had no valid check for the consent timeout.
     public func consentExpired(now: UInt64) -> Bool {
         selected != nil && now > lastConsent && now - lastConsent > consentTimeout
+    }
+
+    /// True when a caller's browser has passed no check within `firstCheckTimeout` of the first
+    /// time this was asked: a page that went away before connecting (RFC 8445 §8.2, ICE failed).
+    public func firstCheckOverdue(now: UInt64) -> Bool {
+        guard let timeout = firstCheckTimeout, validated.isEmpty else { return false }
+        guard let since = waitingSince else {
+            waitingSince = now
+            return false
+        }
+        return now > since && now - since > timeout
     }
 
     public func handle(_ p: UnsafeRawBufferPointer, from source: TransportAddress, now: UInt64) -> ICEOutcome {

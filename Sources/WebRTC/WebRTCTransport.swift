@@ -131,6 +131,8 @@ public final class WebRTCTransport {
         }
         if ice.consentExpired(now: now) {
             fail("ICE consent expired: no valid check from \(ice.selected.map { "\($0)" } ?? "?") for \(ice.consentTimeout / 1_000_000_000) s")
+        } else if ice.firstCheckOverdue(now: now) {
+            fail("ICE failed: no connectivity check within \((ice.firstCheckTimeout ?? 0) / 1_000_000_000) s")
         }
     }
 

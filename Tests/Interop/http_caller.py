@@ -1,12 +1,13 @@
 """A page's HTTP call (docs/http-calls.md) played by aiortc, with no SIP at all.
 
 Usage: http_caller.py BASE_URL TOKEN DESTINATION SECONDS TONE_HZ [--dtmf DIGITS] [--expect-dtmf N]
-                      [--hangup] [--offer-file PATH]
+                      [--hangup] [--cancel-on EVENT]
 
 POSTs its offer (full ICE gathering) to BASE_URL/call/DESTINATION with `Authorization: Bearer TOKEN`,
 takes the 201's answer and reads the call's Server-Sent Events. Once `answered`, it records SECONDS
 of what it hears while sending a TONE_HZ sine, POSTs DIGITS to …/dtmf, waits for N `dtmf` events,
-then with --hangup DELETEs the call; either way it waits for `ended`. Prints JSON lines:
+then with --hangup DELETEs the call; either way it waits for `ended`. With --cancel-on it DELETEs
+the call as soon as that event (`ringing`, `early-media`) comes, before any answer. Prints JSON lines:
 {"type":"event",...} per event and a final {"type":"result", ...} with the HTTP status, the heard
 tone's frequency (FFT) and level, every event's name, the digits the events carried and the
 DELETE's status. A refused POST prints the result at once with its status, headers and body.
@@ -80,6 +81,7 @@ async def main():
     parser.add_argument("--dtmf", default="")
     parser.add_argument("--expect-dtmf", type=int, default=0)
     parser.add_argument("--hangup", action="store_true")
+    parser.add_argument("--cancel-on", default=None)
     args = parser.parse_args()
 
     loop = asyncio.get_event_loop()
@@ -130,8 +132,11 @@ async def main():
                 return e
         return None
 
-    answered = await next_event({"answered", "ended", "stream-closed"}, 20)
-    if answered and answered["event"] == "answered":
+    answered = await next_event({"answered", "ended", "stream-closed", args.cancel_on}, 20)
+    if answered and answered["event"] == args.cancel_on:
+        s, _, _ = await loop.run_in_executor(None, request, "DELETE", args.base + location, args.token)
+        result["delete"] = s
+    elif answered and answered["event"] == "answered":
         if args.dtmf:
             s, _, b = await loop.run_in_executor(
                 None, request, "POST", args.base + location + "/dtmf", args.token, json.dumps({"digits": args.dtmf}).encode(),

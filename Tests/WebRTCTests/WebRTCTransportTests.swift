@@ -32,12 +32,12 @@ final class Wire {
     var events: [WebRTCEvent] = []
 }
 
-func makeLeg(browser: FakeBrowser, wire: Wire, role: DTLSEndpoint.Role = .server) throws -> WebRTCTransport {
+func makeLeg(browser: FakeBrowser, wire: Wire, role: DTLSEndpoint.Role = .server, firstCheckTimeoutSeconds: UInt64? = nil) throws -> WebRTCTransport {
     let ours = try DTLSIdentity.generate()
     let dtls = try DTLSEndpoint(context: DTLSContext(identity: ours), role: role, expectedFingerprint: browser.identity.fingerprint)
     browser.dtls = try DTLSEndpoint(context: DTLSContext(identity: browser.identity), role: role == .server ? .client : .server,
                                     expectedFingerprint: ours.fingerprint)
-    return WebRTCTransport(ice: ICELiteAgent(remoteUfrag: browser.ufrag), dtls: dtls,
+    return WebRTCTransport(ice: ICELiteAgent(remoteUfrag: browser.ufrag, firstCheckTimeoutSeconds: firstCheckTimeoutSeconds), dtls: dtls,
                            send: { wire.sent.append((Array($0), $1)) }, onEvent: { wire.events.append($0) })
 }
 
@@ -243,6 +243,30 @@ func connect(_ leg: WebRTCTransport, _ browser: FakeBrowser, _ wire: Wire) throw
         #expect(!wire.events.contains { if case .failed = $0 { true } else { false } })
         leg.poll(now: 56 * second)
         #expect(wire.events.last.map { if case .failed(let r) = $0 { r.contains("consent") } else { false } } == true)
+    }
+
+    /// A caller that never checks (its page went away before connecting) fails the leg after the
+    /// first-check timeout; one check in time keeps it; a callee's leg (no timeout) waits as long as it rings.
+    @Test func aCallerThatNeverChecksFailsTheLeg() throws {
+        let second: UInt64 = 1_000_000_000
+        let browser = try FakeBrowser(), wire = Wire()
+        let silent = try makeLeg(browser: browser, wire: wire, firstCheckTimeoutSeconds: 10)
+        silent.poll(now: 1 * second)
+        silent.poll(now: 10 * second)
+        #expect(wire.events.isEmpty)
+        silent.poll(now: 12 * second)
+        #expect(wire.events.last.map { if case .failed(let r) = $0 { r.contains("no connectivity check within 10 s") } else { false } } == true)
+
+        let checked = Wire(), prompt = try makeLeg(browser: browser, wire: checked, firstCheckTimeoutSeconds: 10)
+        prompt.poll(now: 1 * second)
+        _ = deliver(browser.check(to: prompt.ice), to: prompt, from: browser.address, now: 5 * second)
+        prompt.poll(now: 20 * second)
+        #expect(!checked.events.contains { if case .failed = $0 { true } else { false } })
+
+        let ringing = Wire(), callee = try makeLeg(browser: browser, wire: ringing)
+        callee.poll(now: 1 * second)
+        callee.poll(now: 100 * second)
+        #expect(ringing.events.isEmpty)
     }
 
     @Test func iceRestartSwitchesCredentialsAndKeepsMediaFlowing() throws {

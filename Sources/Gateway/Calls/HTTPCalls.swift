@@ -14,7 +14,7 @@ struct HTTPCalls: CallPart {
     let controller: CallController
 
     /// How long an ended call's events stay readable.
-    static let keptAfterEnd: Duration = .seconds(30)
+    static let keptAfterEnd = TimeAmount.seconds(30)
     /// Digits sent by `POST …/dtmf`: each this long, the next after this gap.
     static let digitMilliseconds = 100
     static let digitGapMilliseconds = 70
@@ -45,28 +45,24 @@ struct HTTPCalls: CallPart {
             invite, over: transport, from: placement.source, digest: &controller.digest, plan: services.dialplans.snapshot(),
             load: controller.load, isCallInProgress: { table.calls[$0] != nil }, logger: logger,
             authenticated: placement.user, transportName: placement.secure ? "https" : "http")
-        var refusal: (CallAdmission.Refusal, CallAdmission.Routed?)?
-        var admitted: CallAdmission.Admitted?
-        switch decision {
-        case .refuse(let r, let routed): refusal = (r, routed)
-        case .admit(let a) where !a.isBrowser:
-            refusal = (.status(488, "An HTTP call needs a WebRTC offer: DTLS-SRTP with a fingerprint"), nil)
-        case .admit(let a): admitted = a
-        }
-        if let (why, routed) = refusal {
+        func refuse(_ why: CallAdmission.Refusal, _ routed: CallAdmission.Routed?) {
             services.metrics.refused(why.reason)
             controller.recordRefusal(invite, why, routed: routed, source: source, browser: true)
-            var response: HTTPAnswer
+            let response: HTTPAnswer
             switch why {
             case .unavailable(let limit):
                 response = HTTPCallSession.refusal(503, "\(limit.phrase) (\(limit.rawValue))", retryAfter: CallController.retryAfterSeconds)
             case .status(let code, let phrase): response = HTTPCallSession.refusal(code, phrase ?? SIPResponse.defaultReason(for: code))
             case .challenge, .wrongCredentials, .intervalTooSmall: response = HTTPCallSession.refusal(403, "Forbidden")
             }
-            response.headers += placement.headers
-            return answer.succeed(response)
+            answer.succeed(response.adding(placement.headers))
         }
-        guard let admitted else { return }
+        let admitted: CallAdmission.Admitted
+        switch decision {
+        case .admit(let a) where a.isBrowser: admitted = a
+        case .admit: return refuse(.status(488, "An HTTP call needs a WebRTC offer: DTLS-SRTP with a fingerprint"), nil)
+        case .refuse(let why, let routed): return refuse(why, routed)
+        }
         var idBytes = [UInt8](repeating: 0, count: 16)
         for i in idBytes.indices { idBytes[i] = UInt8.random(in: 0...255) }
         let session = HTTPCallSession(id: idBytes.map { String(format: "%02x", $0) }.joined(), destination: admitted.destination,
@@ -140,12 +136,10 @@ struct HTTPCalls: CallPart {
 
     func ended(_ session: HTTPCallSession, status: Int, reason: String, side: String) {
         session.end(status: status, reason: reason, by: side)
-        let id = session.id, loop = endpoint.loop
+        // A task scheduled on the loop goes with it at shutdown.
+        let id = session.id
         weak let controller = controller
-        Task {
-            try? await Task.sleep(for: Self.keptAfterEnd)
-            loop.execute { controller?.httpCalls[id] = nil }
-        }
+        endpoint.loop.scheduleTask(in: Self.keptAfterEnd) { controller?.httpCalls[id] = nil }
     }
 }
 

@@ -32,7 +32,10 @@ struct MediaSetUp: CallPart {
         }
         if let offer = inbound.offer, inbound.isBrowser {
             guard let remote = offer.media.first(where: { $0.media == "audio" }) else { throw MediaError.codec("no audio") }
-            let ice = ICELiteAgent(remoteUfrag: offer.iceUsernameFragment(for: remote), consentTimeoutSeconds: services.settings.consentTimeoutSeconds)
+            // The caller has our answer at once: it must connect within the consent timeout.
+            let consent = services.settings.consentTimeoutSeconds
+            let ice = ICELiteAgent(remoteUfrag: offer.iceUsernameFragment(for: remote), consentTimeoutSeconds: consent,
+                                   firstCheckTimeoutSeconds: consent)
             media = try await CallMedia.make(loop: loop, host: services.bindHost, ports: services.ports, logger: logger, a: .browser(ice: ice),
                                              onWebRTCEvent: events)
             let template = WebRTCSessionTemplate(ufrag: ice.localUfrag, password: ice.localPassword, fingerprint: services.dtls.identity.fingerprint,

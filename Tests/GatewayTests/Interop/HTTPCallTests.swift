@@ -152,12 +152,17 @@ import TestSupport
         let dir = NSTemporaryDirectory() + "sipp-http-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tone = dir + "/tone.ulaw"
+        try SippTrunkTests.writeTone(440, to: tone)
         var peers: [ChildProcess] = [], trunks: [GatewayConfig.Trunk] = []
         defer { for p in peers { p.stop() } }
         for (name, trunk) in scenarios {
-            let port = freePort(udp: true)
+            let port = freePort(udp: true), file = dir + "/\(name).xml"
+            // sipp expands no keyword inside exec attributes: the tone's path is written in.
+            try String(contentsOfFile: repositoryRoot + "/Tests/Interop/sipp/\(name).xml", encoding: .utf8)
+                .replacingOccurrences(of: "TONE_FILE", with: tone).write(toFile: file, atomically: true, encoding: .utf8)
             peers.append(try ChildProcess("/usr/bin/sipp", [
-                "-sf", repositoryRoot + "/Tests/Interop/sipp/\(name).xml", "-i", "127.0.0.1", "-p", "\(port)", "-mi", "127.0.0.1",
+                "-sf", file, "-i", "127.0.0.1", "-p", "\(port)", "-mi", "127.0.0.1",
                 "-mp", "\(freePort(udp: true))", "-rtp_echo", "-m", "1", "-nostdin", "-timeout", "40s", "-timeout_error"], directory: dir))
             trunks.append(GatewayConfig.Trunk(name: trunk, address: "127.0.0.1:\(port)"))
         }
@@ -171,6 +176,32 @@ import TestSupport
         await gateway.stop()
         let running = peers
         return await offPool { LoopTransferExits(running.map { ($0.waitForExit(timeout: 15), $0.text.suffix(1500).description) }) }.value
+    }
+
+    /// What the far end does before answering reaches the page: a 180 is `ringing` (the page
+    /// hears our ringback), a 183 with SDP is `early-media`; then `answered`.
+    @Test(arguments: [("ring_then_answer", "ringing"), ("early_media", "early-media")])
+    func ringingAndEarlyMediaAreEvents(scenario: String, event: String) async throws {
+        let sipp = try await withSipp([(scenario, "phone")]) { gateway in
+            let caller = try Self.caller(gateway, "2001", ["--hangup"])
+            defer { caller.stop() }
+            let result = await Self.result(caller)
+            let events = result["events"] as? [String] ?? []
+            #expect(result["status"] as? Int == 201 && events.first == event && events.contains("answered"), "\(result)")
+        }
+        #expect(sipp.first?.0 == 0, "\(sipp)")
+    }
+
+    /// DELETE while the far end rings is a CANCEL: the phone gets it, the page gets `ended` 487.
+    @Test func deleteWhileRingingCancels() async throws {
+        let sipp = try await withSipp([("ring_until_cancel", "phone")]) { gateway in
+            let caller = try Self.caller(gateway, "2001", ["--cancel-on", "ringing"])
+            defer { caller.stop() }
+            let result = await Self.result(caller)
+            #expect(result["delete"] as? Int == 200 && (result["ended"] as? [String: Any])?["sipStatus"] as? Int == 487, "\(result)")
+            #expect(result["events"] as? [String] == ["ringing", "ended"], "\(result)")
+        }
+        #expect(sipp.first?.0 == 0, "the phone got CANCEL and answered it 487: \(sipp)")
     }
 
     /// The far end holds and resumes (re-INVITE sendonly, then sendrecv): the page hears `held` and
@@ -289,6 +320,21 @@ import TestSupport
                                        headers: ["Authorization": "Bearer " + Self.token(), "Content-Type": "application/sdp"], body: Self.chromeOffer)
         #expect(after?.status == 201, "the node still places calls: \(String(describing: after))")
         await gateway.stop()
+    }
+
+    /// A page that posts its offer and goes away before connecting: with no check in the consent
+    /// timeout the call ends, and its stream says why.
+    @Test func aPageThatNeverConnectsEndsTheCall() async throws {
+        let gateway = try await gateway { $0.media.consentTimeoutSeconds = 2 }
+        let base = Self.base(gateway)
+        let created = await httpExchange(base + "/call/9196", method: "POST",
+                                         headers: ["Authorization": "Bearer " + Self.token(), "Content-Type": "application/sdp"], body: Self.chromeOffer)
+        #expect(created?.status == 201, "\(String(describing: created))")
+        let events = await httpExchange(base + (created?.headers["location"] ?? "/") + "/events", timeout: 15)
+        #expect(events?.body.contains("event: ended") == true && events?.body.contains("no connectivity check within 2 s") == true,
+                "\(String(describing: events))")
+        await gateway.stop()
+        #expect(gateway.records().first?["reason"] as? String == "Media failed: ICE failed: no connectivity check within 2 s", "\(gateway.records())")
     }
 
     /// Without `token_secret` HTTP calls are off, and the 401 says so.
