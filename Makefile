@@ -13,7 +13,7 @@ FUZZ_FLAGS := -c release --sanitize=fuzzer --sanitize=address -Xswiftc -enable-t
 
 # Build: compilers' C libraries. Tests and peers: SIP phones, proxy, capture.
 DEB_BUILD := pkg-config libssl-dev libsrtp2-dev libopus-dev libspandsp-dev libtiff-dev libxml2-dev libre2-dev
-DEB_PEERS := sip-tester baresip kamailio tcpdump espeak-ng sox python3-venv python3-pip chromium chromium-driver prometheus
+DEB_PEERS := sip-tester baresip kamailio tcpdump espeak-ng sox python3-venv python3-pip chromium chromium-driver prometheus coturn
 VENV := .venv
 DEB_PACKAGES := $(DEB_BUILD) $(DEB_PEERS)
 

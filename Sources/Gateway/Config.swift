@@ -1,4 +1,6 @@
+import Foundation
 import SIP
+import SIPStack
 
 /// Tandem's version, printed by `tandem version`, reported by /health and sent as User-Agent/Server.
 public let tandemVersion = "0.1.0"
@@ -54,6 +56,9 @@ public struct GatewayConfig: Sendable, Equatable {
         public var localAddresses: [String] = []
         /// The public address of a 1:1 NAT (cloud deployments), advertised in addition.
         public var publicAddress: String? = nil
+        /// A STUN server (`host:port`) asked at start which address our media sockets are seen
+        /// from: logged, and a warning when it is not `publicAddress`.
+        public var stunServer: String? = nil
         /// An answered call whose SIP leg sends no RTP for this long is hung up; 0 never.
         public var rtpTimeoutSeconds = 60
         /// A browser leg without a valid ICE check for this long has lost consent (RFC 7675: 30 s).
@@ -185,6 +190,23 @@ public struct GatewayConfig: Sendable, Equatable {
 
     public enum LogFormat: String, Sendable, CaseIterable { case text, json }
 
+    /// TURN servers for browsers (coturn's `use-auth-secret`): each browser gets time-limited
+    /// credentials of the TURN REST scheme, user name `EXPIRY:user`, password
+    /// base64(HMAC-SHA1(secret, user name)).
+    public struct TURN: Sendable, Equatable {
+        public var servers: [String] = []
+        public var secret: String? = nil
+        public var ttlSeconds = 86400
+        public init() {}
+
+        /// The credentials `user` gets now, good for `ttlSeconds`.
+        public func credentials(for user: String, now: Date) -> (username: String, credential: String)? {
+            guard let secret else { return nil }
+            let username = "\(Int(now.timeIntervalSince1970) + ttlSeconds):\(user)"
+            return (username, RegistrationCredentials.tokenPassword(secret: secret, username: username))
+        }
+    }
+
     /// Calls placed by HTTP (docs/http-calls.md): which pages may place them from another origin,
     /// and the STUN/TURN servers each answer names for the browser (RFC 9725 §4.4 `Link` headers).
     public struct HTTPAPI: Sendable, Equatable {
@@ -227,6 +249,7 @@ public struct GatewayConfig: Sendable, Equatable {
     public var limits = Limits()
     public var admin = Admin()
     public var httpAPI = HTTPAPI()
+    public var turn = TURN()
     public var logFormat = LogFormat.text
     public var webPhone = WebPhone()
     public var media = Media()

@@ -85,6 +85,12 @@ public enum ConfigLoader {
                     case "public_address": config.media.publicAddress = try r.optionalString(value, path: path)
                     case "rtp_timeout": config.media.rtpTimeoutSeconds = try r.seconds(value, path: path)
                     case "consent_timeout": config.media.consentTimeoutSeconds = try r.positiveSeconds(value, path: path)
+                    case "stun_server":
+                        let text = try r.optionalString(value, path: path)
+                        guard text == nil || text.flatMap(ListenAddress.init(parsing:)) != nil else {
+                            throw r.error(value, path, "expected host:port, got '\(text ?? "")'")
+                        }
+                        config.media.stunServer = text
                     default: throw r.unknown(value, path)
                     }
                 }
@@ -184,6 +190,20 @@ public enum ConfigLoader {
                     default: throw r.unknown(value, path)
                     }
                 }
+            case "turn":
+                try r.mapping(value, path: path) { key, value, path throws(ConfigError) in
+                    switch key {
+                    case "servers":
+                        config.turn.servers = try r.strings(value, path: path)
+                        if let bad = config.turn.servers.first(where: { !["turn:", "turns:"].contains(where: $0.lowercased().hasPrefix) }) {
+                            throw r.error(value, path, "expected turn: or turns: URLs, got '\(bad)'")
+                        }
+                    case "secret": config.turn.secret = try r.optionalString(value, path: path)
+                    case "ttl": config.turn.ttlSeconds = try r.positiveSeconds(value, path: path)
+                    default: throw r.unknown(value, path)
+                    }
+                }
+                if !config.turn.servers.isEmpty, config.turn.secret == nil { throw r.error(value, path + ".secret", "TURN servers need the secret they share with Tandem") }
             case "http_api":
                 try r.mapping(value, path: path) { key, value, path throws(ConfigError) in
                     switch key {

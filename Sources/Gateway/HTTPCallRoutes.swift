@@ -41,7 +41,7 @@ extension GatewayServer {
             var a = HTTPAnswer(status: .noContent, contentType: "text/plain", body: [])
             a.headers = [("Allow", allow), ("Access-Control-Allow-Methods", allow),
                          ("Access-Control-Allow-Headers", "Authorization, Content-Type"), ("Access-Control-Max-Age", "600")]
-                + (segments.count == 1 ? iceServerLinks : [])
+                + (segments.count == 1 ? iceServerLinks(for: try? bearerUser(request)) : [])
             return answer(a)
         }
         guard methods.contains(request.method) else {
@@ -78,7 +78,7 @@ extension GatewayServer {
             }
             guard let source = request.remote else { return answer(.json(.badRequest, #"{"reason":"no peer address"}"# + "\n")) }
             let placement = HTTPCalls.Placement(destination: destination, user: user, offer: request.body, source: source,
-                                                secure: request.secure, headers: cors + iceServerLinks)
+                                                secure: request.secure, headers: cors + iceServerLinks(for: user))
             let promise = loop.makePromise(of: HTTPAnswer.self)
             endpoint.loop.execute { callsT.value.http.place(placement, answer: promise) }
             return promise.futureResult
@@ -134,9 +134,14 @@ extension GatewayServer {
         return [("Access-Control-Allow-Origin", origin), ("Vary", "Origin"), ("Access-Control-Expose-Headers", "Location, Link, ETag")]
     }
 
-    /// The configured STUN and TURN servers as RFC 9725 §4.4 `Link` headers.
-    var iceServerLinks: [(String, String)] {
-        config.httpAPI.iceServers.map { server in
+    /// The configured STUN and TURN servers as RFC 9725 §4.4 `Link` headers; with a user (a valid
+    /// token came), also the `turn` servers with time-limited credentials of that user's own.
+    func iceServerLinks(for user: String?) -> [(String, String)] {
+        var servers = config.httpAPI.iceServers
+        if let user, let (username, credential) = config.turn.credentials(for: user, now: Date()) {
+            servers += config.turn.servers.map { .init(url: $0, username: username, credential: credential) }
+        }
+        return servers.map { server in
             var link = "<\(server.url)>; rel=\"ice-server\""
             if let username = server.username { link += "; username=\"\(username)\"" }
             if let credential = server.credential { link += "; credential=\"\(credential)\"; credential-type=\"password\"" }

@@ -1,7 +1,7 @@
 """Headless Chromium on web/call.html, the SIP-free call page: it places the call by HTTP, hears the
 far end, and hangs up, driven by its own buttons. Prints one JSON line: the state once answered,
 the remote audio's dominant frequency and level (a page analyser, median of five readings once
-they settle on EXPECT_HZ, or after ten seconds), the state after Hang up, and the page's event log.
+they settle on EXPECT_HZ, or after ten seconds), the type of the page's candidate in use (host, relay), the state after Hang up, and the page's event log.
 Usage: chromium_call_page.py URL TONE_HZ EXPECT_HZ WORKDIR"""
 import json
 import sys
@@ -29,6 +29,21 @@ const samples = new Float32Array(call.analyser.fftSize);
 call.analyser.getFloatTimeDomainData(samples);
 const rms = Math.sqrt(samples.reduce((s, x) => s + x * x, 0) / samples.length);
 return {frequency: peak * call.audio.sampleRate / call.analyser.fftSize, dbfs: 20 * Math.log10(Math.max(rms, 1e-9))};
+"""
+
+# The type of the page's local candidate in the selected pair: host, srflx or relay.
+CANDIDATE = """
+return (async () => {
+  const stats = await window.tandemCall.pc.getStats();
+  let type = null;
+  stats.forEach(r => {
+    if (r.type === "transport" && r.selectedCandidatePairId) {
+      const pair = stats.get(r.selectedCandidatePairId);
+      type = stats.get(pair.localCandidateId).candidateType;
+    }
+  });
+  return type;
+})();
 """
 
 
@@ -66,6 +81,7 @@ def main():
             time.sleep(0.1)
         if readings:
             out.update(sorted(readings, key=lambda r: r["dbfs"])[len(readings) // 2])
+        out["candidate"] = js(CANDIDATE)
         driver.find_element(By.ID, "hangup").click()
         out["after"] = wait(lambda: state() if state() in ("ended", "failed") else None, 10)
         out["status"] = js("return document.getElementById('state').textContent")

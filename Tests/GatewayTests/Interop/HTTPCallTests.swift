@@ -107,6 +107,37 @@ import TestSupport
         #expect(records.count == 1 && records.first?["status"] as? Int == 200 && records.first?["answer"] != nil, "\(records)")
     }
 
+    /// Through TURN only: coturn on loopback shares the config's `turn.secret`; the page, given
+    /// its own time-limited TURN credentials by OPTIONS (it sent its token), sends everything through
+    /// a relay (`iceTransportPolicy: "relay"`) and still hears the echo.
+    @Test func theCallPageRelaysThroughCoturn() async throws {
+        let turnPort = freePort(udp: true), work = NSTemporaryDirectory() + "chromium-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let coturn = try ChildProcess("/usr/bin/turnserver", [
+            "--use-auth-secret", "--static-auth-secret=turn-shared-secret", "--realm=tandem", "--listening-ip=127.0.0.1",
+            "--listening-port=\(turnPort)", "--relay-ip=127.0.0.1", "--min-port=\(turnPort + 1)", "--max-port=\(turnPort + 40)",
+            "--no-tls", "--no-dtls", "--no-tcp-relay", "--allow-loopback-peers", "--no-cli", "--fingerprint",
+            "--pidfile=\(NSTemporaryDirectory())turn-\(turnPort).pid", "--log-file=stdout", "--simple-log"])
+        defer { coturn.stop() }
+        let gateway = try await gateway {
+            $0.turn.servers = ["turn:127.0.0.1:\(turnPort)?transport=udp"]
+            $0.turn.secret = "turn-shared-secret"
+        }
+        let preflight = await httpExchange(Self.base(gateway) + "/call/9196", method: "OPTIONS", headers: ["Authorization": "Bearer " + Self.token()])
+        #expect(preflight?.headers["link"]?.contains("turn:127.0.0.1:\(turnPort)?transport=udp>; rel=\"ice-server\"; username=\"") == true,
+                "\(String(describing: preflight))")
+        let anonymous = await httpExchange(Self.base(gateway) + "/call/9196", method: "OPTIONS")
+        #expect(anonymous?.headers["link"]?.contains("127.0.0.1:\(turnPort)") != true, "no TURN credentials without a token")
+        let page = try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/chromium_call_page.py",
+                                                  Self.base(gateway) + "/call.html?to=9196&relay#token=" + Self.token(), "1000", "1000", work])
+        defer { page.stop() }
+        let result = await offPool { LoopTransferJSON(page.readJSON(timeout: 90)) }.value ?? ["error": page.stderr.suffix(2000)]
+        #expect(result["answered"] as? String == "active", "\(result) coturn: \(coturn.text.suffix(2000))")
+        #expect(result["candidate"] as? String == "relay", "\(result)")
+        #expect(abs((result["frequency"] as? Double ?? 0) - 1000) < 15, "the page heard \(result)")
+        await gateway.stop()
+    }
+
     /// Through a trunk to baresip: each side hears the other's tone; the page's digits reach the
     /// phone by RFC 4733 and the phone's come back as `dtmf` events; the far end's 180 is `ringing`.
     @Test func aiortcCallsAPhoneThroughATrunkWithDTMFBothWays() async throws {
