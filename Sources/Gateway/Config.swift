@@ -249,6 +249,16 @@ public struct GatewayConfig: Sendable, Equatable {
     public var limits = Limits()
     public var admin = Admin()
     public var httpAPI = HTTPAPI()
+
+    /// The address our SDP falls back to when `media.local_addresses` is empty: the SIP listener's
+    /// (loopback for a wildcard one).
+    var mediaHost: String {
+        let listener = listen.sipUDP?.host ?? listen.http?.host ?? "127.0.0.1"
+        return listener == "0.0.0.0" || listener == "::" ? "127.0.0.1" : listener
+    }
+
+    /// What media sockets bind: that host, or every address when local addresses are listed.
+    var mediaBindHost: String { media.localAddresses.isEmpty ? mediaHost : "0.0.0.0" }
     public var turn = TURN()
     public var logFormat = LogFormat.text
     public var webPhone = WebPhone()

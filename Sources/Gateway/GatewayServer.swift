@@ -36,6 +36,9 @@ public final class GatewayServer: @unchecked Sendable {
     let mediaPorts: MediaPortAllocator
     /// The admin page's files (web/admin/), read at start when `admin.token` is set.
     var adminPage: WebPhoneFiles?
+    /// The address `media.stun_server` saw our media host as at start; nil without one, or when it
+    /// did not answer.
+    public private(set) var stunMappedAddress: String?
     /// The HTTP calls' OpenAPI description (web/openapi.json), served at /openapi.json.
     var apiDescription: [UInt8]?
 
@@ -125,15 +128,14 @@ public final class GatewayServer: @unchecked Sendable {
         self.endpoint = endpoint
         self.core = core
         if let dtlsContext {
-            let fallback = config.listen.sipUDP?.host ?? config.listen.http?.host ?? "127.0.0.1"
-            let host = fallback == "0.0.0.0" || fallback == "::" ? "127.0.0.1" : fallback
+            let host = config.mediaHost
             let settings = CallSettings(rtpTimeout: config.media.rtpTimeoutSeconds > 0 ? .seconds(config.media.rtpTimeoutSeconds) : nil,
                                         consentTimeoutSeconds: UInt64(config.media.consentTimeoutSeconds))
             let services = CallServices(
                 endpoint: endpoint, registrar: core.registrar, dialplans: dialplans, dtls: dtlsContext,
                 ports: mediaPorts, mediaLoops: group,
                 advertise: config.media.candidateAddresses(fallback: host),
-                bindHost: config.media.localAddresses.isEmpty ? host : "0.0.0.0", trunks: config.trunks,
+                bindHost: config.mediaBindHost, trunks: config.trunks,
                 cdr: config.cdrPath.map(CDRWriter.init(path:)), logger: logger, settings: settings, metrics: metrics, load: load,
                 users: Dictionary(config.users.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a }))
             core.calls = CallController(services: services, soundsDirectory: config.soundsDirectory)
@@ -178,6 +180,7 @@ public final class GatewayServer: @unchecked Sendable {
             await stop()
             throw error
         }
+        if let stun = config.media.stunServer { await checkPublicAddress(stun) }
         for trunk in config.trunks where trunk.register {
             await registerTrunk(trunk, endpoint: endpoint)
         }
@@ -190,6 +193,27 @@ public final class GatewayServer: @unchecked Sendable {
 
     /// Listeners bound and the start finished: what readiness asks first.
     var isListening: Bool { started && !stopped && !bound.isEmpty }
+
+    /// Logs the address the STUN server sees our media from, and warns when that is not the
+    /// configured `media.public_address`: browsers and phones would be sent somewhere else.
+    private func checkPublicAddress(_ server: String) async {
+        guard let address = ListenAddress(parsing: server),
+              let remote = try? SocketAddress.makeAddressResolvingHost(address.host.unbracketed, port: address.port) else {
+            return logger.warning("media.stun_server does not resolve", metadata: ["server": "\(server)"])
+        }
+        guard let mapped = await PublicAddressCheck.mappedAddress(asking: remote, from: config.mediaBindHost, on: group.next()) else {
+            return logger.warning("STUN server did not answer: the public address is unchecked", metadata: ["server": "\(server)"])
+        }
+        stunMappedAddress = mapped.host
+        logger.notice("public address seen by STUN", metadata: ["address": "\(mapped.host)", "server": "\(server)"])
+        if let configured = config.media.publicAddress, configured != mapped.host {
+            logger.warning("media.public_address is not the address the STUN server sees: browsers and phones are told the wrong one",
+                           metadata: ["configured": "\(configured)", "seen": "\(mapped.host)"])
+        } else if config.media.publicAddress == nil, !config.media.candidateAddresses(fallback: config.mediaHost).contains(mapped.host) {
+            logger.warning("behind NAT: the STUN server sees another address than we advertise; set media.public_address",
+                           metadata: ["seen": "\(mapped.host)"])
+        }
+    }
 
     /// Keeps Tandem registered with a trunk that asks for it (`register: true`), so the PBX or carrier
     /// sends its calls here; an unreachable trunk is logged and left unregistered.

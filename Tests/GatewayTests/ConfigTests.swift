@@ -1,3 +1,4 @@
+import Foundation
 import Gateway
 import SIP
 import Testing
@@ -125,6 +126,26 @@ import Testing
         #expect(scheme?.key == "http_api.ice_servers[0].url" && scheme?.line == 3 && scheme?.reason.contains("stun:") == true)
         #expect(refuse("http_api:\n  ice_servers:\n    - username: u\n")?.key == "http_api.ice_servers[0].url")
         #expect(refuse("http_api:\n  origins: []\n")?.reason == "unknown key")
+    }
+
+    @Test func turnAndSTUN() throws {
+        let c = try ConfigLoader.parse("""
+        media:
+          stun_server: stun.example.net:3478
+        turn:
+          servers: [turn:turn.example.net:3478?transport=udp, turns:turn.example.net:5349]
+          secret: shared
+          ttl: 3600
+        """, file: "t.yaml")
+        #expect(c.media.stunServer == "stun.example.net:3478")
+        #expect(c.turn.servers.count == 2 && c.turn.secret == "shared" && c.turn.ttlSeconds == 3600)
+        let now = Date(timeIntervalSince1970: 1_796_700_000)
+        let credentials = try #require(c.turn.credentials(for: "alice", now: now))
+        // The TURN REST pair coturn's use-auth-secret checks: HMAC-SHA1 over the user name, by Python's hmac.
+        #expect(credentials.username == "1796703600:alice" && credentials.credential == "c9YZJ+W4KWfWYCKEawL45vN0r94=")
+        #expect(refuse("turn:\n  servers: [turn:x:3478]\n")?.key == "turn.secret")
+        #expect(refuse("turn:\n  servers: [stun:x:3478]\n  secret: s\n")?.reason.contains("turn:") == true)
+        #expect(refuse("media:\n  stun_server: nowhere\n")?.key == "media.stun_server")
     }
 
     @Test func limitsAndTheAdminTokenAreChecked() {

@@ -13,7 +13,7 @@ final class TestGateway: @unchecked Sendable {
 
     init(dialplans: String = repositoryRoot + "/dialplans", trunks: [GatewayConfig.Trunk] = [],
          users: [GatewayConfig.User] = [GatewayConfig.User(name: "alice", password: "wonderland"), GatewayConfig.User(name: "bob", password: "b")],
-         configure: (inout GatewayConfig) -> Void = { _ in }) {
+         logger: Logger = Logger(label: "test"), configure: (inout GatewayConfig) -> Void = { _ in }) {
         var config = GatewayConfig()
         let any = ListenAddress(host: "127.0.0.1", port: 0)
         config.listen.sipUDP = any
@@ -30,7 +30,7 @@ final class TestGateway: @unchecked Sendable {
         config.cdrPath = directory + "/cdr.jsonl"
         config.webPhone.directory = repositoryRoot + "/web"
         configure(&config)
-        server = GatewayServer(config: config, logger: Logger(label: "test"), threads: 2)
+        server = GatewayServer(config: config, logger: logger, threads: 2)
     }
 
     func start() async throws { try await server.start() }
