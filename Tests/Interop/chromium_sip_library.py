@@ -8,6 +8,7 @@ Speaks JSON lines; commands on stdin, one reply each ({"type":"reply",...}):
   {"cmd":"answer"}                                   -> {"state": once active}
   {"cmd":"dtmf","digits":"123#"}                     -> {"sent": digits}   (RTCDTMFSender, 100 ms tones, 70 ms gaps)
   {"cmd":"hold"} / {"cmd":"unhold"}                  -> {"ok", "direction": the far end's answered direction}
+  {"cmd":"restart_ice"}                              -> {"ok", "before", "after": the far end's ICE ufrag} (re-INVITE, iceRestart)
   {"cmd":"hangup"}                                   -> {"state": once ended}
   {"cmd":"tone","expect":Hz,"seconds":S}             -> {"frequency","dbfs"}: five readings 100 ms apart all within
                                                         15 Hz of Hz, else the median of the last five after S seconds
@@ -79,6 +80,8 @@ def main():
                     out = {"sent": cmd["digits"]}
                 elif c in ("hold", "unhold"):
                     out = awaited(f"t.{c}()")
+                elif c == "restart_ice":
+                    out = awaited("t.restartIce()")
                 elif c == "hangup":
                     js("t.hangup()")
                     wait(lambda: js("return t.state") == "ended")

@@ -45,6 +45,9 @@ final class Call {
     /// Each leg's SDP template: re-offers and re-answers keep its session, ICE and DTLS, bumping the version.
     var sdpA: LegSDP?
     var sdpB: LegSDP?
+    /// Each browser leg's ICE user name fragment as it last offered or answered: a new one in a
+    /// re-offer is an ICE restart.
+    var remoteUfrag: [LegSide: String] = [:]
     /// The direction each leg last asked for (hold and resume), to translate only changes to the other leg.
     var heldDirection: [LegSide: SDP.MediaDirection] = [:]
     /// Our SDP for the caller, built once and sent in every 18x/2xx so the session never changes under it:

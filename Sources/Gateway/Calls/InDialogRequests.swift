@@ -104,6 +104,9 @@ struct InDialogRequests: CallPart {
               let section = offer.media.first(where: { $0.media == "audio" }) else {
             return transaction.respond(SIPResponse(replyingTo: request, statusCode: 488))
         }
+        if let ufrag = offer.iceUsernameFragment(for: section), let known = call.remoteUfrag[side], ufrag != known {
+            restartICE(call, side, remoteUfrag: ufrag, &sdp)
+        }
         let answer = sdp.answer(offer)
         guard let agreed = answer.accepted(), var config = call.config(side) else {
             return transaction.respond(SIPResponse(replyingTo: request, statusCode: 488))
@@ -114,6 +117,20 @@ struct InDialogRequests: CallPart {
         ok.body = answer.sessionDescription.serializedBytes()
         send(ok)
         settled(call, side, config: config, agreed: agreed, asked: offer.effectiveDirection(of: section))
+    }
+
+    /// An ICE restart by a browser (new ufrag and password in its re-offer, RFC 8839 §4.4.1.1.1): our
+    /// answer gets new credentials too and the leg's agent takes both; the selected pair carries
+    /// media until the browser nominates again, and DTLS, SRTP and the other leg go on untouched.
+    private func restartICE(_ call: Call, _ side: LegSide, remoteUfrag: String, _ sdp: inout LegSDP) {
+        guard case .browser(var template, let narrowband) = sdp, let media = call.media else { return }
+        template.ufrag = ICELiteAgent.randomToken(length: 8)
+        template.password = ICELiteAgent.randomToken(length: 24)
+        sdp = .browser(template, narrowband: narrowband)
+        call.remoteUfrag[side] = remoteUfrag
+        let (ufrag, password) = (template.ufrag, template.password), mediaT = LoopTransfer(media)
+        media.loop.execute { mediaT.value.browser(side)?.transport.ice.restart(localUfrag: ufrag, localPassword: password, remoteUfrag: remoteUfrag) }
+        logger.info("ICE restart", metadata: ["call": "\(call.id)", "side": "\(side)"])
     }
 
     /// An ACK: when it answers the offer we put in a 200 (an INVITE without SDP), that leg's media

@@ -105,6 +105,9 @@ struct MediaSetUp: CallPart {
             call.configA = config
             call.sdpA = sdpT.value
             call.sdpForCaller = body
+            if let offer = call.inbound.offer, call.inbound.isBrowser, let audio = offer.media.first(where: { $0.media == "audio" }) {
+                call.remoteUfrag[.a] = offer.iceUsernameFragment(for: audio)
+            }
             call.inbound.http?.created(answer: body)
             call.record.legA.codec = config?.codec.encodingName
             if config == nil { call.pendingApp = appT.value }
@@ -145,6 +148,7 @@ struct MediaSetUp: CallPart {
             }
             dtlsEndpoint = endpoint
             ice.setRemoteUfrag(agreement.remoteUfrag)
+            call.remoteUfrag[.b] = agreement.remoteUfrag
         }
         let configB = agreement.config
         let kind = agreement.dtls != nil ? "webrtc" : "rtp"

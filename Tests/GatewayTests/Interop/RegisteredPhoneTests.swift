@@ -24,7 +24,7 @@ import TestSupport
 
     /// A gateway on the shipped dialplan serving the library page, baresip registered as bob over
     /// `transport`, and the page registered as alice; `body` gets them, everything is stopped after.
-    func office(library: String, transport: String, aliceDTMF: GatewayConfig.Trunk.DTMFMode? = nil,
+    func office(library: String, transport: String, aliceDTMF: GatewayConfig.Trunk.DTMFMode? = nil, consentTimeout: Int? = nil,
                 _ body: (_ gateway: TestGateway, _ phone: PeerProcess, _ browser: PeerProcess, _ sipPort: Int) async throws -> Void) async throws {
         let page = NSTemporaryDirectory() + "sip-library-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: page, withIntermediateDirectories: true)
@@ -38,6 +38,7 @@ import TestSupport
             $0.webPhone.directory = page
             $0.listen.sipTCP = ListenAddress(host: "127.0.0.1", port: 0)
             $0.admin.token = "admin"
+            if let consentTimeout { $0.media.consentTimeoutSeconds = consentTimeout }
         }
         try await gateway.start()
         do {
@@ -121,6 +122,29 @@ import TestSupport
             #expect(digits["info"] as? String == "45*" && digits["heard"] as? String == "", "INFO, not tones or events: \(digits)")
             try phone.writeJSON(["cmd": "hangup"])
             #expect(try await Self.ask(browser, ["cmd": "wait", "state": "ended"])["state"] as? String == "ended")
+        }
+    }
+
+    /// ICE restart by the library (`restartIce`, a re-INVITE with new ufrag and password): Tandem
+    /// answers with new credentials of its own, the page keeps hearing the phone, and consent holds
+    /// past its (short) timeout on the new credentials; the phone's leg gets no re-INVITE.
+    @Test(.enabled(if: librariesPresent, "JsSIP and SIP.js bundles are not in ../shared/browser-libs"), arguments: ["jssip", "sipjs"])
+    func iceRestartByTheBrowserStaysOnItsLeg(library: String) async throws {
+        try await office(library: library, transport: "udp", consentTimeout: 8) { _, phone, browser, _ in
+            try #require(try await Self.ask(browser, ["cmd": "call", "to": "1002"])["state"] as? String == "active")
+            #expect(await Self.phoneEvent(phone, "CALL_ESTABLISHED") != nil)
+            let restarted = try await Self.ask(browser, ["cmd": "restart_ice"])
+            #expect(restarted["ok"] as? Bool == true && restarted["after"] as? String != nil
+                    && restarted["after"] as? String != restarted["before"] as? String, "new credentials in our answer: \(restarted)")
+            // Past the 8 s consent timeout: only checks on the new credentials keep the call.
+            let still = try await Self.ask(browser, ["cmd": "wait", "state": "ended", "seconds": 12])
+            #expect(still["state"] as? String == "active", "consent held on the new credentials: \(still)")
+            let tone = try await Self.ask(browser, ["cmd": "tone", "expect": 440, "seconds": 5])
+            #expect(abs((tone["frequency"] as? Double ?? 0) - 440) < 15, "the page still hears the phone: \(tone)")
+            let reoffered = await offPool { LoopTransferJSON(phone.readJSON(timeout: 0.5) { $0["event"] as? String == "CALL_REMOTE_SDP" }) }.value
+            #expect(reoffered == nil, "the phone's leg saw nothing of it: \(reoffered ?? [:])")
+            _ = try await Self.ask(browser, ["cmd": "hangup"])
+            #expect(await Self.phoneEvent(phone, "CALL_CLOSED") != nil)
         }
     }
 

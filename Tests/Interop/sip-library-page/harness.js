@@ -119,6 +119,11 @@ t.remoteDirection = () => {
   return (sdp.match(/a=(sendrecv|sendonly|recvonly|inactive)/) || [, "sendrecv"])[1];
 };
 
+t.remoteUfrag = () => {
+  const pc = t.lib === "jssip" ? t.session?.connection : t.session?.sessionDescriptionHandler?.peerConnection;
+  return ((pc?.currentRemoteDescription?.sdp || "").match(/a=ice-ufrag:(\S+)/) || [])[1];
+};
+
 function infoDigit(body) {
   const match = /Signal\s*=\s*([0-9A-D*#])/i.exec(body || "");
   if (match) t.infoDigits += match[1].toUpperCase();
@@ -161,6 +166,12 @@ const jssip = {
     return new Promise(resolve => {
       const done = () => resolve({ ok: true, direction: t.remoteDirection() });
       const sent = hold ? t.session.hold({}, done) : t.session.unhold({}, done);
+      if (!sent) resolve({ ok: false });
+    });
+  },
+  restartIce() {
+    return new Promise(resolve => {
+      const sent = t.session.renegotiate({ rtcOfferConstraints: { iceRestart: true } }, () => resolve({ ok: true }));
       if (!sent) resolve({ ok: false });
     });
   },
@@ -226,6 +237,15 @@ const sipjs = {
       } });
     });
   },
+  restartIce() {
+    return new Promise(resolve => {
+      t.session.sessionDescriptionHandlerOptionsReInvite = { hold: false, offerOptions: { iceRestart: true } };
+      t.session.invite({ requestDelegate: {
+        onAccept: () => resolve({ ok: true }),
+        onReject: r => resolve({ ok: false, status: r.message.statusCode }),
+      } });
+    });
+  },
   hangup() {
     const s = t.session;
     if (s.state === SIP.SessionState.Established) s.bye();
@@ -242,4 +262,10 @@ t.dtmf = digits => impl.dtmf(digits);
 t.hold = () => impl.reinvite(true);
 t.unhold = () => impl.reinvite(false);
 t.hangup = () => impl.hangup();
+/** ICE restart by re-INVITE (new ufrag and password): whether it was answered, and the far end's
+ *  ICE user name fragment before and after. */
+t.restartIce = async () => {
+  const before = t.remoteUfrag(), result = await impl.restartIce();
+  return { ...result, before, after: t.remoteUfrag() };
+};
 t.ready = typeof (lib === "sipjs" ? window.SIP : window.JsSIP) !== "undefined";
