@@ -61,7 +61,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Gateway", dependencies: [
-            "SIP", "SDP", "RTP", "WebRTC", "Media", "MediaTransport", "Dialplan", "CallState", "SIPStack",
+            "SIP", "SDP", "RTP", "WebRTC", "Media", "MediaTransport", "Dialplan", "CallState", "SIPStack", "Hashing",
             "COpenSSL", "COpenSSLShim",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -58,8 +58,18 @@ const phone = {
     }
   },
 
+  /** The gateway's STUN/TURN servers for this user (TURN credentials of its own); none if it names none. */
+  async iceServers() {
+    try {
+      const r = await fetch("/ice-servers", { headers: { Authorization: "Basic " + btoa(`${this.ua.user}:${this.ua.password}`) } });
+      return r.ok ? (await r.json()).iceServers : [];
+    } catch (e) {
+      return [];
+    }
+  },
+
   async peer(stream) {
-    const pc = new RTCPeerConnection({ iceServers: [] });
+    const pc = new RTCPeerConnection({ iceServers: await this.iceServers() });
     stream.getTracks().forEach(t => pc.addTrack(t, stream));
     pc.ontrack = e => {
       $("remote").srcObject = e.streams[0] || new MediaStream([e.track]);

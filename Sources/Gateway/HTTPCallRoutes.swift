@@ -2,7 +2,9 @@ import Foundation
 import MediaTransport
 import NIOCore
 import NIOHTTP1
+import Hashing
 import SDP
+import SIP
 import SIPStack
 
 /// The HTTP side of calls placed by HTTP (docs/http-calls.md, web/openapi.json): the bearer token,
@@ -95,6 +97,38 @@ extension GatewayServer {
         default:
             return answer(.json(.notFound, #"{"reason":"no such resource"}"# + "\n"))
         }
+    }
+
+    /// `GET /ice-servers`: the STUN/TURN servers as an `RTCConfiguration.iceServers` list, TURN with
+    /// credentials of the caller's own. For the web phone, which has its user's SIP password and
+    /// sends it as Basic; a bearer token does as well.
+    func answerICEServers(_ request: HTTPRequest) -> HTTPAnswer {
+        let header = request.headers.first(name: "Authorization") ?? ""
+        var user = try? bearerUser(request)
+        if user == nil, header.lowercased().hasPrefix("basic "), let credentials = core?.registrar.credentials,
+           let decoded = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+           let pair = String(data: decoded, encoding: .utf8), let colon = pair.firstIndex(of: ":"),
+           let found = credentials.lookup(username: String(pair[..<colon]), now: Date()),
+           Hash.constantTimeEquals(Array(found.ha1.utf8), Array(DigestAlgorithm.md5.ha1(
+               username: String(pair[..<colon]), realm: credentials.realm, password: String(pair[pair.index(after: colon)...])).utf8)) {
+            user = found.user
+        }
+        guard let user else {
+            // Not `Basic`: a challenge for it would make the browser ask the person for a password.
+            var a = HTTPAnswer.json(.unauthorized, #"{"reason":"a user's password (Basic) or a bearer token is needed"}"# + "\n")
+            a.headers = [("WWW-Authenticate", #"Bearer realm="tandem""#)]
+            return a
+        }
+        var servers = config.httpAPI.iceServers.map { server -> [String: Any] in
+            var entry: [String: Any] = ["urls": server.url]
+            if let username = server.username { entry["username"] = username }
+            if let credential = server.credential { entry["credential"] = credential }
+            return entry
+        }
+        if let (username, credential) = config.turn.credentials(for: user, now: Date()) {
+            servers += config.turn.servers.map { ["urls": $0, "username": username, "credential": credential] }
+        }
+        return .json(.ok, HTTPCallSession.json(["iceServers": servers]) + "\n")
     }
 
     /// The user a request's `Authorization: Bearer` token was minted for, or the 401 saying why not.

@@ -14,6 +14,8 @@ Speaks JSON lines. Commands on stdin, one reply each:
   {"cmd":"raw_microphone"}                     -> {"ok": true}; later calls capture without echo cancellation,
                                                   gain control or noise suppression (an echo test hears its
                                                   own tone, which a canceller rightly takes for echo)
+  {"cmd":"relay_only"}                         -> {"ok": true}; later peer connections use TURN relays only
+  {"cmd":"candidate"}                          -> {"candidate": the call's selected local candidate type (host, relay)}
   {"cmd":"keys","digits":"123#"}               -> {"pressed": "123#"}   (keypad buttons, RTCDTMFSender)
   {"cmd":"hangup"} / {"cmd":"wait_idle"}       -> {"state": ..., "error": page message}
   {"cmd":"screenshot","path":F}                -> {"saved": F}
@@ -112,6 +114,17 @@ def main():
                           devices.getUserMedia = c => original({...c, audio: {echoCancellation: false,
                               autoGainControl: false, noiseSuppression: false}});""")
                     out = {"ok": True}
+                elif c == "relay_only":
+                    js("""const Original = window.RTCPeerConnection;
+                          window.RTCPeerConnection = function (config) { return new Original({...config, iceTransportPolicy: "relay"}); };""")
+                    out = {"ok": True}
+                elif c == "candidate":
+                    out = {"candidate": js("""return (async () => {
+                        const stats = await window.tandemPhone.call.pc.getStats();
+                        let type = null;
+                        stats.forEach(r => { if (r.type === "transport" && r.selectedCandidatePairId)
+                            type = stats.get(stats.get(r.selectedCandidatePairId).localCandidateId).candidateType; });
+                        return type; })();""")}
                 elif c == "keys":
                     for digit in cmd["digits"]:
                         driver.find_element(By.XPATH, f"//div[@id='keypad']/button[text()='{digit}']").click()

@@ -107,22 +107,33 @@ import TestSupport
         #expect(records.count == 1 && records.first?["status"] as? Int == 200 && records.first?["answer"] != nil, "\(records)")
     }
 
+    static let turnSecret = "turn-shared-secret"
+
+    /// coturn on loopback as a TURN REST server (`use-auth-secret`) relaying to loopback peers, and its port.
+    static func coturn() throws -> (ChildProcess, Int) {
+        let port = freePort(udp: true)
+        let coturn = try ChildProcess("/usr/bin/turnserver", [
+            "--use-auth-secret", "--static-auth-secret=\(turnSecret)", "--realm=tandem", "--listening-ip=127.0.0.1",
+            "--listening-port=\(port)", "--relay-ip=127.0.0.1", "--min-port=\(port + 1)", "--max-port=\(port + 40)",
+            "--no-tls", "--no-dtls", "--no-tcp-relay", "--allow-loopback-peers", "--no-cli", "--fingerprint",
+            "--pidfile=\(NSTemporaryDirectory())turn-\(port).pid", "--log-file=stdout", "--simple-log"])
+        return (coturn, port)
+    }
+
+    static func useTURN(_ config: inout GatewayConfig, port: Int) {
+        config.turn.servers = ["turn:127.0.0.1:\(port)?transport=udp"]
+        config.turn.secret = turnSecret
+    }
+
     /// Through TURN only: coturn on loopback shares the config's `turn.secret`; the page, given
     /// its own time-limited TURN credentials by OPTIONS (it sent its token), sends everything through
     /// a relay (`iceTransportPolicy: "relay"`) and still hears the echo.
     @Test func theCallPageRelaysThroughCoturn() async throws {
-        let turnPort = freePort(udp: true), work = NSTemporaryDirectory() + "chromium-\(UUID().uuidString)"
+        let work = NSTemporaryDirectory() + "chromium-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let coturn = try ChildProcess("/usr/bin/turnserver", [
-            "--use-auth-secret", "--static-auth-secret=turn-shared-secret", "--realm=tandem", "--listening-ip=127.0.0.1",
-            "--listening-port=\(turnPort)", "--relay-ip=127.0.0.1", "--min-port=\(turnPort + 1)", "--max-port=\(turnPort + 40)",
-            "--no-tls", "--no-dtls", "--no-tcp-relay", "--allow-loopback-peers", "--no-cli", "--fingerprint",
-            "--pidfile=\(NSTemporaryDirectory())turn-\(turnPort).pid", "--log-file=stdout", "--simple-log"])
+        let (coturn, turnPort) = try Self.coturn()
         defer { coturn.stop() }
-        let gateway = try await gateway {
-            $0.turn.servers = ["turn:127.0.0.1:\(turnPort)?transport=udp"]
-            $0.turn.secret = "turn-shared-secret"
-        }
+        let gateway = try await gateway { Self.useTURN(&$0, port: turnPort) }
         let preflight = await httpExchange(Self.base(gateway) + "/call/9196", method: "OPTIONS", headers: ["Authorization": "Bearer " + Self.token()])
         #expect(preflight?.headers["link"]?.contains("turn:127.0.0.1:\(turnPort)?transport=udp>; rel=\"ice-server\"; username=\"") == true,
                 "\(String(describing: preflight))")
@@ -135,6 +146,31 @@ import TestSupport
         #expect(result["answered"] as? String == "active", "\(result) coturn: \(coturn.text.suffix(2000))")
         #expect(result["candidate"] as? String == "relay", "\(result)")
         #expect(abs((result["frequency"] as? Double ?? 0) - 1000) < 15, "the page heard \(result)")
+        await gateway.stop()
+    }
+
+    /// The web phone's ICE servers: its user's SIP password (Basic) or a token gets the STUN servers
+    /// and TURN credentials of that user's own, as coturn's use-auth-secret checks them.
+    @Test func iceServersForTheWebPhone() async throws {
+        let gateway = try await gateway {
+            $0.turn.servers = ["turn:turn.example.net:3478?transport=udp"]
+            $0.turn.secret = Self.turnSecret
+        }
+        let url = Self.base(gateway) + "/ice-servers"
+        func get(_ authorization: String?) async -> (status: Int, body: String, headers: [String: String])? {
+            await httpExchange(url, headers: authorization.map { ["Authorization": $0] } ?? [:])
+        }
+        let basic = await get("Basic " + Data("alice:wonderland".utf8).base64EncodedString())
+        let servers = (try? JSONSerialization.jsonObject(with: Data((basic?.body ?? "").utf8)) as? [String: Any])?["iceServers"] as? [[String: Any]] ?? []
+        #expect(basic?.status == 200 && servers.count == 3, "\(String(describing: basic))")
+        let turn = servers.first { $0["urls"] as? String == "turn:turn.example.net:3478?transport=udp" } ?? [:]
+        let username = turn["username"] as? String ?? ""
+        #expect(username.hasSuffix(":alice") && turn["credential"] as? String
+                == RegistrationCredentials.tokenPassword(secret: Self.turnSecret, username: username), "\(turn)")
+        #expect(await get("Bearer " + Self.token())?.status == 200)
+        #expect(await get("Basic " + Data("alice:wrong".utf8).base64EncodedString())?.status == 401)
+        let anonymous = await get(nil)
+        #expect(anonymous?.status == 401 && anonymous?.headers["www-authenticate"]?.hasPrefix("Basic") != true, "no password prompt: \(String(describing: anonymous))")
         await gateway.stop()
     }
 

@@ -118,6 +118,26 @@ import TestSupport
         return page
     }
 
+    /// With `turn:` configured the web phone asks /ice-servers for TURN credentials of its user's
+    /// own; forced to relays only, it still reaches the echo test, through a real coturn.
+    @Test func theWebPhoneGetsTURNAndRelaysThroughIt() async throws {
+        let (coturn, turnPort) = try HTTPCallTests.coturn()
+        defer { coturn.stop() }
+        let gateway = TestGateway { HTTPCallTests.useTURN(&$0, port: turnPort) }
+        try await gateway.start()
+        let page = try await Self.registeredPage(gateway)
+        defer { page.stop() }
+        _ = try await Self.ask(page, ["cmd": "raw_microphone"])
+        _ = try await Self.ask(page, ["cmd": "relay_only"])
+        let dialled = try await Self.ask(page, ["cmd": "dial", "to": "9196"])
+        #expect(dialled["state"] as? String == "active", "\(dialled)")
+        let heard = try await Self.ask(page, ["cmd": "tone", "expect": 1000, "seconds": 8])
+        #expect(abs((heard["frequency"] as? Double ?? 0) - 1000) < 15, "the page heard \(heard)")
+        #expect(try await Self.ask(page, ["cmd": "candidate"])["candidate"] as? String == "relay")
+        _ = try await Self.ask(page, ["cmd": "hangup"])
+        await gateway.stop()
+    }
+
     @Test func rejectedCallShowsTheSIPReasonAndHoldWorksOnTheEchoTest() async throws {
         let gateway = TestGateway()
         try await gateway.start()
