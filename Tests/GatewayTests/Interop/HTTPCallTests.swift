@@ -174,6 +174,31 @@ import TestSupport
         await gateway.stop()
     }
 
+    /// A phone through TURN: the relay-only page calls baresip behind a trunk and each hears the other.
+    @Test func theCallPageReachesAPhoneThroughCoturn() async throws {
+        let work = NSTemporaryDirectory() + "chromium-\(UUID().uuidString)", phoneWork = NSTemporaryDirectory() + "baresip-\(UUID().uuidString)"
+        defer { for dir in [work, phoneWork] { try? FileManager.default.removeItem(atPath: dir) } }
+        let (coturn, turnPort) = try Self.coturn()
+        defer { coturn.stop() }
+        let phone = try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/baresip_phone.py", phoneWork, "440", "PCMU"])
+        defer { phone.stop() }
+        let ready = await offPool { LoopTransferJSON(phone.readJSON(timeout: 20)) }.value
+        let sipPort = try #require(ready?["sip"] as? Int, "baresip: \(ready ?? [:]) \(phone.stderr)")
+        var trunk = GatewayConfig.Trunk(name: "phone", address: "127.0.0.1:\(sipPort)")
+        trunk.codecs = ["PCMU"]
+        let gateway = try await gateway(trunks: [trunk]) { Self.useTURN(&$0, port: turnPort) }
+        let page = try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/chromium_call_page.py",
+                                                  Self.base(gateway) + "/call.html?to=2001&relay#token=" + Self.token(), "1000", "440", work])
+        defer { page.stop() }
+        let result = await offPool { LoopTransferJSON(page.readJSON(timeout: 90)) }.value ?? ["error": page.stderr.suffix(2000)]
+        #expect(result["answered"] as? String == "active" && result["candidate"] as? String == "relay", "\(result)")
+        #expect(abs((result["frequency"] as? Double ?? 0) - 440) < 15, "the page heard the phone: \(result)")
+        #expect(await BridgeCallTests.event(phone, "CALL_CLOSED") != nil, "Hang up reached the phone")
+        let heard = try await BridgeCallTests.analysis(phone)
+        #expect(abs((heard["frequency"] as? Double ?? 0) - 1000) < 15, "the phone heard the page: \(heard)")
+        await gateway.stop()
+    }
+
     /// Through a trunk to baresip: each side hears the other's tone; the page's digits reach the
     /// phone by RFC 4733 and the phone's come back as `dtmf` events; the far end's 180 is `ringing`.
     @Test func aiortcCallsAPhoneThroughATrunkWithDTMFBothWays() async throws {
