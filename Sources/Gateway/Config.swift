@@ -239,6 +239,9 @@ public struct GatewayConfig: Sendable, Equatable {
         public var messageTimeoutSeconds = 10
         /// Stream flows held at once; a connection past it is closed at once.
         public var maxConnections = 10_000
+        /// RFC 5626 Flow-Timer: WebSockets are pinged this often, outbound registrations are asked
+        /// for keep-alives this often, and a flow silent for one and a half of it is closed.
+        public var flowTimerSeconds = 30
         public init() {}
     }
 

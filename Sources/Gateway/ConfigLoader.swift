@@ -71,6 +71,7 @@ public enum ConfigLoader {
                     case "force_rport": config.sip.forceRport = try r.bool(value, path: path)
                     case "first_message_timeout": config.sip.firstMessageTimeoutSeconds = try r.positiveSeconds(value, path: path)
                     case "message_timeout": config.sip.messageTimeoutSeconds = try r.positiveSeconds(value, path: path)
+                    case "flow_timer": config.sip.flowTimerSeconds = try r.positiveSeconds(value, path: path)
                     case "max_connections":
                         guard let n = try r.count(value, path: path), n > 0 else { throw r.error(value, path, "expected a positive count") }
                         config.sip.maxConnections = n

@@ -119,8 +119,11 @@ public final class GatewayServer: @unchecked Sendable {
         endpoint.forceRport = config.sip.forceRport
         endpoint.streamTimeouts = StreamTimeouts(firstMessage: .seconds(Int64(config.sip.firstMessageTimeoutSeconds)),
                                                  message: .seconds(Int64(config.sip.messageTimeoutSeconds)),
-                                                 maxFlows: config.sip.maxConnections)
-        let core = SignallingCore(registrar: Registrar(credentials: credentials, logger: logger), logger: logger)
+                                                 maxFlows: config.sip.maxConnections,
+                                                 flowTimer: .seconds(Int64(config.sip.flowTimerSeconds)))
+        let registrar = Registrar(credentials: credentials, logger: logger)
+        registrar.flowTimerSeconds = config.sip.flowTimerSeconds
+        let core = SignallingCore(registrar: registrar, logger: logger)
         endpoint.delegate = core
         core.metrics = metrics
         core.abuse = AbuseGuard(limits: config.limits, trunkHosts: Set(config.trunks.map(\.host)))

@@ -152,4 +152,10 @@ extension NameAddress {
 public enum ContactList: Sendable, Equatable {
     case wildcard
     case addresses([NameAddress])
+
+    /// The contacts listed; none for the wildcard.
+    public var addressList: [NameAddress] {
+        if case .addresses(let list) = self { return list }
+        return []
+    }
 }

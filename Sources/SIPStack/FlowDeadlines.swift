@@ -46,10 +46,15 @@ public struct StreamTimeouts: Sendable, Equatable {
     public var firstMessage: TimeAmount
     public var message: TimeAmount
     public var maxFlows: Int
+    /// RFC 5626 Flow-Timer: how often keep-alives are asked for (and WebSockets pinged); a flow
+    /// silent for one and a half of it is dead.
+    public var flowTimer: TimeAmount
 
-    public init(firstMessage: TimeAmount = .seconds(10), message: TimeAmount = .seconds(10), maxFlows: Int = 10_000) {
+    public init(firstMessage: TimeAmount = .seconds(10), message: TimeAmount = .seconds(10), maxFlows: Int = 10_000,
+                flowTimer: TimeAmount = .seconds(30)) {
         self.firstMessage = firstMessage
         self.message = message
         self.maxFlows = maxFlows
+        self.flowTimer = flowTimer
     }
 }

@@ -320,6 +320,14 @@ public final class SIPEndpoint: @unchecked Sendable {
     }
 
     /// A fresh Via for a request we send over `transport`, with an RFC 3261 branch and rport.
+    /// An outbound registration came over a TCP or TLS flow: its UA now sends CRLF keep-alives,
+    /// and the flow is closed if they stop (WebSocket flows are watched from the start).
+    static func expectKeepalives(on peer: SIPPeer) {
+        guard peer.transport == .tcp || peer.transport == .tls else { return }
+        let channel = peer.channel
+        channel.eventLoop.execute { (try? channel.pipeline.syncOperations.handler(type: StreamHandler.self))?.keepalive?.start() }
+    }
+
     public func makeVia(_ transport: SIPTransportKind) -> Via {
         let (host, port) = sentBy[transport] ?? sentBy[.udp] ?? ("127.0.0.1", 5060)
         var via = Via(transport: transport.rawValue, host: host.contains(":") ? "[\(host)]" : host, port: UInt16(port),

@@ -25,12 +25,18 @@ final class StreamHandler: ChannelInboundHandler, @unchecked Sendable {
     private let deadlines: FlowDeadlines?
     /// After a framing error: what the client still sends is read and dropped until it stops.
     private var discarding = false
+    /// Started once an outbound registration asks this flow's UA for CRLF keep-alives.
+    private(set) var keepalive: FlowKeepalive?
 
     init(endpoint: SIPEndpoint, transport: SIPTransportKind, deadlines: FlowDeadlines? = nil) {
         self.endpoint = endpoint
         self.transport = transport
         self.deadlines = deadlines
         framer = SIPStreamFramer(limits: endpoint.limits)
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        keepalive = FlowKeepalive(channel: context.channel, flowTimer: endpoint.streamTimeouts.flowTimer, ping: nil)
     }
 
     /// The stream is out of step, so the flow ends, but closing with the client's bytes unread
@@ -49,6 +55,7 @@ final class StreamHandler: ChannelInboundHandler, @unchecked Sendable {
         if discarding { return }
         guard let remote = context.channel.remoteAddress else { return }
         let peer = SIPPeer(transport: transport, remote: remote, channel: context.channel)
+        keepalive?.heard()
         let buffer = unwrapInboundIn(data)
         // RFC 5626 keepalive ping on its own: answer pong without bothering the framer.
         if framer.bufferedByteCount == 0, buffer.readableBytesView.elementsEqual("\r\n\r\n".utf8) {
@@ -75,6 +82,7 @@ final class StreamHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        keepalive?.stop()
         if let remote = context.channel.remoteAddress {
             endpoint.flowClosed(SIPPeer(transport: transport, remote: remote, channel: context.channel))
         }
@@ -95,6 +103,7 @@ final class WebSocketHandler: ChannelInboundHandler, @unchecked Sendable {
     let transport: SIPTransportKind
     private var remote: SocketAddress?
     private let deadlines: FlowDeadlines?
+    private var keepalive: FlowKeepalive?
 
     init(endpoint: SIPEndpoint, transport: SIPTransportKind, deadlines: FlowDeadlines? = nil) {
         self.endpoint = endpoint
@@ -104,10 +113,23 @@ final class WebSocketHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func handlerAdded(context: ChannelHandlerContext) {
         remote = context.channel.remoteAddress
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        keepalive = FlowKeepalive(channel: context.channel, flowTimer: endpoint.streamTimeouts.flowTimer) {
+            let (handler, context) = bound.value
+            let frame = WebSocketFrame(fin: true, opcode: .ping, data: context.channel.allocator.buffer(capacity: 0))
+            context.writeAndFlush(handler.wrapOutboundOut(frame), promise: nil)
+        }
+        keepalive?.start()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        keepalive?.stop()
+        keepalive = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
+        keepalive?.heard()
         switch frame.opcode {
         case .text, .binary:
             deadlines?.messageEnded()

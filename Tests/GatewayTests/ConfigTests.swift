@@ -138,6 +138,7 @@ import Testing
           ttl: 3600
         """, file: "t.yaml")
         #expect(c.media.stunServer == "stun.example.net:3478")
+        #expect(try ConfigLoader.parse("sip:\n  flow_timer: 20\n", file: "t.yaml").sip.flowTimerSeconds == 20)
         #expect(c.turn.servers.count == 2 && c.turn.secret == "shared" && c.turn.ttlSeconds == 3600)
         let now = Date(timeIntervalSince1970: 1_796_700_000)
         let credentials = try #require(c.turn.credentials(for: "alice", now: now))

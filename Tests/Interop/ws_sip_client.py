@@ -2,7 +2,7 @@
 
 Commands arrive as JSON lines on stdin and each gets one JSON line back on stdout:
   {"cmd": "register", "user": "alice", "password": "alice", "auth_user": optional, "expires": 600}
-      -> {"status": 200, "reason": "OK", "contacts": [...], "challenged": true}
+      -> {"status": 200, "reason": "OK", "contacts": [...], "challenged": true, "require": "outbound", "flowTimer": "30"}
   {"cmd": "raw", "data": "..."}   sends bytes as one text frame -> {"status": 400, "reason": "...", "warning": ...}
   {"cmd": "options"}              -> {"status": 200}
   {"cmd": "close"}                closes the socket and exits
@@ -134,7 +134,7 @@ class Client:
                 auth += f', opaque="{params["opaque"]}"'
             reply = await self.request(self.register_message(user, expires, auth))
         return {"status": parse_status(reply), "reason": reason(reply), "challenged": challenged,
-                "contacts": headers(reply, "Contact")}
+                "contacts": headers(reply, "Contact"), "require": header(reply, "Require"), "flowTimer": header(reply, "Flow-Timer")}
 
     async def options(self):
         self.cseq += 1

@@ -11,6 +11,9 @@ public final class Registrar {
     public var minimumExpires: UInt32 = 60
     public var maximumExpires: UInt32 = 3600
     public var defaultExpires: UInt32 = 600
+    /// What an outbound registration (RFC 5626: reg-id and +sip.instance, `Supported: outbound`)
+    /// is told in `Flow-Timer`: how often to send keep-alives on its flow.
+    public var flowTimerSeconds = 30
     private var digest: DigestServer
     private var throttle = RegisterThrottle()
     private var bindings: [String: [Binding]] = [:]
@@ -139,6 +142,11 @@ public final class Registrar {
             }
         }
         bindings[user] = list.isEmpty ? nil : list
+        // RFC 5626 §6: a contact with reg-id and +sip.instance from a UA supporting outbound makes
+        // this an outbound registration: its flow is kept alive, and watched.
+        let outbound = request.headers.listValues(.supported).contains { $0.lowercased() == "outbound" }
+            && contacts.addressList.contains { $0.regID != nil && $0.sipInstance != nil }
+        if outbound { SIPEndpoint.expectKeepalives(on: transaction.peer) }
         logger.info("registered", metadata: ["user": "\(user)", "bindings": "\(list.count)", "from": "\(transaction.peer)"])
         onChange?(user)
         reply(200) { r in
@@ -151,6 +159,10 @@ public final class Registrar {
                 for p in request.headers.values(.path) { r.headers.add(.path, p) }
             }
             r.headers.add(.supported, "path, outbound")
+            if outbound {
+                r.headers.add(.require, "outbound")
+                r.headers.add(HeaderName("Flow-Timer"), String(self.flowTimerSeconds))
+            }
             r.headers.add(.date, Self.httpDate(now))
         }
     }

@@ -10,7 +10,7 @@ import TestSupport
 @Suite(.serialized) struct WebSocketRegistrationTests {
     static let secret = "s3cret-for-tokens"
 
-    func withGateway(secure: Bool = false, _ body: (GatewayServer, Int) async throws -> Void) async throws {
+    func withGateway(secure: Bool = false, flowTimer: Int = 30, _ body: (GatewayServer, Int) async throws -> Void) async throws {
         var config = GatewayConfig()
         let any = ListenAddress(host: "127.0.0.1", port: 0)
         config.listen.sipUDP = any
@@ -22,6 +22,7 @@ import TestSupport
         config.users = [GatewayConfig.User(name: "alice", password: "wonderland"),
                         GatewayConfig.User(name: "bob", ha1: RegistrationCredentials.ha1(user: "bob", realm: "tandem.test", password: "builder"))]
         config.tokenSecret = Self.secret
+        config.sip.flowTimerSeconds = flowTimer
         let dir = NSTemporaryDirectory() + "tandem-ws-\(UUID().uuidString)"
         config.certificateDirectory = dir
         config.dialplanDirectory = repositoryRoot + "/dialplans"
@@ -70,8 +71,34 @@ import TestSupport
     }
 
     /// Waits (bounded) until the gateway holds `count` bindings for `user`.
-    func waitForBindings(_ server: GatewayServer, _ user: String, _ count: Int) async throws -> Bool {
-        let deadline = ContinuousClock.now + .seconds(5)
+    /// RFC 5626 flows, as JsSIP and SIP.js register (reg-id, +sip.instance, `Supported: outbound`):
+    /// the 200 says `Require: outbound` and `Flow-Timer`; a WebSocket whose client stops answering
+    /// our pings (SIGSTOPped: a laptop whose lid closed) and a TLS flow that sends no CRLF
+    /// keep-alives are closed after one and a half Flow-Timers, their bindings with them, while a
+    /// WebSocket that answers stays.
+    @Test func deadFlowsAreClosedAndTheirBindingsGo() async throws {
+        try await withGateway(secure: true, flowTimer: 2) { server, port in
+            let live = try client(port), stalled = try client(port)
+            let tls = try client("tls://127.0.0.1:\(server.boundAddresses["sip-tls"]?.port ?? 0)", trusting: server.config.certificateDirectory + "/tls.crt")
+            defer { for peer in [live, stalled, tls] { kill(peer.pid, SIGCONT); peer.stop() } }
+            let first = try ask(stalled, ["cmd": "register", "user": "alice", "password": "wonderland"])
+            #expect(first["status"] as? Int == 200 && first["require"] as? String == "outbound" && first["flowTimer"] as? String == "2", "\(first)")
+            #expect(try ask(live, ["cmd": "register", "user": "bob", "password": "builder"])["status"] as? Int == 200)
+            let carol = "\(Int(Date().timeIntervalSince1970) + 3600):carol"
+            let overTLS = try ask(tls, ["cmd": "register", "user": "carol", "auth_user": carol,
+                                        "password": RegistrationCredentials.tokenPassword(secret: Self.secret, username: carol)])
+            #expect(overTLS["status"] as? Int == 200 && overTLS["require"] as? String == "outbound", "\(overTLS)")
+            kill(stalled.pid, SIGSTOP)
+            #expect(try await waitForBindings(server, "alice", 0, within: 10), "the stalled WebSocket was closed")
+            #expect(try await waitForBindings(server, "carol", 0, within: 10), "the TLS flow without keep-alives was closed")
+            // Two more Flow-Timers, past what killed the others: pongs keep bob's flow alive.
+            #expect(try await !waitForBindings(server, "bob", 0, within: 4), "the WebSocket that answers pings stays")
+            #expect(try ask(live, ["cmd": "options"])["status"] as? Int == 200)
+        }
+    }
+
+    func waitForBindings(_ server: GatewayServer, _ user: String, _ count: Int, within seconds: Int64 = 5) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(seconds)
         while ContinuousClock.now < deadline {
             if try await server.bindings(of: user).count == count { return true }
             try await Task.sleep(for: .milliseconds(20))
