@@ -1,8 +1,8 @@
 import Foundation
+import Hashing
 import MediaTransport
 import NIOCore
 import NIOHTTP1
-import Hashing
 import SDP
 import SIP
 import SIPStack
@@ -101,34 +101,59 @@ extension GatewayServer {
 
     /// `GET /ice-servers`: the STUN/TURN servers as an `RTCConfiguration.iceServers` list, TURN with
     /// credentials of the caller's own. For the web phone, which has its user's SIP password and
-    /// sends it as Basic; a bearer token does as well.
-    func answerICEServers(_ request: HTTPRequest) -> HTTPAnswer {
-        let header = request.headers.first(name: "Authorization") ?? ""
-        var user = try? bearerUser(request)
-        if user == nil, header.lowercased().hasPrefix("basic "), let credentials = core?.registrar.credentials,
-           let decoded = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
-           let pair = String(data: decoded, encoding: .utf8), let colon = pair.firstIndex(of: ":"),
-           let found = credentials.lookup(username: String(pair[..<colon]), now: Date()),
-           Hash.constantTimeEquals(Array(found.ha1.utf8), Array(DigestAlgorithm.md5.ha1(
-               username: String(pair[..<colon]), realm: credentials.realm, password: String(pair[pair.index(after: colon)...])).utf8)) {
-            user = found.user
+    /// sends it as Basic; a bearer token does as well. A password is guessable where a token is
+    /// not: on the SIP loop, a wrong one counts against the source and user as a wrong digest answer
+    /// does, and a source or user refused for failed attempts gets 403 without a check.
+    func answerICEServers(_ request: HTTPRequest, on loop: EventLoop) -> EventLoopFuture<HTTPAnswer> {
+        guard let core, let endpoint else { return loop.makeSucceededFuture(.json(.serviceUnavailable, #"{"reason":"not started"}"# + "\n")) }
+        let source = request.remote?.ipAddress ?? "?", basic = Self.basicCredentials(request)
+        let coreT = LoopTransfer(core)
+        return endpoint.loop.submit { () -> HTTPAnswer in
+            let core = coreT.value
+            if core.refusesAfterFailures(source: source, user: basic?.user) {
+                return .json(.forbidden, #"{"reason":"too many failed attempts"}"# + "\n")
+            }
+            var user = try? self.bearerUser(request)
+            if user == nil, let basic {
+                let credentials = core.registrar.credentials
+                if let found = credentials.lookup(username: basic.user, now: Date()),
+                   Hash.constantTimeEquals(Array(found.ha1.lowercased().utf8),
+                                           Array(DigestAlgorithm.md5.ha1(username: basic.user, realm: credentials.realm, password: basic.password).utf8)) {
+                    user = found.user
+                } else {
+                    core.authenticationFailed(basic.user, source: source, method: "HTTP")
+                }
+            }
+            guard let user else {
+                // Not `Basic`: a challenge for it would make the browser ask the person for a password.
+                return HTTPAnswer.json(.unauthorized, #"{"reason":"a user's password (Basic) or a bearer token is needed"}"# + "\n")
+                    .adding([("WWW-Authenticate", #"Bearer realm="tandem""#)])
+            }
+            return .json(.ok, HTTPCallSession.json(["iceServers": self.iceServers(for: user)]) + "\n")
         }
-        guard let user else {
-            // Not `Basic`: a challenge for it would make the browser ask the person for a password.
-            var a = HTTPAnswer.json(.unauthorized, #"{"reason":"a user's password (Basic) or a bearer token is needed"}"# + "\n")
-            a.headers = [("WWW-Authenticate", #"Bearer realm="tandem""#)]
-            return a
+    }
+
+    /// The configured STUN/TURN servers, and the `turn` ones with `user`'s own credentials, as
+    /// `RTCIceServer` objects.
+    private func iceServers(for user: String?) -> [[String: Any]] {
+        var servers = config.httpAPI.iceServers
+        if let user, let (username, credential) = config.turn.credentials(for: user, now: Date()) {
+            servers += config.turn.servers.map { .init(url: $0, username: username, credential: credential) }
         }
-        var servers = config.httpAPI.iceServers.map { server -> [String: Any] in
+        return servers.map { server in
             var entry: [String: Any] = ["urls": server.url]
             if let username = server.username { entry["username"] = username }
             if let credential = server.credential { entry["credential"] = credential }
             return entry
         }
-        if let (username, credential) = config.turn.credentials(for: user, now: Date()) {
-            servers += config.turn.servers.map { ["urls": $0, "username": username, "credential": credential] }
-        }
-        return .json(.ok, HTTPCallSession.json(["iceServers": servers]) + "\n")
+    }
+
+    /// The user and password of an `Authorization: Basic` header.
+    static func basicCredentials(_ request: HTTPRequest) -> (user: String, password: String)? {
+        guard let header = request.headers.first(name: "Authorization"), header.lowercased().hasPrefix("basic "),
+              let decoded = Data(base64Encoded: header.dropFirst(6).trimmingCharacters(in: .whitespaces)),
+              let pair = String(data: decoded, encoding: .utf8), let colon = pair.firstIndex(of: ":") else { return nil }
+        return (String(pair[..<colon]), String(pair[pair.index(after: colon)...]))
     }
 
     /// The user a request's `Authorization: Bearer` token was minted for, or the 401 saying why not.
@@ -171,14 +196,10 @@ extension GatewayServer {
     /// The configured STUN and TURN servers as RFC 9725 §4.4 `Link` headers; with a user (a valid
     /// token came), also the `turn` servers with time-limited credentials of that user's own.
     func iceServerLinks(for user: String?) -> [(String, String)] {
-        var servers = config.httpAPI.iceServers
-        if let user, let (username, credential) = config.turn.credentials(for: user, now: Date()) {
-            servers += config.turn.servers.map { .init(url: $0, username: username, credential: credential) }
-        }
-        return servers.map { server in
-            var link = "<\(server.url)>; rel=\"ice-server\""
-            if let username = server.username { link += "; username=\"\(username)\"" }
-            if let credential = server.credential { link += "; credential=\"\(credential)\"; credential-type=\"password\"" }
+        iceServers(for: user).map { server in
+            var link = "<\(server["urls"] ?? "")>; rel=\"ice-server\""
+            if let username = server["username"] { link += "; username=\"\(username)\"" }
+            if let credential = server["credential"] { link += "; credential=\"\(credential)\"; credential-type=\"password\"" }
             return ("Link", link)
         }
     }

@@ -49,12 +49,20 @@ final class SignallingCore: SIPEndpointDelegate {
     /// One line per failed digest answer, for fail2ban (docs/operations.md has the filter), and
     /// the count that refuses a guesser.
     func authenticationFailed(_ user: String?, _ peer: SIPPeer, method: String) {
-        let source = peer.remote.ipAddress ?? "?"
+        authenticationFailed(user, source: peer.remote.ipAddress ?? "?", method: method)
+    }
+
+    func authenticationFailed(_ user: String?, source: String, method: String) {
         logger.warning("authentication failed", metadata: ["source": "\(source)", "user": "\(user ?? "-")", "method": "\(method)"])
         if abuse?.authenticationFailed(user: user, source: source, now: Date().timeIntervalSince1970) == true {
             logger.warning("authentication failures over the limit: refusing for a while", metadata: [
                 "source": "\(source)", "user": "\(user ?? "-")"])
         }
+    }
+
+    /// Whether a source (or the user it claims) is refused for now after too many failed attempts.
+    func refusesAfterFailures(source: String, user: String?) -> Bool {
+        abuse?.refuses(source: source, user: user, now: Date().timeIntervalSince1970) ?? false
     }
 
     func endpoint(_ endpoint: SIPEndpoint, received request: SIPRequest, transaction: ServerTransactionHandle<SIPPeer>) {

@@ -2,7 +2,9 @@
 far end, and hangs up, driven by its own buttons. Prints one JSON line: the state once answered,
 the remote audio's dominant frequency and level (a page analyser, median of five readings once
 they settle on EXPECT_HZ, or after ten seconds), the type of the page's candidate in use (host, relay), the state after Hang up, and the page's event log.
-Usage: chromium_call_page.py URL TONE_HZ EXPECT_HZ WORKDIR"""
+With SECONDS the call is kept up that long after the answer before Hang up (a far end recording
+what it hears needs a few seconds of it).
+Usage: chromium_call_page.py URL TONE_HZ EXPECT_HZ WORKDIR [SECONDS]"""
 import json
 import sys
 import time
@@ -49,6 +51,7 @@ return (async () => {
 
 def main():
     url, hz, expect, work = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+    keep = float(sys.argv[5]) if len(sys.argv) > 5 else 0
     driver = chromium.start(work, hz, extra=["--use-fake-ui-for-media-stream"])
     out = {}
     try:
@@ -71,6 +74,7 @@ def main():
         driver.find_element(By.ID, "call").click()
         state = lambda: js("return document.body.dataset.state")
         out["answered"] = wait(lambda: state() if state() in ("active", "failed", "ended") else None)
+        answered_at = time.time()
         readings, deadline = [], time.time() + 10
         while time.time() < deadline:
             reading = js(ANALYSE)
@@ -82,6 +86,7 @@ def main():
         if readings:
             out.update(sorted(readings, key=lambda r: r["dbfs"])[len(readings) // 2])
         out["candidate"] = js(CANDIDATE)
+        time.sleep(max(0, answered_at + keep - time.time()))
         driver.find_element(By.ID, "hangup").click()
         out["after"] = wait(lambda: state() if state() in ("ended", "failed") else None, 10)
         out["status"] = js("return document.getElementById('state').textContent")

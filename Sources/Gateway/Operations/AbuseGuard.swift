@@ -56,6 +56,12 @@ struct AbuseGuard {
         return crossed
     }
 
+    /// The same refusal for a password given over HTTP (the web phone's), where a trunk's address
+    /// is no exemption: trunks do not browse.
+    mutating func refuses(source: String, user: String?, now: Double) -> Bool {
+        isRefused("source:" + source, now: now) || user.map { isRefused("user:" + $0, now: now) } == true
+    }
+
     private mutating func isRefused(_ key: String, now: Double) -> Bool {
         guard let until = refusedUntil[key] else { return false }
         if now < until { return true }

@@ -14,7 +14,7 @@ extension GatewayServer {
         case (.GET, "/openapi.json") where apiDescription != nil:
             return loop.makeSucceededFuture(HTTPAnswer(status: .ok, contentType: "application/json", body: apiDescription ?? []))
         case (_, let path) where path.hasPrefix("/call/"): return answerCallRoute(request, on: loop)
-        case (.GET, "/ice-servers"): return loop.makeSucceededFuture(answerICEServers(request))
+        case (.GET, "/ice-servers"): return answerICEServers(request, on: loop)
         case (.GET, "/health"): return future(on: loop) { await self.liveness() }
         case (.GET, "/ready"): return loop.makeSucceededFuture(readiness())
         case (.GET, "/metrics"):
