@@ -5,7 +5,7 @@ CONFIG ?= tandem.yaml
 FUZZ_RUNS ?= 1000000
 FUZZ_SECONDS ?= 600
 FUZZ_SCRATCH := .build-fuzz
-FUZZ_TARGETS := sip sip-stream websocket sdp dialplan stun rtp rtcp srtp dtls config
+FUZZ_TARGETS := sip sip-stream websocket sdp dialplan stun rtp rtcp srtp dtls config token
 # Release: unoptimised Swift runs ten times slower, and ten million runs per target is the goal.
 # -enable-testing because the stream harness drives SIPStack's internal channel handlers.
 FUZZ_FLAGS := -c release --sanitize=fuzzer --sanitize=address -Xswiftc -enable-testing \

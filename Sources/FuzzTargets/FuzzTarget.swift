@@ -10,6 +10,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// SIP over WebSocket: frame decoding, fragments, control frames, the SIP handler behind it.
     case websocket
     case stun, rtp, rtcp, srtp, dtls, config
+    /// A bearer token (HTTP calls) or TURN REST user name, as a credential.
+    case token
 
     public func run(_ input: UnsafeRawBufferPointer) {
         switch self {
@@ -24,6 +26,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .srtp: SRTPHarness.run(input)
         case .dtls: DTLSHarness.run(input)
         case .config: ConfigHarness.run(input)
+        case .token: TokenHarness.run(Array(input))
         }
     }
 }
