@@ -76,8 +76,7 @@ final class CallController: @unchecked Sendable {
     }
 
     /// Sets up the call admission let in: side a's media, then the app or the dialling.
-    @discardableResult
-    func start(_ admitted: CallAdmission.Admitted, _ request: SIPRequest, _ signalling: InboundLeg.Signalling, toTag: String) -> Call {
+    func start(_ admitted: CallAdmission.Admitted, _ request: SIPRequest, _ signalling: InboundLeg.Signalling, toTag: String) {
         let callID = admitted.callID, routing = admitted.routing
         let inbound = InboundLeg(invite: request, signalling: signalling, isBrowser: admitted.isBrowser, toTag: toTag, offer: admitted.offer)
         let record = CallRecord(id: callID, caller: admitted.callerName, destination: admitted.destination, context: routing.context,
@@ -97,7 +96,6 @@ final class CallController: @unchecked Sendable {
         let callT = LoopTransfer(call), appT = LoopTransfer(admitted.app), codecs = admitted.codecs, narrowband = admitted.narrowband
         let setUp = mediaSetUp
         run(call) { try await setUp.inbound(callT.value, codecs: codecs, narrowband: narrowband, app: appT.value) }
-        return call
     }
 
     func cancel(_ request: SIPRequest, _ transaction: ServerTransactionHandle<SIPPeer>) { caller.cancel(request, transaction) }
