@@ -1,6 +1,6 @@
 /// Durations as dialplans write them: `30s`, `1500ms`, `5m`, `1h30m`, or a bare number of seconds.
-enum DurationText {
-    static func parse(_ text: String) -> Duration? {
+public enum DurationText {
+    public static func parse(_ text: String) -> Duration? {
         let t = text.trimmingCharacters(in: " \t\r\n")
         guard !t.isEmpty, t.utf8.count <= 32 else { return nil }
         if let seconds = Int(t), seconds >= 0 { return .seconds(seconds) }
@@ -41,7 +41,7 @@ enum DurationText {
     }
 
     /// The shortest of the forms `parse` accepts that says the same duration.
-    static func format(_ d: Duration) -> String {
+    public static func format(_ d: Duration) -> String {
         let ms = d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
         if ms % 1000 != 0 { return "\(ms)ms" }
         var s = ms / 1000

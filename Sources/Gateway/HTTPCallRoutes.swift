@@ -1,5 +1,4 @@
 import Foundation
-import Hashing
 import MediaTransport
 import NIOCore
 import NIOHTTP1
@@ -19,7 +18,7 @@ extension GatewayServer {
         var cors: [(String, String)] = []
         if let origin = request.headers.first(name: "Origin") {
             guard let allowed = corsHeaders(origin: origin, host: request.headers.first(name: "Host")) else {
-                return loop.makeSucceededFuture(.json(.forbidden, #"{"reason":"this page's origin may not place calls (http_api.allowed_origins)"}"# + "\n"))
+                return loop.makeSucceededFuture(.problem(.forbidden, "this page's origin may not place calls (http_api.allowed_origins)"))
             }
             cors = allowed
         }
@@ -31,13 +30,13 @@ extension GatewayServer {
         case (2, _): methods = [.DELETE, .OPTIONS]
         case (3, "events"): methods = [.GET, .OPTIONS]
         case (3, "dtmf"): methods = [.POST, .OPTIONS]
-        default: return answer(.json(.notFound, #"{"reason":"no such resource"}"# + "\n"))
+        default: return answer(.problem(.notFound, "no such resource"))
         }
         guard let destination = segments.first, Self.isDialable(destination) else {
-            return answer(.json(.badRequest, #"{"reason":"the destination is 1 to 64 of A-Z a-z 0-9 - _ . ! ~ * ' ( ) +"}"# + "\n"))
+            return answer(.problem(.badRequest, "the destination is 1 to 64 of A-Z a-z 0-9 - _ . ! ~ * ' ( ) +"))
         }
         let id = segments.count > 1 ? segments[1] : nil
-        if let id, !HTTPCallSession.isID(id) { return answer(.json(.notFound, #"{"reason":"no such call"}"# + "\n")) }
+        if let id, !HTTPCallSession.isID(id) { return answer(.problem(.notFound, "no such call")) }
         let allow = methods.map(\.rawValue).joined(separator: ", ")
         if request.method == .OPTIONS {
             var a = HTTPAnswer(status: .noContent, contentType: "text/plain", body: [])
@@ -50,10 +49,10 @@ extension GatewayServer {
             // PATCH is trickle ICE (RFC 9725 §4.3), not needed: our answer has every candidate
             // (ICE-lite), and the browser's are learnt from its checks.
             let why = request.method == .PATCH ? "no trickle ICE: the answer holds every candidate" : "\(request.method) is not one of \(allow)"
-            return answer(HTTPAnswer.json(.methodNotAllowed, HTTPCallSession.json(["reason": why]) + "\n").adding([("Allow", allow)]))
+            return answer(HTTPAnswer.problem(.methodNotAllowed, why).adding([("Allow", allow)]))
         }
         guard let calls = core?.calls, let endpoint else {
-            return answer(.json(.serviceUnavailable, #"{"reason":"calls are not set up on this node"}"# + "\n"))
+            return answer(.problem(.serviceUnavailable, "calls are not set up on this node"))
         }
         let callsT = LoopTransfer(calls)
         let route = (request.method, id, segments.count > 2 ? segments[2] : nil, segments.count)
@@ -71,14 +70,14 @@ extension GatewayServer {
         case (.POST, nil, nil, 1):
             let type = request.headers.first(name: "Content-Type")?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces)
             guard type?.lowercased() == "application/sdp" else {
-                return answer(.json(.unsupportedMediaType, #"{"reason":"the body is an SDP offer: Content-Type: application/sdp"}"# + "\n"))
+                return answer(.problem(.unsupportedMediaType, "the body is an SDP offer: Content-Type: application/sdp"))
             }
             do {
                 _ = try SessionDescription(parsing: request.body)
             } catch {
-                return answer(.json(.badRequest, HTTPCallSession.json(["reason": "not an SDP offer: \(error)"]) + "\n"))
+                return answer(.problem(.badRequest, "not an SDP offer: \(error)"))
             }
-            guard let source = request.remote else { return answer(.json(.badRequest, #"{"reason":"no peer address"}"# + "\n")) }
+            guard let source = request.remote else { return answer(.problem(.badRequest, "no peer address")) }
             let placement = HTTPCalls.Placement(destination: destination, user: user, offer: request.body, source: source,
                                                 secure: request.secure, headers: cors + iceServerLinks(for: user))
             let promise = loop.makePromise(of: HTTPAnswer.self)
@@ -90,12 +89,12 @@ extension GatewayServer {
         case (.POST, let id?, "dtmf", 3):
             guard let object = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any],
                   let digits = object["digits"] as? String else {
-                return answer(.json(.badRequest, #"{"reason":"the body is JSON: {\"digits\": \"123#\"}"}"# + "\n"))
+                return answer(.problem(.badRequest, "the body is JSON: {\"digits\": \"123#\"}"))
             }
             return endpoint.loop.submit { Self.answer { () throws(HTTPRefusal) in try callsT.value.http.sendDigits(id, user: user, digits: digits) } }
                 .map { (a: HTTPAnswer) in a.adding(cors) }
         default:
-            return answer(.json(.notFound, #"{"reason":"no such resource"}"# + "\n"))
+            return answer(.problem(.notFound, "no such resource"))
         }
     }
 
@@ -105,28 +104,22 @@ extension GatewayServer {
     /// not: on the SIP loop, a wrong one counts against the source and user as a wrong digest answer
     /// does, and a source or user refused for failed attempts gets 403 without a check.
     func answerICEServers(_ request: HTTPRequest, on loop: EventLoop) -> EventLoopFuture<HTTPAnswer> {
-        guard let core, let endpoint else { return loop.makeSucceededFuture(.json(.serviceUnavailable, #"{"reason":"not started"}"# + "\n")) }
+        guard let core, let endpoint else { return loop.makeSucceededFuture(.problem(.serviceUnavailable, "not started")) }
         let source = request.remote?.ipAddress ?? "?", basic = Self.basicCredentials(request)
         let coreT = LoopTransfer(core)
         return endpoint.loop.submit { () -> HTTPAnswer in
             let core = coreT.value
             if core.refusesAfterFailures(source: source, user: basic?.user) {
-                return .json(.forbidden, #"{"reason":"too many failed attempts"}"# + "\n")
+                return .problem(.forbidden, "too many failed attempts")
             }
             var user = try? self.bearerUser(request)
             if user == nil, let basic {
-                let credentials = core.registrar.credentials
-                if let found = credentials.lookup(username: basic.user, now: Date()),
-                   Hash.constantTimeEquals(Array(found.ha1.lowercased().utf8),
-                                           Array(DigestAlgorithm.md5.ha1(username: basic.user, realm: credentials.realm, password: basic.password).utf8)) {
-                    user = found.user
-                } else {
-                    core.authenticationFailed(basic.user, source: source, method: "HTTP")
-                }
+                user = core.registrar.credentials.user(named: basic.user, password: basic.password, now: Date())
+                if user == nil { core.authenticationFailed(basic.user, source: source, method: "HTTP") }
             }
             guard let user else {
                 // Not `Basic`: a challenge for it would make the browser ask the person for a password.
-                return HTTPAnswer.json(.unauthorized, #"{"reason":"a user's password (Basic) or a bearer token is needed"}"# + "\n")
+                return HTTPAnswer.problem(.unauthorized, "a user's password (Basic) or a bearer token is needed")
                     .adding([("WWW-Authenticate", #"Bearer realm="tandem""#)])
             }
             return .json(.ok, HTTPCallSession.json(["iceServers": self.iceServers(for: user)]) + "\n")
@@ -159,7 +152,7 @@ extension GatewayServer {
     /// The user a request's `Authorization: Bearer` token was minted for, or the 401 saying why not.
     private func bearerUser(_ request: HTTPRequest) throws(HTTPRefusal) -> String {
         func unauthorized(_ why: String, challenge: String) -> HTTPRefusal {
-            var a = HTTPAnswer.json(.unauthorized, HTTPCallSession.json(["reason": why]) + "\n")
+            var a = HTTPAnswer.problem(.unauthorized, why)
             a.headers = [("WWW-Authenticate", challenge)]
             return HTTPRefusal(answer: a)
         }

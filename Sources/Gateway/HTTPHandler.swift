@@ -25,6 +25,11 @@ struct HTTPAnswer: Sendable {
         HTTPAnswer(status: status, contentType: "application/json", body: Array(text.utf8))
     }
 
+    /// A refusal as the HTTP call API gives them: `{"reason": ...}`.
+    static func problem(_ status: HTTPResponseStatus, _ reason: String) -> HTTPAnswer {
+        .json(status, HTTPCallSession.json(["reason": reason]) + "\n")
+    }
+
     func adding(_ more: [(String, String)]) -> HTTPAnswer {
         var answer = self
         answer.headers += more

@@ -3,6 +3,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import Dialplan
 import Gateway
 import Logging
 import SIPStack
@@ -153,14 +154,8 @@ struct Reload: AsyncParsableCommand {
 /// the status is `success`.
 private func postToAdmin(config: String, path: String, command: String, success: Int) async throws {
     let cfg = try ConfigLoader.load(file: config)
-    guard let token = cfg.admin.token else {
-        FileHandle.standardError.write(Data("tandem: \(command) needs admin.token in \(config)\n".utf8))
-        throw ExitCode(2)
-    }
-    guard let http = cfg.listen.http else {
-        FileHandle.standardError.write(Data("tandem: \(command) needs the http listener in \(config)\n".utf8))
-        throw ExitCode(2)
-    }
+    guard let token = cfg.admin.token else { throw usage("\(command) needs admin.token in \(config)") }
+    guard let http = cfg.listen.http else { throw usage("\(command) needs the http listener in \(config)") }
     let host = http.host == "0.0.0.0" ? "127.0.0.1" : http.host == "::" ? "::1" : http.host
     let address = ListenAddress(host: host, port: http.port)
     guard let url = URL(string: "http://\(address)\(path)") else { throw ExitCode(2) }
@@ -185,32 +180,24 @@ struct Token: ParsableCommand {
     @Option(name: .long, help: "The user the token is for (one of the config's users).")
     var user: String
 
-    @Option(name: .long, help: "How long the token is good for: 90s, 30m, 1h, 7d.")
+    @Option(name: .long, help: "How long the token is good for, as dialplans write durations: 90s, 30m, 1h, 1h30m.")
     var ttl = "1h"
 
     func run() throws {
         let cfg = try ConfigLoader.load(file: config)
-        guard let secret = cfg.tokenSecret else {
-            FileHandle.standardError.write(Data("tandem: tokens need token_secret in \(config)\n".utf8))
-            throw ExitCode(2)
+        guard let secret = cfg.tokenSecret else { throw usage("tokens need token_secret in \(config)") }
+        guard cfg.users.contains(where: { $0.name == user }) else { throw usage("no user '\(user)' in \(config)") }
+        guard let ttl = DurationText.parse(ttl), ttl.components.seconds > 0 else {
+            throw usage("--ttl '\(self.ttl)' is not a duration such as 90s, 30m or 1h")
         }
-        guard cfg.users.contains(where: { $0.name == user }) else {
-            FileHandle.standardError.write(Data("tandem: no user '\(user)' in \(config)\n".utf8))
-            throw ExitCode(2)
-        }
-        guard let seconds = Self.seconds(ttl) else {
-            FileHandle.standardError.write(Data("tandem: --ttl '\(ttl)' is not a duration such as 90s, 30m, 1h or 7d\n".utf8))
-            throw ExitCode(2)
-        }
-        print(BearerToken(user: user, expiry: Int(Date().timeIntervalSince1970) + seconds).signed(secret: secret))
+        print(BearerToken(user: user, expiry: Int(Date().timeIntervalSince1970) + Int(ttl.components.seconds)).signed(secret: secret))
     }
+}
 
-    static func seconds(_ text: String) -> Int? {
-        let units = ["s": 1, "m": 60, "h": 3600, "d": 86400]
-        let (number, unit) = text.last.map { $0.isLetter ? (String(text.dropLast()), String($0)) : (text, "s") } ?? ("", "s")
-        guard let n = Int(number), n > 0, let scale = units[unit] else { return nil }
-        return n * scale
-    }
+/// Says what is wrong with how the command was asked for, and exits 2.
+func usage(_ message: String) -> ExitCode {
+    FileHandle.standardError.write(Data("tandem: \(message)\n".utf8))
+    return ExitCode(2)
 }
 
 struct Certs: ParsableCommand {

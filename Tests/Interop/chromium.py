@@ -3,6 +3,7 @@ loopback WebRTC allowed, autoplay on, and a profile of its own under WORKDIR."""
 import math
 import os
 import struct
+import time
 import wave
 
 from selenium import webdriver
@@ -33,3 +34,14 @@ def start(work, hz, extra=()):
         options.add_argument(flag)
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver", log_output=os.path.join(work, "chromedriver.log")),
                             options=options)
+
+
+def wait(condition, seconds=20):
+    """The first truthy value of `condition()`, polled every 100 ms for at most `seconds`; else None."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    return None

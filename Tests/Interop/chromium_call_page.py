@@ -58,22 +58,13 @@ def main():
         driver.get(url)
         js = driver.execute_script
 
-        def wait(condition, seconds=20):
-            deadline = time.time() + seconds
-            while time.time() < deadline:
-                value = condition()
-                if value:
-                    return value
-                time.sleep(0.1)
-            return None
-
         # The echo test returns the page's own tone, which an echo canceller rightly removes.
         js("""const devices = navigator.mediaDevices, original = devices.getUserMedia.bind(devices);
               devices.getUserMedia = c => original({...c, audio: {echoCancellation: false, autoGainControl: false,
                                                                   noiseSuppression: false}});""")
         driver.find_element(By.ID, "call").click()
         state = lambda: js("return document.body.dataset.state")
-        out["answered"] = wait(lambda: state() if state() in ("active", "failed", "ended") else None)
+        out["answered"] = chromium.wait(lambda: state() if state() in ("active", "failed", "ended") else None)
         answered_at = time.time()
         readings, deadline = [], time.time() + 10
         while time.time() < deadline:
@@ -88,7 +79,7 @@ def main():
         out["candidate"] = js(CANDIDATE)
         time.sleep(max(0, answered_at + keep - time.time()))
         driver.find_element(By.ID, "hangup").click()
-        out["after"] = wait(lambda: state() if state() in ("ended", "failed") else None, 10)
+        out["after"] = chromium.wait(lambda: state() if state() in ("ended", "failed") else None, 10)
         out["status"] = js("return document.getElementById('state').textContent")
         out["log"] = js("return document.getElementById('log').textContent")
     except Exception as e:  # the test reports it

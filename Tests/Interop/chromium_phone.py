@@ -48,14 +48,7 @@ def main():
         def state():
             return js("return document.body.dataset.state")
 
-        def wait(condition, seconds=20):
-            deadline = time.time() + seconds
-            while time.time() < deadline:
-                value = condition()
-                if value:
-                    return value
-                time.sleep(0.1)
-            return None
+        wait = chromium.wait
 
         def page_error():
             return js("return document.getElementById('error').hidden ? '' : document.getElementById('error').textContent")

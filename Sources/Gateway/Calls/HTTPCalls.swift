@@ -73,8 +73,8 @@ struct HTTPCalls: CallPart {
 
     /// The call's session, if `user` may act on it: 404 for an id not known, 403 for another user's call.
     private func session(_ id: String, of user: String) throws(HTTPRefusal) -> HTTPCallSession {
-        guard let session = controller.httpCalls[id] else { throw HTTPRefusal(answer: .json(.notFound, #"{"reason":"no such call"}"# + "\n")) }
-        guard session.user == user else { throw HTTPRefusal(answer: .json(.forbidden, #"{"reason":"another user's call"}"# + "\n")) }
+        guard let session = controller.httpCalls[id] else { throw HTTPRefusal(answer: .problem(.notFound, "no such call")) }
+        guard session.user == user else { throw HTTPRefusal(answer: .problem(.forbidden, "another user's call")) }
         return session
     }
 
@@ -93,10 +93,10 @@ struct HTTPCalls: CallPart {
         let session = try session(id, of: user)
         let digits = text.compactMap(DTMFDigit.init)
         guard !digits.isEmpty, digits.count == text.count, digits.count <= Self.maxDigits else {
-            throw HTTPRefusal(answer: .json(.badRequest, #"{"reason":"digits are 1 to \#(Self.maxDigits) of 0-9 * # A-D"}"# + "\n"))
+            throw HTTPRefusal(answer: .problem(.badRequest, "digits are 1 to \(Self.maxDigits) of 0-9 * # A-D"))
         }
         guard let call = table.calls[session.callID], call.phase == .answered, let media = call.media else {
-            throw HTTPRefusal(answer: .json(.conflict, #"{"reason":"the call is not answered"}"# + "\n"))
+            throw HTTPRefusal(answer: .problem(.conflict, "the call is not answered"))
         }
         let mediaT = LoopTransfer(media)
         for (i, digit) in digits.enumerated() {
@@ -114,7 +114,7 @@ struct HTTPCalls: CallPart {
     /// `GET …/events`: a stream that gets the events so far, then each as it happens, until the
     /// call's `ended`.
     func eventStream(_ id: String) -> HTTPAnswer {
-        guard controller.httpCalls[id] != nil else { return .json(.notFound, #"{"reason":"no such call"}"# + "\n") }
+        guard controller.httpCalls[id] != nil else { return .problem(.notFound, "no such call") }
         let loop = endpoint.loop, controllerT = LoopTransfer(controller)
         // The subscription's number, known on the SIP loop once attached.
         let subscription = LoopTransfer(Box<Int?>(nil))

@@ -1,6 +1,6 @@
 import Foundation
-import SIP
 import Hashing
+import SIP
 
 /// Who may register, and how their credentials are checked: per-user HA1 per digest algorithm
 /// (RFC 7616; MD5 as JsSIP and SIP.js speak it, SHA-256 of RFC 8760 beside it) and, when a secret is
@@ -49,6 +49,14 @@ public struct RegistrationCredentials: Sendable {
         let user = String(username[username.index(after: colon)...])
         guard !user.isEmpty else { return nil }
         return (user, algorithm.ha1(username: username, realm: realm, password: Self.tokenPassword(secret: secret, username: username)))
+    }
+
+    /// The user a plain user name and password (HTTP Basic) authenticate as: the one digest would
+    /// take with the same pair; nil when it would not.
+    public func user(named username: String, password: String, now: Date) -> String? {
+        guard let found = lookup(username: username, now: now) else { return nil }
+        let expected = DigestAlgorithm.md5.ha1(username: username, realm: realm, password: password)
+        return Hash.constantTimeEquals(Array(found.ha1.lowercased().utf8), Array(expected.utf8)) ? found.user : nil
     }
 
     /// A token's password, as the web application that issues tokens computes it.

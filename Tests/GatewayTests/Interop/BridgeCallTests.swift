@@ -34,21 +34,42 @@ import TestSupport
     func withPhone(codec: String = "PCMU", _ body: (TestGateway, PeerProcess) async throws -> Void) async throws {
         let work = NSTemporaryDirectory() + "baresip-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let phone = try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/baresip_phone.py", work, "440", codec])
+        let (phone, trunk) = try await Self.phoneTrunk(work: work, codec: codec)
         defer { phone.stop() }
-        let ready = await offPool { LoopTransferJSON(phone.readJSON(timeout: 20)) }.value
-        let sipPort = try #require(ready?["sip"] as? Int, "baresip: \(ready ?? [:]) \(phone.stderr)")
-        var trunk = GatewayConfig.Trunk(name: "phone", address: "127.0.0.1:\(sipPort)")
-        trunk.codecs = [codec]
         let gateway = TestGateway(dialplans: try TestGateway.dialplan(Self.plan), trunks: [trunk])
         try await gateway.start()
-        do {
-            try await body(gateway, phone)
-        } catch {
-            await gateway.stop()
-            throw error
+        try await gateway.run { try await body($0, phone) }
+    }
+
+    /// baresip auto-answering with a 440 Hz tone and recording what it hears, once it is up: the
+    /// process (the caller stops it) and trunk "phone" pointing at it.
+    static func phoneTrunk(work: String, codec: String = "PCMU") async throws -> (PeerProcess, GatewayConfig.Trunk) {
+        let phone = try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/baresip_phone.py", work, "440", codec])
+        let ready = await offPool { LoopTransferJSON(phone.readJSON(timeout: 20)) }.value
+        guard let sipPort = ready?["sip"] as? Int else {
+            phone.stop()
+            throw PhoneDidNotStart(detail: "baresip: \(ready ?? [:]) \(phone.stderr)")
         }
-        await gateway.stop()
+        var trunk = GatewayConfig.Trunk(name: "phone", address: "127.0.0.1:\(sipPort)")
+        trunk.codecs = [codec]
+        return (phone, trunk)
+    }
+
+    struct PhoneDidNotStart: Error, CustomStringConvertible {
+        let detail: String
+        var description: String { detail }
+    }
+
+    /// The RFC 4733 digits the phone reports until its call closes (15 s at most), and whether it closed.
+    static func digitsUntilClosed(_ phone: PeerProcess) async -> (digits: String, closed: Bool) {
+        let digits = Digits()
+        let closed = await offPool { () -> LoopTransferJSON in
+            LoopTransferJSON(phone.readJSON(timeout: 15) { event in
+                if event["event"] as? String == "CALL_DTMF_START", let digit = event["param"] as? String { digits.text += digit }
+                return event["event"] as? String == "CALL_CLOSED"
+            })
+        }.value
+        return (digits.text, closed != nil)
     }
 
     /// The phone's next event of `name`, skipping others.
@@ -72,15 +93,9 @@ import TestSupport
             #expect(result["status"] as? Int == 200, "\(result)")
             #expect(abs((result["frequency"] as? Double ?? 0) - 440) < 15, "browser heard \(result)")
             #expect(result["bye"] as? Int == 200, "\(result)")
-            let digits = Digits()
-            let closed = await offPool { () -> LoopTransferJSON in
-                LoopTransferJSON(phone.readJSON(timeout: 15) { event in
-                    if event["event"] as? String == "CALL_DTMF_START", let digit = event["param"] as? String { digits.text += digit }
-                    return event["event"] as? String == "CALL_CLOSED"
-                })
-            }.value
-            #expect(digits.text == "123#", "RFC 4733 from the browser reached the phone in order")
-            #expect(closed != nil, "the caller's BYE reached the phone")
+            let (digits, closed) = await Self.digitsUntilClosed(phone)
+            #expect(digits == "123#", "RFC 4733 from the browser reached the phone in order")
+            #expect(closed, "the caller's BYE reached the phone")
             let heard = try await Self.analysis(phone)
             #expect(abs((heard["frequency"] as? Double ?? 0) - 1000) < 15, "phone heard \(heard)")
             await gateway.stop()

@@ -62,6 +62,17 @@ import TestSupport
         try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/http_caller.py", base(gateway), token(), destination, seconds, "1000"] + extra)
     }
 
+    /// web/call.html in headless Chromium (its microphone a 1 kHz tone) opened with `query` and the
+    /// token, placing its call by its own buttons; what the page reports (chromium_call_page.py).
+    static func callPage(_ gateway: TestGateway, _ query: String, hearing hz: Int, keepSeconds: Int = 0) async throws -> [String: Any] {
+        let work = NSTemporaryDirectory() + "chromium-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let page = try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/chromium_call_page.py",
+                                                  base(gateway) + "/call.html?" + query + "#token=" + token(), "1000", "\(hz)", work, "\(keepSeconds)"])
+        defer { page.stop() }
+        return await offPool { LoopTransferJSON(page.readJSON(timeout: 90)) }.value ?? ["error": page.stderr.suffix(2000)]
+    }
+
     static func result(_ caller: PeerProcess) async -> [String: Any] {
         await offPool { LoopTransferJSON(caller.readJSON(timeout: 60) { $0["type"] as? String == "result" }) }.value
             ?? ["error": caller.stderr.suffix(2000)]
@@ -93,12 +104,7 @@ import TestSupport
     /// HTTP, hears its own tone back (its analyser), and Hang up ends the call on both sides.
     @Test func theCallPageCallsTheEchoTestInChromium() async throws {
         let gateway = try await gateway()
-        let work = NSTemporaryDirectory() + "chromium-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: work) }
-        let page = try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/chromium_call_page.py",
-                                                  Self.base(gateway) + "/call.html?to=9196#token=" + Self.token(), "1000", "1000", work])
-        defer { page.stop() }
-        let result = await offPool { LoopTransferJSON(page.readJSON(timeout: 90)) }.value ?? ["error": page.stderr.suffix(2000)]
+        let result = try await Self.callPage(gateway, "to=9196", hearing: 1000)
         #expect(result["answered"] as? String == "active", "\(result)")
         #expect(abs((result["frequency"] as? Double ?? 0) - 1000) < 15, "the page heard \(result)")
         #expect(result["after"] as? String == "ended", "\(result)")
@@ -129,8 +135,6 @@ import TestSupport
     /// its own time-limited TURN credentials by OPTIONS (it sent its token), sends everything through
     /// a relay (`iceTransportPolicy: "relay"`) and still hears the echo.
     @Test func theCallPageRelaysThroughCoturn() async throws {
-        let work = NSTemporaryDirectory() + "chromium-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: work) }
         let (coturn, turnPort) = try Self.coturn()
         defer { coturn.stop() }
         let gateway = try await gateway { Self.useTURN(&$0, port: turnPort) }
@@ -139,10 +143,7 @@ import TestSupport
                 "\(String(describing: preflight))")
         let anonymous = await httpExchange(Self.base(gateway) + "/call/9196", method: "OPTIONS")
         #expect(anonymous?.headers["link"]?.contains("127.0.0.1:\(turnPort)") != true, "no TURN credentials without a token")
-        let page = try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/chromium_call_page.py",
-                                                  Self.base(gateway) + "/call.html?to=9196&relay#token=" + Self.token(), "1000", "1000", work])
-        defer { page.stop() }
-        let result = await offPool { LoopTransferJSON(page.readJSON(timeout: 90)) }.value ?? ["error": page.stderr.suffix(2000)]
+        let result = try await Self.callPage(gateway, "to=9196&relay", hearing: 1000)
         #expect(result["answered"] as? String == "active", "\(result) coturn: \(coturn.text.suffix(2000))")
         #expect(result["candidate"] as? String == "relay", "\(result)")
         #expect(abs((result["frequency"] as? Double ?? 0) - 1000) < 15, "the page heard \(result)")
@@ -180,21 +181,14 @@ import TestSupport
 
     /// A phone through TURN: the relay-only page calls baresip behind a trunk and each hears the other.
     @Test func theCallPageReachesAPhoneThroughCoturn() async throws {
-        let work = NSTemporaryDirectory() + "chromium-\(UUID().uuidString)", phoneWork = NSTemporaryDirectory() + "baresip-\(UUID().uuidString)"
-        defer { for dir in [work, phoneWork] { try? FileManager.default.removeItem(atPath: dir) } }
+        let phoneWork = NSTemporaryDirectory() + "baresip-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: phoneWork) }
         let (coturn, turnPort) = try Self.coturn()
         defer { coturn.stop() }
-        let phone = try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/baresip_phone.py", phoneWork, "440", "PCMU"])
+        let (phone, trunk) = try await BridgeCallTests.phoneTrunk(work: phoneWork)
         defer { phone.stop() }
-        let ready = await offPool { LoopTransferJSON(phone.readJSON(timeout: 20)) }.value
-        let sipPort = try #require(ready?["sip"] as? Int, "baresip: \(ready ?? [:]) \(phone.stderr)")
-        var trunk = GatewayConfig.Trunk(name: "phone", address: "127.0.0.1:\(sipPort)")
-        trunk.codecs = ["PCMU"]
         let gateway = try await gateway(trunks: [trunk]) { Self.useTURN(&$0, port: turnPort) }
-        let page = try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/chromium_call_page.py",
-                                                  Self.base(gateway) + "/call.html?to=2001&relay#token=" + Self.token(), "1000", "440", work, "3"])
-        defer { page.stop() }
-        let result = await offPool { LoopTransferJSON(page.readJSON(timeout: 90)) }.value ?? ["error": page.stderr.suffix(2000)]
+        let result = try await Self.callPage(gateway, "to=2001&relay", hearing: 440, keepSeconds: 3)
         #expect(result["answered"] as? String == "active" && result["candidate"] as? String == "relay", "\(result)")
         #expect(abs((result["frequency"] as? Double ?? 0) - 440) < 15, "the page heard the phone: \(result)")
         #expect(await BridgeCallTests.event(phone, "CALL_CLOSED") != nil, "Hang up reached the phone")
@@ -208,12 +202,8 @@ import TestSupport
     @Test func aiortcCallsAPhoneThroughATrunkWithDTMFBothWays() async throws {
         let work = NSTemporaryDirectory() + "baresip-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let phone = try PeerProcess(pythonBinary, [repositoryRoot + "/Tests/Interop/baresip_phone.py", work, "440", "PCMU"])
+        let (phone, trunk) = try await BridgeCallTests.phoneTrunk(work: work)
         defer { phone.stop() }
-        let ready = await offPool { LoopTransferJSON(phone.readJSON(timeout: 20)) }.value
-        let sipPort = try #require(ready?["sip"] as? Int, "baresip: \(ready ?? [:]) \(phone.stderr)")
-        var trunk = GatewayConfig.Trunk(name: "phone", address: "127.0.0.1:\(sipPort)")
-        trunk.codecs = ["PCMU"]
         let gateway = try await gateway(trunks: [trunk])
         let caller = try Self.caller(gateway, "2001", ["--dtmf", "123#", "--expect-dtmf", "3", "--hangup"])
         defer { caller.stop() }
@@ -226,15 +216,9 @@ import TestSupport
         #expect(result["digits"] as? String == "45*", "the phone's digits as events: \(result)")
         #expect(result["dtmfStatus"] as? Int == 202, "\(result)")
         #expect((result["events"] as? [String])?.contains("answered") == true, "\(result)")
-        let digits = Digits()
-        let closed = await offPool { () -> LoopTransferJSON in
-            LoopTransferJSON(phone.readJSON(timeout: 15) { event in
-                if event["event"] as? String == "CALL_DTMF_START", let digit = event["param"] as? String { digits.text += digit }
-                return event["event"] as? String == "CALL_CLOSED"
-            })
-        }.value
-        #expect(digits.text == "123#", "the page's POSTed digits reached the phone in order")
-        #expect(closed != nil, "DELETE hung up the phone")
+        let (digits, closed) = await BridgeCallTests.digitsUntilClosed(phone)
+        #expect(digits == "123#", "the page's POSTed digits reached the phone in order")
+        #expect(closed, "DELETE hung up the phone")
         let heard = try await BridgeCallTests.analysis(phone)
         #expect(abs((heard["frequency"] as? Double ?? 0) - 1000) < 15, "the phone heard the page: \(heard)")
         await gateway.stop()
@@ -262,14 +246,7 @@ import TestSupport
                 "-mp", "\(freePort(udp: true))", "-rtp_echo", "-m", "1", "-nostdin", "-timeout", "40s", "-timeout_error"], directory: dir))
             trunks.append(GatewayConfig.Trunk(name: trunk, address: "127.0.0.1:\(port)"))
         }
-        let gateway = try await gateway(trunks: trunks)
-        do {
-            try await body(gateway)
-        } catch {
-            await gateway.stop()
-            throw error
-        }
-        await gateway.stop()
+        try await gateway(trunks: trunks).run(body)
         let running = peers
         return await offPool { LoopTransferExits(running.map { ($0.waitForExit(timeout: 15), $0.text.suffix(1500).description) }) }.value
     }

@@ -40,6 +40,17 @@ final class TestGateway: @unchecked Sendable {
 
     func stop() async { await server.stop() }
 
+    /// Runs `body` on the started gateway, then stops it, whether `body` throws or not.
+    func run(_ body: (TestGateway) async throws -> Void) async throws {
+        do {
+            try await body(self)
+        } catch {
+            await stop()
+            throw error
+        }
+        await stop()
+    }
+
     deinit { try? FileManager.default.removeItem(atPath: directory) }
 
     /// The call records written so far, one object per line.
